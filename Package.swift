@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "watcher",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "watcher", targets: ["watcher"]),
+        .library(name: "ReportEngine", targets: ["ReportEngine"]),
+        .library(name: "IMAPWatcher", targets: ["IMAPWatcher"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CIconv", path: "Sources/CIconv"),
+        .systemLibrary(
+            name: "CPSL", path: "Sources/CPSL", pkgConfig: "libpsl",
+            providers: [.apt(["libpsl-dev", "publicsuffix"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(
+            name: "ReportEngine",
+            dependencies: ["CIconv", "CPSL"],
+            resources: [.copy("Resources")]),
+        .target(name: "IMAPWatcher", dependencies: ["CCurl"]),
+        .executableTarget(
+            name: "watcher",
+            dependencies: [
+                "ReportEngine", "IMAPWatcher",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
+        .testTarget(
+            name: "ReportEngineTests", dependencies: ["ReportEngine"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "IMAPWatcherTests", dependencies: ["IMAPWatcher"]),
+        .testTarget(name: "watcherTests", dependencies: ["watcher", "ReportEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

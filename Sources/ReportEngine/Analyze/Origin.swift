@@ -1,0 +1,124 @@
+/// Where a message really came from: the sending carrier (if a carrier subscriber sent it), whether a
+/// carrier sender was forged, the first untrusted source address, and the authentication results that
+/// speak for the sender.
+public struct Origin: Sendable, Hashable, Codable {
+    /// The carrier id (`docomo`, …) when a subscriber of that carrier demonstrably sent the message.
+    public var carrier: String?
+    /// The From domain is a carrier's, but the carrier's own check failed it.
+    public var spoofed: Bool
+    /// The address of the first untrusted client in the Received chain.
+    public var sourceIP: String?
+    public var spf: String?
+    public var dkim: String?
+    public var dmarc: String?
+    /// Why the analysis decided as it did, in plain words.
+    public var reasons: [String]
+
+    public init(carrier: String? = nil, spoofed: Bool = false, sourceIP: String? = nil, spf: String? = nil,
+                dkim: String? = nil, dmarc: String? = nil, reasons: [String] = []) {
+        self.carrier = carrier
+        self.spoofed = spoofed
+        self.sourceIP = sourceIP
+        self.spf = spf
+        self.dkim = dkim
+        self.dmarc = dmarc
+        self.reasons = reasons
+    }
+}
+
+/// What the analysis trusts: relays whose Received headers are believed, and the authserv-ids whose
+/// Authentication-Results are honoured. The carriers' own always count.
+public struct TrustPolicy: Sendable, Hashable {
+    public var relays: [HostPattern]
+    public var authservIDs: [HostPattern]
+
+    public init(relays: [String] = [], authservIDs: [String] = [], carriers: CarrierTable = .bundled) {
+        self.relays = (relays + carriers.relayPatterns).map(HostPattern.init)
+        self.authservIDs = (authservIDs + carriers.authservPatterns).map(HostPattern.init)
+    }
+}
+
+/// Decides the `Origin` of a message from its headers.
+public enum OriginAnalyzer {
+    /// Analyses `headers` (the message's own, top = newest).
+    ///
+    /// - `sourceIP`: walking the Received headers from the top, hops whose receiving host (`by`) and
+    ///   client (`from`) are both trusted are passed; the first trusted hop whose client is not trusted
+    ///   gives the address. The topmost header was written by the mailbox's own server, so its `by`
+    ///   counts as trusted; a client with a private or reserved address counts as an internal hop.
+    /// - `carrier` / `spoofed`: from the trusted Authentication-Results nearest the origin (the lowest one).
+    public static func analyze(headers: Headers, fromDomain: String?, policy: TrustPolicy, carriers: CarrierTable) -> Origin {
+        var origin = Origin()
+        // Source IP.
+        let received = headers.all("Received").map { ReceivedHeader($0.plain) }
+        var first = true
+        var reachedEnd = true
+        for hop in received {
+            defer { first = false }
+            guard hop.isRelay else { continue }
+            let byTrusted = first || hop.by.map { h in policy.relays.contains { $0.matches(h) } } ?? false
+            guard byTrusted else {
+                origin.reasons.append("stopped at a Received header by untrusted host \(hop.by ?? "(none)")")
+                reachedEnd = false
+                break
+            }
+            let ids = hop.fromIdentities
+            let isInternal = hop.ip?.isPrivateOrReserved ?? false
+            if HostPattern.any(policy.relays, match: ids) || isInternal {
+                continue
+            }
+            if let ip = hop.ip {
+                origin.sourceIP = ip.description
+                origin.reasons.append("source \(ip) handed the message to \(hop.by ?? "the first trusted relay")")
+            } else {
+                origin.reasons.append("the first untrusted client (\(hop.helo ?? hop.rdns ?? "?")) has no recorded address")
+            }
+            reachedEnd = false
+            break
+        }
+        if reachedEnd, origin.sourceIP == nil, !received.isEmpty {
+            origin.reasons.append("every Received hop is trusted or internal: no external source address")
+        }
+
+        // Authentication results: the trusted header nearest the origin.
+        let trusted = headers.all("Authentication-Results").compactMap { AuthenticationResults($0.plain) }
+            .filter { ar in policy.authservIDs.contains { $0.matches(ar.authservID) } }
+        guard let nearest = trusted.last else {
+            if let d = fromDomain, let c = carriers.carrier(forDomain: d) {
+                origin.reasons.append("From is a \(c.name) address, but no trusted Authentication-Results vouch for it")
+            }
+            return origin
+        }
+        func pick(_ method: String) -> AuthenticationResults.Result? {
+            let rs = nearest.results(for: method)
+            return rs.first { $0.result == "pass" } ?? rs.first
+        }
+        let spf = pick("spf"), dkim = pick("dkim"), dmarc = pick("dmarc")
+        origin.spf = spf?.result
+        origin.dkim = dkim?.result
+        origin.dmarc = dmarc?.result
+        guard let domain = fromDomain, let carrier = carriers.carrier(forDomain: domain) else { return origin }
+        func within(_ value: String?) -> Bool {
+            guard var v = value?.lowercased() else { return false }
+            if let at = v.lastIndex(of: "@") { v = String(v[v.index(after: at)...]) }
+            return carrier.domains.contains { v == $0 || v.hasSuffix("." + $0) }
+        }
+        let spfPass = nearest.results(for: "spf").contains { $0.result == "pass" && (within($0.properties["smtp.mailfrom"]) || $0.properties["smtp.mailfrom"] == nil) }
+        let dkimPass = nearest.results(for: "dkim").contains { $0.result == "pass" && (within($0.properties["header.d"]) || within($0.properties["header.i"])) }
+        let dmarcPass = nearest.results(for: "dmarc").contains { $0.result == "pass" && (within($0.properties["header.from"]) || $0.properties["header.from"] == nil) }
+        let spfFail = nearest.results(for: "spf").contains { ["fail", "softfail"].contains($0.result) }
+        let dmarcFail = nearest.results(for: "dmarc").contains { $0.result == "fail" }
+        let anyDKIMPass = nearest.results(for: "dkim").contains { $0.result == "pass" }
+        if spfPass || dkimPass || dmarcPass {
+            origin.carrier = carrier.id
+            let what = [spfPass ? "spf=pass" : nil, dkimPass ? "dkim=pass" : nil, dmarcPass ? "dmarc=pass" : nil].compactMap { $0 }
+            origin.reasons.append("sent by a \(carrier.name) subscriber: \(nearest.authservID) reports \(what.joined(separator: ", ")) for \(domain)")
+        } else if (spfFail || dmarcFail) && !anyDKIMPass {
+            origin.spoofed = true
+            origin.reasons.append("forged \(carrier.name) sender: \(nearest.authservID) reports \(spfFail ? "spf=\(spf?.result ?? "fail")" : "dmarc=fail") for \(domain)")
+        } else {
+            origin.reasons.append("From is a \(carrier.name) address, but \(nearest.authservID) neither passes nor fails it")
+        }
+        return origin
+    }
+}

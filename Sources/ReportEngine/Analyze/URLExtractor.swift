@@ -1,0 +1,393 @@
+/// Finds the URLs in body text and HTML link targets, undoing the disguises spam uses.
+///
+/// Handles `hxxp`, `[.]`, `(.)`, `{.}`, `[dot]`, `[:]`; full-width forms (NFKC); `。` `．` `｡` as dots;
+/// zero-width characters and soft hyphens; character references; scheme-less `www.` names and
+/// `name.tld/path` with a TLD from the Public Suffix List; IP hosts in dotted, hexadecimal, octal or
+/// single-number form; IDN hosts (to A-labels). E-mail addresses are not URLs.
+///
+/// - Important: nothing here opens, resolves or fetches a URL.
+public enum URLExtractor {
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let defanged = Flags(rawValue: 1)
+        static let obfuscated = Flags(rawValue: 2)
+    }
+
+    /// Every URL in `text`, in order.
+    public static func extract(text: String, part: String = "text") -> [ExtractedURL] {
+        let (s, f) = normalize(text)
+        return scan(s, f, part: part)
+    }
+
+    /// The URL named by a link target (an HTML `href`/`src` value), or nil for mailto:, tel:,
+    /// javascript:, fragments and relative paths.
+    public static func extract(link: String, part: String = "html") -> ExtractedURL? {
+        var (s, f) = normalize(link.trimmingCharacters(in: " \t\r\n"))
+        let lower = String(String.UnicodeScalarView(s.prefix(12))).lowercased()
+        for skip in ["mailto:", "tel:", "javascript:", "data:", "cid:", "sms:", "#", "about:", "file:"] where lower.hasPrefix(skip) {
+            return nil
+        }
+        if lower.hasPrefix("//") {
+            s = Array("http:".unicodeScalars) + s
+            f = Array(repeating: 0, count: 5) + f
+        }
+        return scan(s, f, part: part).first { url in
+            // Only a URL that starts the link: "/path?u=http://x" is a relative link, not a URL.
+            true && url.host.isEmpty == false
+        }.flatMap { found in
+            let startsWithURL = lower.hasPrefix("http") || lower.hasPrefix("ftp") || lower.hasPrefix("www.") || lower.hasPrefix("//")
+                || lower.first.map { $0.isLetter || $0.isNumber } == true
+            return startsWithURL ? found : nil
+        }
+    }
+
+    // MARK: - Normalisation
+
+    static let zeroWidth: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x2061, 0x2062, 0x2063, 0x2064, 0x034F]
+    static let dotLike: Set<UInt32> = [0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52, 0x3002]
+
+    /// Produces the scalars to scan and, for each, how it came to be.
+    static func normalize(_ text: String) -> ([Unicode.Scalar], [UInt8]) {
+        let src = Array(text.unicodeScalars)
+        var out: [Unicode.Scalar] = []
+        var flags: [UInt8] = []
+        out.reserveCapacity(src.count)
+        flags.reserveCapacity(src.count)
+        var pending: UInt8 = 0
+        var i = 0
+        func emit(_ c: Unicode.Scalar, _ f: UInt8) {
+            out.append(c)
+            flags.append(f | pending)
+            pending = 0
+        }
+        while i < src.count {
+            let c = src[i]
+            let v = c.value
+            if zeroWidth.contains(v) {
+                pending |= Flags.obfuscated.rawValue
+                i += 1
+                continue
+            }
+            if dotLike.contains(v) {
+                emit(".", Flags.obfuscated.rawValue)
+                i += 1
+                continue
+            }
+            if (0xFF01...0xFF5E).contains(v) {
+                emit(Unicode.Scalar(v - 0xFF01 + 0x21)!, Flags.obfuscated.rawValue)
+                i += 1
+                continue
+            }
+            if v == 0x3000 {
+                emit(" ", 0)
+                i += 1
+                continue
+            }
+            if c == "&", i + 2 < src.count, src[i + 1] == "#" || src[i + 1].properties.isAlphabetic {
+                var j = i + 1
+                while j < src.count, j - i < 34, src[j] != ";", src[j] != " ", src[j] != "&" { j += 1 }
+                if j < src.count, src[j] == ";" {
+                    let ref = String(String.UnicodeScalarView(src[i...j]))
+                    let decoded = HTMLText.decodeEntities(ref)
+                    if decoded != ref, decoded.unicodeScalars.count == 1 {
+                        let d = decoded.unicodeScalars.first!
+                        let structural = d == "." || d == ":" || d == "/" || (d.isASCII && d.properties.isAlphabetic) || (48...57).contains(d.value)
+                        // Re-run the decoded character through the rules above (e.g. &#12290; is 。).
+                        let (n, _) = normalize(decoded)
+                        for s in n { emit(s, structural ? Flags.obfuscated.rawValue : 0) }
+                        i = j + 1
+                        continue
+                    }
+                }
+            }
+            emit(c, 0)
+            i += 1
+        }
+        if pending != 0, !flags.isEmpty { flags[flags.count - 1] |= pending }
+        undoDefanging(&out, &flags)
+        return (out, flags)
+    }
+
+    /// Replaces `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`, `[:]`, `[://]`, `hxxp` and friends.
+    static func undoDefanging(_ s: inout [Unicode.Scalar], _ f: inout [UInt8]) {
+        let rules: [(String, String)] = [
+            ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
+            ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("hxxps", "https"), ("hxxp", "http"), ("hxtps", "https"),
+            ("hxtp", "http"), ("h**ps", "https"), ("h**p", "http"), ("h__ps", "https"), ("h__p", "http"), ("fxp", "ftp"),
+            ("[at]", "@"), (" [.] ", "."), ("http[s]", "https"), ("https[:]//", "https://"), ("http[:]//", "http://"),
+        ]
+        guard s.contains(where: { $0 == "[" || $0 == "(" || $0 == "{" || $0 == "x" || $0 == "X" || $0 == "*" || $0 == "_" }) else { return }
+        var out: [Unicode.Scalar] = []
+        var flags: [UInt8] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        outer: while i < s.count {
+            let c = s[i]
+            if c == "[" || c == "(" || c == "{" || c == "h" || c == "H" || c == " " || c == "f" || c == "F" {
+                for (pattern, replacement) in rules {
+                    let p = Array(pattern.unicodeScalars)
+                    guard i + p.count <= s.count else { continue }
+                    var match = true
+                    for k in 0..<p.count where lowerASCII(s[i + k]) != p[k] { match = false; break }
+                    guard match else { continue }
+                    // `hxxp` only as a scheme: it must be followed by "s:" / ":" soon.
+                    if pattern.hasPrefix("h") || pattern.hasPrefix("f") {
+                        let next = i + p.count
+                        guard next < s.count, s[next] == ":" || s[next] == "[" else { continue }
+                        if i > 0, s[i - 1].isASCII, s[i - 1].properties.isAlphabetic { continue }
+                    }
+                    if pattern == " [.] " || pattern == "[at]" { continue }
+                    let merged = f[i..<(i + p.count)].reduce(0, |) | Flags.defanged.rawValue
+                    for r in replacement.unicodeScalars {
+                        out.append(r)
+                        flags.append(merged)
+                    }
+                    i += p.count
+                    continue outer
+                }
+            }
+            out.append(c)
+            flags.append(f[i])
+            i += 1
+        }
+        s = out
+        f = flags
+    }
+
+    static func lowerASCII(_ c: Unicode.Scalar) -> Unicode.Scalar {
+        (65...90).contains(c.value) ? Unicode.Scalar(c.value + 32)! : c
+    }
+
+    // MARK: - Scanning
+
+    static func isHostChar(_ c: Unicode.Scalar, allowUnicode: Bool) -> Bool {
+        if c.isASCII {
+            let v = c.value
+            return (48...57).contains(v) || (65...90).contains(v) || (97...122).contains(v) || c == "-" || c == "." || c == "_"
+        }
+        return allowUnicode && c.properties.isAlphabetic && !isCJKStop(c)
+    }
+
+    /// Characters that end a URL written in Japanese text: CJK punctuation, kana, ideographs, full-width forms.
+    static func isCJKStop(_ c: Unicode.Scalar) -> Bool {
+        let v = c.value
+        return (0x3000...0x30FF).contains(v) || (0xFF00...0xFFEF).contains(v) || (0x2010...0x206F).contains(v)
+            || (0x3400...0x9FFF).contains(v) || (0xF900...0xFAFF).contains(v) || (0x2190...0x2BFF).contains(v)
+            || (0x1F000...0x1FAFF).contains(v)
+    }
+
+    static func isPathChar(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII {
+            let v = c.value
+            if v <= 0x20 || v == 0x7F { return false }
+            return !"<>\"`{}|^\\".unicodeScalars.contains(c)
+        }
+        if c.properties.isWhitespace || isCJKStop(c) { return false }
+        return true
+    }
+
+    static func scan(_ s: [Unicode.Scalar], _ f: [UInt8], part: String) -> [ExtractedURL] {
+        var results: [ExtractedURL] = []
+        var i = 0
+        let n = s.count
+        while i < n {
+            let c = s[i]
+            // Schemes.
+            if c == "h" || c == "H" || c == "f" || c == "F" {
+                if let (url, end) = schemeURL(s, f, at: i, part: part) {
+                    if let url { results.append(url) }
+                    i = end
+                    continue
+                }
+            }
+            // Bare names start at an ASCII letter or digit that follows a non-host character.
+            if c.isASCII, c.properties.isAlphabetic || (48...57).contains(c.value),
+                i == 0 || !isHostChar(s[i - 1], allowUnicode: false)
+            {
+                let prev: Unicode.Scalar? = i > 0 ? s[i - 1] : nil
+                if prev == "@" || prev == "/" {
+                    i += 1
+                    while i < n, isHostChar(s[i], allowUnicode: false) { i += 1 }
+                    continue
+                }
+                if let (url, end) = bareURL(s, f, at: i, part: part) {
+                    if let url { results.append(url) }
+                    i = max(end, i + 1)
+                    continue
+                }
+                while i < n, isHostChar(s[i], allowUnicode: false) { i += 1 }
+                continue
+            }
+            i += 1
+        }
+        return results
+    }
+
+    /// A URL with a scheme at `start`, or nil when there is no scheme there.
+    static func schemeURL(_ s: [Unicode.Scalar], _ f: [UInt8], at start: Int, part: String) -> (ExtractedURL?, Int)? {
+        var j = start
+        var scheme = ""
+        while j < s.count, j - start < 6, s[j].isASCII, s[j].properties.isAlphabetic {
+            scheme.unicodeScalars.append(lowerASCII(s[j]))
+            j += 1
+        }
+        guard ["http", "https", "ftp"].contains(scheme), j < s.count, s[j] == ":" else { return nil }
+        if start > 0, s[start - 1].isASCII, s[start - 1].properties.isAlphabetic { return nil }
+        j += 1
+        var slashes = 0
+        while j < s.count, s[j] == "/" || s[j] == "\\" { j += 1; slashes += 1 }
+        if slashes == 0 {
+            // "http:www.example.com" is written by some mailers; anything else is not a URL.
+            guard j + 4 <= s.count, String(String.UnicodeScalarView(s[j..<(j + 4)])).lowercased() == "www." else { return nil }
+        }
+        return authorityAndPath(s, f, scheme: scheme, hostStart: j, urlStart: start, part: part)
+    }
+
+    /// A scheme-less `www.` name or `name.tld[/path]` at `start`.
+    static func bareURL(_ s: [Unicode.Scalar], _ f: [UInt8], at start: Int, part: String) -> (ExtractedURL?, Int)? {
+        var j = start
+        while j < s.count, isHostChar(s[j], allowUnicode: false), s[j] != "_" { j += 1 }
+        var host = String(String.UnicodeScalarView(s[start..<j]))
+        while host.hasSuffix(".") || host.hasSuffix("-") { host.removeLast(); j -= 1 }
+        guard host.contains(".") else { return nil }
+        if j < s.count, s[j] == "@" { return (nil, j) }  // the local part of an address
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return (nil, j) }
+        let lowerHost = host.lowercased()
+        let scheme = lowerHost.hasPrefix("ftp.") ? "ftp" : "http"
+        if !lowerHost.hasPrefix("www.") && !lowerHost.hasPrefix("ftp.") {
+            guard let tld = labels.last, DomainName.isKnownTLD(String(tld)), !tld.allSatisfy(\.isNumber) else { return (nil, j) }
+            // A dotted-number string is a version or an address, not a name.
+            if labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) { return (nil, j) }
+        } else if labels.count < 3 {
+            return (nil, j)
+        }
+        return authorityAndPath(s, f, scheme: scheme, hostStart: start, urlStart: start, part: part)
+    }
+
+    static func authorityAndPath(_ s: [Unicode.Scalar], _ f: [UInt8], scheme: String, hostStart: Int, urlStart: Int, part: String)
+        -> (ExtractedURL?, Int)
+    {
+        let n = s.count
+        // Authority: up to "/", "?", "#", "\" or a stop character.
+        var j = hostStart
+        while j < n, s[j] != "/", s[j] != "?", s[j] != "#", s[j] != "\\", isPathChar(s[j]) { j += 1 }
+        var authority = Array(s[hostStart..<j])
+        var end = j
+        // Path, query and fragment.
+        while end < n, isPathChar(s[end]) || s[end] == "\\" { end += 1 }
+        // Trailing punctuation is prose, not URL; a closing bracket stays only when it is balanced.
+        func trimTail(_ lo: Int, _ hi: inout Int) {
+            while hi > lo {
+                let last = s[hi - 1]
+                if ".,;:!?'\"*".unicodeScalars.contains(last) { hi -= 1; continue }
+                if let open: Unicode.Scalar = last == ")" ? "(" : last == "]" ? "[" : last == "}" ? "{" : nil {
+                    let body = s[lo..<(hi - 1)]
+                    if body.filter({ $0 == open }).count < body.filter({ $0 == last }).count + 1 { hi -= 1; continue }
+                }
+                break
+            }
+        }
+        if end == j {
+            var a = j
+            trimTail(hostStart, &a)
+            authority = Array(s[hostStart..<a])
+            end = a
+        } else {
+            trimTail(j, &end)
+        }
+        // Userinfo.
+        if let at = authority.lastIndex(of: "@") { authority = Array(authority[(at + 1)...]) }
+        var hostText = String(String.UnicodeScalarView(authority))
+        var port = ""
+        if hostText.hasPrefix("[") {
+            if let close = hostText.firstIndex(of: "]") {
+                let rest = hostText[hostText.index(after: close)...]
+                if rest.hasPrefix(":") { port = String(rest.dropFirst()) }
+                hostText = String(hostText[...close])
+            }
+        } else if let colon = hostText.lastIndex(of: ":") {
+            port = String(hostText[hostText.index(after: colon)...])
+            hostText = String(hostText[..<colon])
+        }
+        if !port.isEmpty, !port.allSatisfy(\.isNumber) || port.count > 5 { port = "" }
+        hostText = String(String.UnicodeScalarView(ContentType.percentDecode(Substring(hostText)).map { Unicode.Scalar($0) }))
+            .trimmingCharacters(in: ".")
+        // Percent-decoding gave bytes; rebuild UTF-8 properly.
+        if hostText.unicodeScalars.contains(where: { !$0.isASCII }) {
+            hostText = String(decoding: ContentType.percentDecode(Substring(String(String.UnicodeScalarView(authority)))), as: UTF8.self)
+            if let at = hostText.lastIndex(of: "@") { hostText = String(hostText[hostText.index(after: at)...]) }
+            if let colon = hostText.lastIndex(of: ":"), !hostText.hasPrefix("[") { hostText = String(hostText[..<colon]) }
+        }
+        var flags = f[urlStart..<max(urlStart, end)].reduce(0, |)
+        guard !hostText.isEmpty else { return (nil, max(end, hostStart + 1)) }
+        let host: String
+        let domain: String?
+        if let ip = parseIPHost(hostText) {
+            host = ip.0.description
+            if ip.1 { flags |= Flags.obfuscated.rawValue }
+            domain = nil
+        } else {
+            let labelsOK = hostText.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0.count <= 63 }
+            guard labelsOK, hostText.contains("."), let ascii = DomainName.toASCII(hostText), ascii.count <= 253 else {
+                return (nil, max(end, hostStart + 1))
+            }
+            guard ascii.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") }) else {
+                return (nil, max(end, hostStart + 1))
+            }
+            host = ascii
+            domain = DomainName.registrableDomain(ascii)
+            if domain == nil, !DomainName.isKnownTLD(String(ascii.split(separator: ".").last ?? "")) {
+                return (nil, max(end, hostStart + 1))
+            }
+        }
+        var path = end > j ? String(String.UnicodeScalarView(s[j..<end])) : ""
+        path = path.replacingOccurrences(of: "\\", with: "/")
+        if path.isEmpty || !path.hasPrefix("/") { path = "/" + path }
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let defaultPort = (scheme == "http" && port == "80") || (scheme == "https" && port == "443") || (scheme == "ftp" && port == "21")
+        let url = "\(scheme)://\(shownHost)\(port.isEmpty || defaultPort ? "" : ":" + port)\(path)"
+        let flagSet = Flags(rawValue: flags)
+        return (
+            ExtractedURL(
+                url: url, host: host, domain: domain, defanged: flagSet.contains(.defanged),
+                obfuscated: flagSet.contains(.obfuscated), part: part), end
+        )
+    }
+
+    /// Parses an IP host: IPv6 in brackets, or IPv4 in dotted, hexadecimal, octal or single-number form
+    /// (as browsers read it). The flag says the form was unusual.
+    static func parseIPHost(_ text: String) -> (IPAddress, Bool)? {
+        if text.hasPrefix("[") { return IPAddress(text).map { ($0, false) } }
+        if let ip = IPAddress(text), ip.isIPv4 { return (ip, false) }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...4).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        var values: [UInt64] = []
+        for p in parts {
+            let l = p.lowercased()
+            let v: UInt64?
+            if l.hasPrefix("0x") {
+                v = l.count == 2 ? 0 : UInt64(l.dropFirst(2), radix: 16)
+            } else if l.hasPrefix("0"), l.count > 1 {
+                v = UInt64(l.dropFirst(), radix: 8)
+            } else {
+                v = UInt64(l, radix: 10)
+            }
+            guard let v else { return nil }
+            values.append(v)
+        }
+        var total: UInt64 = 0
+        for (k, v) in values.enumerated() {
+            if k < values.count - 1 {
+                guard v <= 255 else { return nil }
+                total = total << 8 | v
+            } else {
+                let remaining = 4 - (values.count - 1)
+                guard v < (UInt64(1) << (8 * UInt64(remaining))) else { return nil }
+                total = total << (8 * UInt64(remaining)) | v
+            }
+        }
+        let bytes = [UInt8(total >> 24 & 0xFF), UInt8(total >> 16 & 0xFF), UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF)]
+        return (IPAddress(bytes: bytes), true)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Writes RFC 5322 messages whose headers are safe: every value is stripped of control characters
+/// (so no CR/LF from a spam can start a header of its own), encoded as RFC 2047 UTF-8 words when it is
+/// not ASCII, and folded under 78 characters.
+public struct MessageWriter {
+    private(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    /// A value made safe for one header line: control characters, line and paragraph separators
+    /// become spaces, runs of white space collapse, and the result is cut to `limit` characters.
+    public static func sanitize(_ value: String, limit: Int = 300) -> String {
+        var out = ""
+        var lastSpace = false
+        for s in value.unicodeScalars {
+            let v = s.value
+            let control = v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0x85
+            if control || s == " " || s.properties.isWhitespace {
+                if !lastSpace, !out.isEmpty { out.append(" ") }
+                lastSpace = true
+            } else {
+                out.unicodeScalars.append(s)
+                lastSpace = false
+            }
+        }
+        if out.hasSuffix(" ") { out.removeLast() }
+        if out.count > limit { out = String(out.prefix(limit)) + "…" }
+        return out
+    }
+
+    /// Adds an unstructured header field (e.g. Subject), encoding it when needed.
+    public mutating func header(_ name: String, text value: String) {
+        let clean = MessageWriter.sanitize(value)
+        if clean.unicodeScalars.allSatisfy({ $0.isASCII }) && !clean.contains("=?") {
+            fold(name, words: clean.split(separator: " ").map(String.init))
+        } else {
+            fold(name, words: MessageWriter.encodedWords(clean))
+        }
+    }
+
+    /// Adds a structured header field whose value the program built itself (addresses, ids, dates).
+    public mutating func header(_ name: String, raw value: String) {
+        let clean = MessageWriter.sanitize(value, limit: 2000)
+        fold(name, words: clean.split(separator: " ").map(String.init))
+    }
+
+    /// Adds the blank line and a body; line ends become CRLF and overlong lines are wrapped at 998 octets.
+    public mutating func body(_ text: String) {
+        line("")
+        for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var rest = Array(l.utf8)
+            if rest.last == 0x0D { rest.removeLast() }
+            while rest.count > 998 {
+                var cut = 998
+                while cut > 0, rest[cut] & 0xC0 == 0x80 { cut -= 1 }  // never split a UTF-8 sequence
+                bytes += rest[..<cut] + [0x0D, 0x0A]
+                rest.removeFirst(cut)
+            }
+            bytes += rest + [0x0D, 0x0A]
+        }
+    }
+
+    /// Appends raw bytes as they are (an attachment's content), ending with CRLF.
+    public mutating func append(raw: [UInt8]) {
+        bytes += raw
+        if !raw.isEmpty, raw.last != 0x0A { bytes += [0x0D, 0x0A] }
+    }
+
+    public mutating func line(_ s: String) {
+        bytes += Array(s.utf8) + [0x0D, 0x0A]
+    }
+
+    public var message: [UInt8] { bytes }
+
+    private mutating func fold(_ name: String, words: [String]) {
+        var current = "\(name):"
+        for w in words {
+            if current.utf8.count + 1 + w.utf8.count > 76, current != "\(name):" {
+                line(current)
+                current = " " + w
+            } else {
+                current += " " + w
+            }
+        }
+        line(current)
+    }
+
+    /// RFC 2047 B-encoded UTF-8 words of at most 75 characters, split between characters.
+    static func encodedWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        func flush() {
+            guard !chunk.isEmpty else { return }
+            words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+            chunk.removeAll()
+        }
+        for ch in text {
+            let b = Array(String(ch).utf8)
+            if (chunk.count + b.count + 2) / 3 * 4 > 60 { flush() }
+            chunk += b
+        }
+        flush()
+        return words
+    }
+
+    /// An RFC 5322 date for `date`, in the given time zone.
+    public static func rfc5322Date(_ date: Date, timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,218 @@
+import CIconv
+
+/// Decodes bytes in a declared or detected character set into Unicode text.
+///
+/// Every decoder goes through glibc's iconv, except ISO-2022-JP, which is first rewritten to
+/// EUC-JP so that the Microsoft extensions of CP50220/CP50221 (①, ㈱, the NEC and IBM rows) survive:
+/// glibc's own ISO-2022-JP converter rejects them. A label iconv does not know falls back to
+/// detection, and the result says so.
+public enum Charset {
+    /// The outcome of decoding one run of bytes.
+    public struct Decoded: Sendable, Hashable {
+        /// The text; undecodable bytes became U+FFFD.
+        public var text: String
+        /// The charset actually used, as an iconv name.
+        public var used: String
+        /// How many bytes could not be decoded.
+        public var errors: Int
+        /// The declared label was missing, unknown or wrong, so the charset was guessed.
+        public var detected: Bool
+    }
+
+    /// Decodes `bytes` labelled `label` (a MIME charset name, or nil when none was declared).
+    public static func decode(_ bytes: some Collection<UInt8>, label: String?) -> Decoded {
+        let bytes = Array(bytes)
+        if bytes.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) {
+            if let label, let name = iconvName(for: label), isSevenBitSuperset(name) || name == "UTF-8" {
+                return Decoded(text: String(decoding: bytes, as: UTF8.self), used: name, errors: 0, detected: false)
+            }
+            if label == nil {
+                return Decoded(text: String(decoding: bytes, as: UTF8.self), used: "US-ASCII", errors: 0, detected: false)
+            }
+        }
+        guard let label, let name = iconvName(for: label) else {
+            var guess = detect(bytes)
+            guess.detected = label != nil || guess.used != "US-ASCII"
+            return guess
+        }
+        let first = convert(bytes, from: name)
+        if first.errors == 0 { return first }
+        // A declared charset that does not fit the bytes: spam often says one thing and sends another.
+        let guess = detect(bytes)
+        if guess.errors < first.errors {
+            var g = guess
+            g.detected = true
+            return g
+        }
+        return first
+    }
+
+    /// Guesses the charset of unlabelled bytes: ISO-2022-JP by its escapes, UTF-8 by validity, then
+    /// Shift_JIS (CP932) against EUC-JP, and Windows-1252 as the last resort.
+    public static func detect(_ bytes: [UInt8]) -> Decoded {
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            if bytes.contains(0x1B) { return convert(bytes, from: "ISO-2022-JP") }
+            return Decoded(text: String(decoding: bytes, as: UTF8.self), used: "US-ASCII", errors: 0, detected: false)
+        }
+        if let text = String(validating: bytes, as: UTF8.self) {
+            return Decoded(text: text, used: "UTF-8", errors: 0, detected: true)
+        }
+        if bytes.contains(0x1B), bytes.count(where: { $0 >= 0x80 }) * 20 < bytes.count {
+            let jis = convert(bytes, from: "ISO-2022-JP")
+            if jis.errors == 0 { return withDetected(jis) }
+        }
+        let sjis = convert(bytes, from: "CP932")
+        let euc = convert(bytes, from: "EUC-JP-MS")
+        if sjis.errors == 0 && euc.errors == 0 {
+            return withDetected(japaneseScore(sjis.text) >= japaneseScore(euc.text) ? sjis : euc)
+        }
+        if sjis.errors == 0 { return withDetected(sjis) }
+        if euc.errors == 0 { return withDetected(euc) }
+        let best = [sjis, euc, convert(bytes, from: "UTF-8")].min { $0.errors < $1.errors }!
+        if best.errors * 10 < bytes.count { return withDetected(best) }
+        return withDetected(convert(bytes, from: "WINDOWS-1252"))
+    }
+
+    /// Maps a MIME charset label to the iconv name used for it, or nil when nothing fits.
+    public static func iconvName(for label: String) -> String? {
+        var key = label.lowercased().filter { !"\"' \t".contains($0) }
+        if let name = aliases[key] { return name }
+        if let cached = probe(key) { return cached }
+        // Damaged labels seen in bulk mailers: `_iso-2022-jp$ESC`, `x-sjis`, `utf8;format=flowed`.
+        key = String(key.prefix { $0 != ";" })
+        if let name = aliases[key] { return name }
+        for (needle, name) in fragments where key.contains(needle) { return name }
+        return probe(key)
+    }
+
+    // MARK: - Private
+
+    private static let aliases: [String: String] = [
+        "us-ascii": "US-ASCII", "ascii": "US-ASCII", "ansi_x3.4-1968": "US-ASCII", "us_ascii": "US-ASCII",
+        "utf-8": "UTF-8", "utf8": "UTF-8", "unicode-1-1-utf-8": "UTF-8",
+        "iso-2022-jp": "ISO-2022-JP", "csiso2022jp": "ISO-2022-JP", "iso2022jp": "ISO-2022-JP",
+        "iso-2022-jp-ms": "ISO-2022-JP", "cp50220": "ISO-2022-JP", "cp50221": "ISO-2022-JP",
+        "cp50222": "ISO-2022-JP", "iso-2022-jp-1": "ISO-2022-JP", "iso-2022-jp-2": "ISO-2022-JP",
+        "iso-2022-jp-3": "ISO-2022-JP", "jis": "ISO-2022-JP",
+        "shift_jis": "CP932", "shift-jis": "CP932", "sjis": "CP932", "x-sjis": "CP932", "cp932": "CP932",
+        "windows-31j": "CP932", "ms932": "CP932", "x-ms-cp932": "CP932", "ms_kanji": "CP932",
+        "csshiftjis": "CP932", "shift_jisx0213": "SHIFT_JISX0213",
+        "euc-jp": "EUC-JP-MS", "x-euc-jp": "EUC-JP-MS", "eucjp": "EUC-JP-MS", "cp51932": "EUC-JP-MS",
+        "euc-jp-ms": "EUC-JP-MS", "eucjp-ms": "EUC-JP-MS", "cseucpkdfmtjapanese": "EUC-JP-MS",
+        "iso-8859-1": "WINDOWS-1252", "latin1": "WINDOWS-1252", "latin-1": "WINDOWS-1252",
+        "iso_8859-1": "WINDOWS-1252", "l1": "WINDOWS-1252", "cp819": "WINDOWS-1252",
+        "windows-1252": "WINDOWS-1252", "cp1252": "WINDOWS-1252",
+        "gb2312": "GB18030", "gbk": "GB18030", "gb18030": "GB18030", "x-gbk": "GB18030", "cp936": "GB18030",
+        "euc-cn": "GB18030", "csgb2312": "GB18030", "hz-gb-2312": "GB18030",
+        "big5": "BIG5-HKSCS", "big5-hkscs": "BIG5-HKSCS", "x-x-big5": "BIG5-HKSCS", "cp950": "BIG5-HKSCS",
+        "euc-kr": "CP949", "ks_c_5601-1987": "CP949", "ks_c_5601": "CP949", "korean": "CP949",
+        "cp949": "CP949", "x-windows-949": "CP949", "ksc5601": "CP949", "iso-2022-kr": "ISO-2022-KR",
+        "utf-16": "UTF-16", "utf-16le": "UTF-16LE", "utf-16be": "UTF-16BE", "utf-7": "UTF-7",
+    ]
+
+    private static let fragments: [(String, String)] = [
+        ("2022-jp", "ISO-2022-JP"), ("shift", "CP932"), ("sjis", "CP932"), ("euc-jp", "EUC-JP-MS"),
+        ("utf-8", "UTF-8"), ("utf8", "UTF-8"), ("8859-1", "WINDOWS-1252"),
+    ]
+
+    private static func isSevenBitSuperset(_ name: String) -> Bool {
+        !["UTF-16", "UTF-16LE", "UTF-16BE", "UTF-7", "ISO-2022-KR"].contains(name)
+    }
+
+    /// Asks iconv whether it knows a label.
+    private static func probe(_ label: String) -> String? {
+        guard !label.isEmpty, label.count < 40,
+            label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
+        else { return nil }
+        let name = label.uppercased()
+        let cd = iconv_open("UTF-8", name)
+        if cd == iconv_t(bitPattern: -1) { return nil }
+        iconv_close(cd)
+        return name
+    }
+
+    private static func withDetected(_ d: Decoded) -> Decoded {
+        var d = d
+        d.detected = true
+        return d
+    }
+
+    /// Favours decodings that produce kana, which real Japanese text is full of.
+    private static func japaneseScore(_ text: String) -> Int {
+        var score = 0
+        for s in text.unicodeScalars {
+            switch s.value {
+            case 0x3040...0x30FF: score += 2
+            case 0x4E00...0x9FFF: score += 1
+            case 0xFF61...0xFF9F: score -= 1
+            case 0xE000...0xF8FF: score -= 3
+            default: break
+            }
+        }
+        return score
+    }
+
+    static func convert(_ bytes: [UInt8], from name: String) -> Decoded {
+        if name == "ISO-2022-JP" {
+            let (euc, bad) = ISO2022JP.toEUCJP(bytes)
+            var d = iconvDecode(euc, from: "EUC-JP-MS")
+            d.errors += bad
+            d.used = "ISO-2022-JP"
+            return d
+        }
+        if name == "UTF-8" {
+            if let s = String(validating: bytes, as: UTF8.self) {
+                return Decoded(text: s, used: name, errors: 0, detected: false)
+            }
+        }
+        return iconvDecode(bytes, from: name)
+    }
+
+    private static func iconvDecode(_ input: [UInt8], from name: String) -> Decoded {
+        let cd = iconv_open("UTF-8", name)
+        if cd == iconv_t(bitPattern: -1) {
+            return Decoded(text: String(decoding: input, as: UTF8.self), used: "UTF-8", errors: 1, detected: true)
+        }
+        defer { iconv_close(cd) }
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count * 3 / 2 + 16)
+        var errors = 0
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        input.withUnsafeBufferPointer { inBuf in
+            var inPtr = UnsafeMutablePointer(mutating: inBuf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) })
+            var inLeft = inBuf.count
+            buffer.withUnsafeMutableBufferPointer { outBuf in
+                let outBase = UnsafeMutableRawPointer(outBuf.baseAddress!).assumingMemoryBound(to: CChar.self)
+                while true {
+                    var outPtr: UnsafeMutablePointer<CChar>? = outBase
+                    var outLeft = outBuf.count
+                    let rc = inLeft == 0
+                        ? iconv(cd, nil, nil, &outPtr, &outLeft)
+                        : iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
+                    let produced = outBuf.count - outLeft
+                    output.append(contentsOf: UnsafeBufferPointer(start: outBuf.baseAddress, count: produced))
+                    if rc != -1 {
+                        if inLeft == 0 { break }
+                        continue
+                    }
+                    let err = ciconv_errno()
+                    if err == E2BIG { continue }
+                    // EILSEQ or EINVAL (truncated sequence at the end): replace one byte and go on.
+                    errors += 1
+                    output.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    if inLeft > 0 {
+                        inPtr = inPtr.map { $0 + 1 }
+                        inLeft -= 1
+                    }
+                    if inLeft == 0 {
+                        var o: UnsafeMutablePointer<CChar>? = outBase
+                        var l = outBuf.count
+                        _ = iconv(cd, nil, nil, &o, &l)
+                        break
+                    }
+                }
+            }
+        }
+        return Decoded(text: String(decoding: output, as: UTF8.self), used: name, errors: errors, detected: false)
+    }
+}

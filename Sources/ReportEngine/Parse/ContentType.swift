@@ -1,0 +1,151 @@
+/// A parsed Content-Type (RFC 2045 §5) or Content-Disposition (RFC 2183) value with its parameters.
+///
+/// Parameters follow RFC 2231: continuations (`name*0`, `name*1*`), charset and language
+/// (`UTF-8''%E6%97%A5`), and, as mail clients tolerate, RFC 2047 encoded words inside quoted values.
+public struct ContentType: Sendable, Hashable {
+    /// Lower-cased type, e.g. `text`.
+    public var type: String
+    /// Lower-cased subtype, e.g. `plain`.
+    public var subtype: String
+    /// Parameters by lower-cased name, values decoded.
+    public var parameters: [String: String]
+
+    public init(type: String, subtype: String, parameters: [String: String] = [:]) {
+        self.type = type
+        self.subtype = subtype
+        self.parameters = parameters
+    }
+
+    /// `type/subtype`.
+    public var mimeType: String { "\(type)/\(subtype)" }
+
+    public var charset: String? { parameters["charset"] }
+    public var boundary: String? { parameters["boundary"] }
+
+    /// The default for a part without Content-Type (RFC 2045 §5.2), or `message/rfc822` inside multipart/digest.
+    public static let textPlain = ContentType(type: "text", subtype: "plain", parameters: ["charset": "us-ascii"])
+
+    /// Parses a Content-Type value; nil when not even `type/subtype` can be read.
+    public static func parse(_ value: String) -> ContentType? {
+        let (head, params) = splitParameters(value)
+        let parts = head.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: " \t\"") }
+        guard parts.count == 2, !parts[0].isEmpty else {
+            // `text` alone, or `text/`: keep the type, guess the subtype.
+            let t = parts.first?.lowercased() ?? ""
+            if t == "text" { return ContentType(type: "text", subtype: "plain", parameters: params) }
+            return nil
+        }
+        var subtype = parts[1].lowercased()
+        if subtype.isEmpty { subtype = parts[0].lowercased() == "text" ? "plain" : "octet-stream" }
+        return ContentType(type: parts[0].lowercased(), subtype: subtype, parameters: params)
+    }
+
+    /// Splits `value; a=b; c*=…` into the leading token and decoded parameters.
+    public static func splitParameters(_ value: String) -> (String, [String: String]) {
+        let chunks = splitOutsideQuotes(value, separator: ";")
+        let head = (chunks.first ?? "").trimmingCharacters(in: " \t")
+        var simple: [String: String] = [:]
+        var pieces: [String: [Int: (String, Bool)]] = [:]
+        for chunk in chunks.dropFirst() {
+            guard let eq = chunk.firstIndex(of: "=") else { continue }
+            let rawName = chunk[..<eq].trimmingCharacters(in: " \t").lowercased()
+            guard !rawName.isEmpty else { continue }
+            var raw = chunk[chunk.index(after: eq)...].trimmingCharacters(in: " \t")
+            let quoted = raw.hasPrefix("\"")
+            if quoted { raw = unquote(raw) }
+            // RFC 2231: name*N or name*N* or name*
+            let starParts = rawName.split(separator: "*", omittingEmptySubsequences: false)
+            if starParts.count > 1 {
+                let base = String(starParts[0])
+                let extended = rawName.hasSuffix("*")
+                let index = starParts.count >= 2 ? Int(starParts[1]) ?? 0 : 0
+                if pieces[base] == nil { pieces[base] = [:] }
+                if pieces[base]![index] == nil { pieces[base]![index] = (raw, extended && !quoted) }
+            } else if simple[rawName] == nil {
+                simple[rawName] = quoted ? EncodedWord.decode(raw) : EncodedWord.decode(raw)
+            }
+        }
+        for (name, parts) in pieces {
+            var bytes: [UInt8] = []
+            var charset: String?
+            for key in parts.keys.sorted() {
+                let (text, extended) = parts[key]!
+                if extended {
+                    var t = Substring(text)
+                    if key == parts.keys.min() {
+                        let fields = text.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+                        if fields.count == 3 {
+                            charset = fields[0].isEmpty ? nil : String(fields[0])
+                            t = fields[2]
+                        }
+                    }
+                    bytes += percentDecode(t)
+                } else {
+                    bytes += Array(text.utf8)
+                }
+            }
+            let decoded = Charset.decode(bytes, label: charset ?? "utf-8").text
+            simple[name] = decoded
+        }
+        return (head, simple)
+    }
+
+    static func percentDecode(_ s: Substring) -> [UInt8] {
+        var out: [UInt8] = []
+        let u = Array(s.utf8)
+        var i = 0
+        while i < u.count {
+            if u[i] == 0x25, i + 2 < u.count, let h = Bytes.hexValue(u[i + 1]), let l = Bytes.hexValue(u[i + 2]) {
+                out.append(h << 4 | l)
+                i += 3
+            } else {
+                out.append(u[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func unquote(_ s: String) -> String {
+        var out = ""
+        var escaped = false
+        var first = true
+        for c in s {
+            if first { first = false; if c == "\"" { continue } }
+            if escaped { out.append(c); escaped = false; continue }
+            if c == "\\" { escaped = true; continue }
+            if c == "\"" { break }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func splitOutsideQuotes(_ s: String, separator: Character) -> [Substring] {
+        var result: [Substring] = []
+        var start = s.startIndex
+        var inQuotes = false
+        var escaped = false
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            if escaped { escaped = false } else if c == "\\" && inQuotes { escaped = true } else if c == "\"" {
+                inQuotes.toggle()
+            } else if c == separator && !inQuotes {
+                result.append(s[start..<i])
+                start = s.index(after: i)
+            }
+            i = s.index(after: i)
+        }
+        result.append(s[start...])
+        return result
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,93 @@
+/// One header field of a message (RFC 5322 §2.2), unfolded, with its value kept as raw bytes.
+///
+/// The value stays bytes because spam puts raw 8-bit Shift_JIS or UTF-8 in headers; `text(fallback:)`
+/// decodes it by the declared or detected charset and then decodes RFC 2047 encoded words.
+public struct HeaderField: Sendable, Hashable {
+    /// The field name as written (compare with `is(_:)`, which ignores case).
+    public let name: String
+    /// The value after the colon, unfolded (CRLF before white space removed), leading white space dropped.
+    public let rawValue: [UInt8]
+
+    public init(name: String, rawValue: [UInt8]) {
+        self.name = name
+        self.rawValue = rawValue
+    }
+
+    /// Whether this field is named `other`, ignoring case.
+    public func `is`(_ other: String) -> Bool {
+        name.utf8.count == other.utf8.count && name.lowercased() == other.lowercased()
+    }
+
+    /// The value as text: 8-bit bytes decoded by `fallback` charset (or detected), then encoded words.
+    public func text(fallback: String? = nil) -> String {
+        EncodedWord.decode(HeaderField.unstructured(rawValue, fallback: fallback))
+    }
+
+    /// The raw value as text without encoded-word decoding (for structured fields such as Received).
+    public var plain: String { HeaderField.unstructured(rawValue, fallback: nil) }
+
+    static func unstructured(_ raw: [UInt8], fallback: String?) -> String {
+        if raw.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) { return String(decoding: raw, as: UTF8.self) }
+        if let s = String(validating: raw, as: UTF8.self) { return s }
+        return Charset.decode(raw, label: fallback).text
+    }
+}
+
+/// The header block of a message or body part, in order, repeats kept.
+public struct Headers: Sendable, Hashable {
+    public var fields: [HeaderField]
+
+    public init(_ fields: [HeaderField] = []) { self.fields = fields }
+
+    /// The first field named `name`.
+    public func first(_ name: String) -> HeaderField? { fields.first { $0.is(name) } }
+
+    /// Every field named `name`, top to bottom.
+    public func all(_ name: String) -> [HeaderField] { fields.filter { $0.is(name) } }
+
+    /// Parses a header block (without the blank line that ends it).
+    ///
+    /// Folded lines are joined (RFC 5322 §2.2.3); a line with no colon is kept out and reported.
+    static func parse(_ block: ArraySlice<UInt8>, diagnostics: inout [String]) -> Headers {
+        var fields: [HeaderField] = []
+        var name: String?
+        var value: [UInt8] = []
+        func flush() {
+            if let n = name {
+                var v = value[...]
+                while let f = v.first, f == 0x20 || f == 0x09 { v = v.dropFirst() }
+                while let l = v.last, l == 0x20 || l == 0x09 { v = v.dropLast() }
+                fields.append(HeaderField(name: n, rawValue: Array(v)))
+            }
+            name = nil
+            value.removeAll(keepingCapacity: true)
+        }
+        var badLines = 0
+        for line in Bytes.lines(block) {
+            if let f = line.first, f == 0x20 || f == 0x09 {
+                if name != nil {
+                    value.append(contentsOf: line)
+                } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    badLines += 1
+                }
+                continue
+            }
+            flush()
+            guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex else {
+                if !line.isEmpty { badLines += 1 }
+                continue
+            }
+            var nameBytes = line[line.startIndex..<colon]
+            while let l = nameBytes.last, l == 0x20 || l == 0x09 { nameBytes = nameBytes.dropLast() }
+            guard !nameBytes.isEmpty, nameBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                badLines += 1
+                continue
+            }
+            name = String(decoding: nameBytes, as: UTF8.self)
+            value.append(contentsOf: line[(colon + 1)...])
+        }
+        flush()
+        if badLines > 0 { diagnostics.append("header block: \(badLines) line(s) without a field name were skipped") }
+        return Headers(fields)
+    }
+}

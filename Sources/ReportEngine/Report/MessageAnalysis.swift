@@ -1,0 +1,97 @@
+/// The readable facts of a message: what a person sees in a mail client.
+public struct MessageSummary: Sendable, Hashable {
+    public var messageID: String?
+    /// Decoded subject.
+    public var subject: String?
+    /// The From address (addr-spec only, lower-case).
+    public var from: String?
+    /// The From field as written, decoded.
+    public var fromText: String?
+    public var toText: String?
+    /// ISO 8601, keeping the message's offset.
+    public var date: String?
+    /// The Date field as written.
+    public var dateText: String?
+    /// text/plain parts, or text rendered from HTML when there is none.
+    public var text: String
+}
+
+/// A contact that can act on a report (filled in by lookups; see `Resolve`).
+public struct Contact: Sendable, Hashable {
+    public var role: String
+    public var name: String
+    public var email: String?
+    public var form: String?
+    public var domains: [String]
+    public var evidence: [String]
+
+    public init(role: String, name: String, email: String?, form: String?, domains: [String], evidence: [String]) {
+        self.role = role
+        self.name = name
+        self.email = email
+        self.form = form
+        self.domains = domains
+        self.evidence = evidence
+    }
+}
+
+/// Everything `analyze` learns about one message. Its JSON form is the `analyze --json` schema.
+public struct MessageAnalysis: Sendable, Hashable {
+    public var file: String?
+    public var summary: MessageSummary
+    public var origin: Origin
+    public var urls: [ExtractedURL]
+    public var domains: [String]
+    public var contacts: [Contact]
+    public var pending: [String]
+    public var diagnostics: [String]
+    public var drafts: [Draft]
+    /// The message whose content was analysed (the attached one, for a spam forwarded as attachment).
+    public var analysed: MIMEMessage
+
+    /// The `analyze --json` object, fields in the documented order.
+    public var json: JSONValue {
+        .object([
+            ("file", .optional(file)),
+            ("messageId", .optional(summary.messageID)),
+            ("subject", .optional(summary.subject)),
+            ("from", .optional(summary.from)),
+            ("date", .optional(summary.date)),
+            ("text", .string(summary.text)),
+            ("origin", .object([
+                ("carrier", .optional(origin.carrier)),
+                ("spoofed", .bool(origin.spoofed)),
+                ("sourceIP", .optional(origin.sourceIP)),
+                ("spf", .optional(origin.spf)),
+                ("dkim", .optional(origin.dkim)),
+                ("dmarc", .optional(origin.dmarc)),
+            ])),
+            ("urls", .array(urls.map { u in
+                .object([
+                    ("url", .string(u.url)), ("host", .string(u.host)), ("domain", .optional(u.domain)),
+                    ("defanged", .bool(u.defanged)), ("obfuscated", .bool(u.obfuscated)), ("part", .string(u.part)),
+                ])
+            })),
+            ("domains", .strings(domains)),
+            ("contacts", .array(contacts.map { c in
+                .object([
+                    ("role", .string(c.role)), ("name", .string(c.name)), ("email", .optional(c.email)),
+                    ("form", .optional(c.form)), ("domains", .strings(c.domains)), ("evidence", .strings(c.evidence)),
+                ])
+            })),
+            ("pending", .strings(pending)),
+            ("diagnostics", .strings(diagnostics)),
+            ("drafts", .array(drafts.map { d in
+                .object([
+                    ("kind", .string(d.kind.rawValue)), ("to", .strings(d.to)), ("form", .optional(d.form)),
+                    ("subject", .string(d.subject)), ("raw", .string(String(decoding: d.raw, as: UTF8.self))),
+                ])
+            })),
+        ])
+    }
+
+    /// The JSON object for a file that is not a message.
+    public static func errorJSON(file: String, error: String) -> JSONValue {
+        .object([("file", .string(file)), ("error", .string(error))])
+    }
+}

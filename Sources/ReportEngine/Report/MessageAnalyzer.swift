@@ -1,0 +1,122 @@
+import Foundation
+
+/// What the analysis is told: whom to trust, the carrier table, limits, and how to write drafts.
+public struct AnalyzerConfiguration: Sendable {
+    public var carriers: CarrierTable
+    public var trust: TrustPolicy
+    public var limits: MIMELimits
+    public var drafts: DraftSettings
+
+    public init(carriers: CarrierTable = .bundled, trustedRelays: [String] = [], trustedAuthservIDs: [String] = [],
+                limits: MIMELimits = MIMELimits(), drafts: DraftSettings = DraftSettings()) {
+        self.carriers = carriers
+        self.trust = TrustPolicy(relays: trustedRelays, authservIDs: trustedAuthservIDs, carriers: carriers)
+        self.limits = limits
+        self.drafts = drafts
+    }
+}
+
+/// Parse → analyse → draft for one message, with no network and no disk.
+public enum MessageAnalyzer {
+    /// Analyses the bytes of one message.
+    /// - Throws: `MIMEError` only when the bytes are not a message at all.
+    public static func analyze(_ data: [UInt8], file: String? = nil, configuration: AnalyzerConfiguration = AnalyzerConfiguration(),
+                               now: Date = Date()) throws(MIMEError) -> MessageAnalysis {
+        let outer = try MIMEMessage.parse(data, limits: configuration.limits)
+        var diagnostics = outer.diagnostics
+        // A spam forwarded as an attachment is analysed as the attached message.
+        var message = outer
+        if let attached = firstAttachedMessage(outer.root) {
+            message = attached
+            diagnostics.append("analysed the attached message/rfc822 (the spam forwarded as an attachment)")
+        }
+        let summary = summarize(message, diagnostics: &diagnostics)
+        let fromDomain = summary.from.flatMap(Address.domain(of:))
+        let origin = OriginAnalyzer.analyze(headers: message.headers, fromDomain: fromDomain, policy: configuration.trust,
+                                            carriers: configuration.carriers)
+        let urls = collectURLs(message)
+        var domains: [String] = []
+        for u in urls { if let d = u.domain, !domains.contains(d) { domains.append(d) } }
+        var drafts: [Draft] = []
+        if let id = origin.carrier, !origin.spoofed, let carrier = configuration.carriers.carriers.first(where: { $0.id == id }) {
+            drafts.append(CarrierForward.make(message: message, summary: summary, origin: origin, carrier: carrier,
+                                              settings: configuration.drafts, now: now))
+        } else if origin.spoofed {
+            diagnostics.append("no carrier forward: the carrier sender is forged")
+        }
+        return MessageAnalysis(file: file, summary: summary, origin: origin, urls: urls, domains: domains, contacts: [],
+                               pending: [], diagnostics: diagnostics, drafts: drafts, analysed: message)
+    }
+
+    static func firstAttachedMessage(_ part: MIMEPart) -> MIMEMessage? {
+        if let m = part.embedded.first { return m }
+        for p in part.parts { if let m = firstAttachedMessage(p) { return m } }
+        return nil
+    }
+
+    /// Subject, sender, date and text of `message`.
+    public static func summarize(_ message: MIMEMessage, diagnostics: inout [String]) -> MessageSummary {
+        let h = message.headers
+        let fallback = message.root.contentType.charset
+        let fromText = h.first("From")?.text(fallback: fallback)
+        let from = fromText.flatMap(Address.first(in:))
+        if h.first("From") != nil, from == nil { diagnostics.append("From has no readable address") }
+        let dateText = h.first("Date")?.plain
+        let date = dateText.flatMap(MailDate.iso8601)
+        if let dateText, date == nil { diagnostics.append("Date \"\(dateText.prefix(60))\" could not be read") }
+        if h.fields.contains(where: { !$0.rawValue.allSatisfy { $0 < 0x80 } }) {
+            diagnostics.append("raw 8-bit bytes in the header block were decoded as \(Charset.detect(Array(message.headerBytes)).used)")
+        }
+        let messageID = h.first("Message-ID")?.plain.trimmingCharacters(in: " \t")
+        return MessageSummary(
+            messageID: messageID?.isEmpty == false ? messageID : nil,
+            subject: h.first("Subject")?.text(fallback: fallback), from: from, fromText: fromText,
+            toText: h.first("To")?.text(fallback: fallback), date: date, dateText: dateText,
+            text: bodyText(message, diagnostics: &diagnostics))
+    }
+
+    static func textLeaves(_ message: MIMEMessage) -> [MIMEPart] {
+        message.root.leaves.filter { $0.contentType.type == "text" && !$0.isAttachment && $0.embedded.isEmpty }
+    }
+
+    static func bodyText(_ message: MIMEMessage, diagnostics: inout [String]) -> String {
+        let leaves = textLeaves(message)
+        var plain: [String] = []
+        var html: [String] = []
+        for leaf in leaves {
+            let decoded = leaf.decodedText()
+            if decoded.detected, let label = leaf.contentType.charset {
+                diagnostics.append("charset \"\(label)\" did not fit the text; decoded as \(decoded.used)")
+            } else if decoded.errors > 0 {
+                diagnostics.append("\(decoded.errors) byte(s) could not be decoded as \(decoded.used)")
+            }
+            if leaf.contentType.subtype == "html" {
+                html.append(HTMLText.render(decoded.text).text)
+            } else if leaf.contentType.subtype == "plain" || leaf.contentType.subtype == "enriched" || leaf.contentType.subtype.isEmpty {
+                plain.append(decoded.text)
+            }
+        }
+        let text = plain.isEmpty ? html : plain
+        return text.joined(separator: "\n").replacingOccurrences(of: "\r\n", with: "\n")
+    }
+
+    /// URLs from every text part and from HTML link targets and visible text, first-seen order, no repeats.
+    static func collectURLs(_ message: MIMEMessage) -> [ExtractedURL] {
+        var seen = Set<String>()
+        var urls: [ExtractedURL] = []
+        func add(_ u: ExtractedURL) {
+            if seen.insert(u.url).inserted { urls.append(u) }
+        }
+        for leaf in textLeaves(message) {
+            let text = leaf.decodedText().text
+            if leaf.contentType.subtype == "html" {
+                let rendered = HTMLText.render(text)
+                for link in rendered.links { if let u = URLExtractor.extract(link: link, part: "html") { add(u) } }
+                for u in URLExtractor.extract(text: rendered.text, part: "html") { add(u) }
+            } else {
+                for u in URLExtractor.extract(text: text, part: "text") { add(u) }
+            }
+        }
+        return urls
+    }
+}

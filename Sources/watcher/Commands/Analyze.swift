@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import ReportEngine
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what watcher finds in .eml files and the reports it would write. Changes nothing.",
+        discussion: """
+            Exit status: 0 when every file was read as a message, 1 when a file was not a message (the \
+            other files still run), 78 for a configuration error.
+            """
+    )
+
+    @Option(name: .long, help: "Configuration file (TOML). analyze needs none.")
+    var config: String?
+
+    @Flag(name: .long, help: "Do no network lookups.")
+    var offline = false
+
+    @Flag(name: .long, help: "One JSON object per message per line.")
+    var json = false
+
+    @Argument(help: "Messages to analyse (.eml files).")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Name at least one .eml file to analyse.") }
+    }
+
+    func run() throws {
+        let settings: WatcherConfig
+        do {
+            settings = try config.map(WatcherConfig.load(path:)) ?? WatcherConfig()
+        } catch {
+            printError(String(describing: error))
+            throw ExitStatus.code(for: error)
+        }
+        let analyzer = settings.analyzerConfiguration
+        var failed = false
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                failed = true
+                emit(file: file, error: "cannot read the file (missing or not readable)")
+                continue
+            }
+            do {
+                var analysis = try MessageAnalyzer.analyze(Array(data), file: file, configuration: analyzer)
+                analysis.pending = pendingLookups(analysis)
+                if json {
+                    print(analysis.json.serialized())
+                } else {
+                    print(ReadableReport.render(analysis))
+                }
+            } catch {
+                failed = true
+                emit(file: file, error: error.description)
+            }
+        }
+        if failed { throw ExitStatus.failure }
+    }
+
+    private func emit(file: String, error: String) {
+        if json {
+            print(MessageAnalysis.errorJSON(file: file, error: error).serialized())
+        } else {
+            printError("\(file): \(error)")
+        }
+    }
+
+    /// The lookups this message needs and that were not made.
+    private func pendingLookups(_ analysis: MessageAnalysis) -> [String] {
+        let reason = offline ? "skipped (--offline)" : "not made: this version has no lookup transports yet"
+        var pending: [String] = []
+        if let ip = analysis.origin.sourceIP { pending.append("network owner of \(ip): \(reason)") }
+        for d in analysis.domains { pending.append("registrar, hosting and nameservers of \(d): \(reason)") }
+        return pending
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import ReportEngine
+import TOMLKit
+
+extension WatcherConfig {
+    enum Kind { case string, strings, bool, table, duration }
+
+    /// Every section and key the file may hold, with the type each takes.
+    static let schema: [String: [String: Kind]] = [
+        "source": ["kind": .string, "path": .string],
+        "imap": [
+            "url": .string, "user": .string, "password_file": .string, "password_command": .string, "folder": .string,
+            "drafts_folder": .string, "mark": .string, "ca_file": .string, "allow_insecure": .bool,
+        ],
+        "smtp": ["url": .string, "user": .string, "password_file": .string, "password_command": .string, "ca_file": .string, "allow_insecure": .bool],
+        "reports": [
+            "mode": .string, "directory": .string, "from": .string, "language": .string, "repeat_policy": .string,
+            "redact_tracking": .bool, "allowlist": .strings,
+        ],
+        "summary": ["to": .string],
+        "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings],
+        "lookup": [
+            "enabled": .bool, "timeout": .duration, "cache_ttl": .duration, "whois_servers": .table,
+            "rdap_bootstrap": .string, "dns_server": .string,
+        ],
+        "state": ["path": .string],
+    ]
+    static let carrierKeys: [String: Kind] = ["name": .string, "domains": .strings, "desk": .string, "relays": .strings, "authserv_ids": .strings]
+
+    /// Reads and validates a configuration file.
+    /// - Throws: `ConfigErrors` listing every problem, each naming its key and line.
+    static func load(path: String) throws -> WatcherConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors(errors: [ConfigError(keyPath: path, line: nil, problem: "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors(errors: [ConfigError(keyPath: path, line: nil, problem: "the file is not UTF-8 text")])
+        }
+        return try parse(text)
+    }
+
+    /// Parses configuration text.
+    static func parse(_ text: String) throws -> WatcherConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw ConfigErrors(errors: [ConfigError(keyPath: "(syntax)", line: e.source.begin.line, problem: e.description)])
+        }
+        var config = WatcherConfig()
+        var errors: [ConfigError] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+
+        func line(of section: String, _ key: String?) -> Int? {
+            var inSection = false
+            for (n, l) in lines.enumerated() {
+                let t = l.trimmingCharacters(in: .whitespaces)
+                if t.hasPrefix("[") {
+                    let name = t.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                    inSection = name == section
+                    if inSection, key == nil { return n + 1 }
+                    continue
+                }
+                if let key, inSection, t.hasPrefix(key), t.dropFirst(key.count).trimmingCharacters(in: .whitespaces).hasPrefix("=") {
+                    return n + 1
+                }
+            }
+            return nil
+        }
+        func fail(_ section: String, _ key: String?, _ problem: String) {
+            let path = key.map { "\(section).\($0)" } ?? section
+            errors.append(ConfigError(keyPath: path, line: line(of: section, key), problem: problem))
+        }
+        func strings(_ v: TOMLValueConvertible) -> [String]? {
+            guard let a = v.array else { return nil }
+            var out: [String] = []
+            for item in a {
+                guard let s = item.string else { return nil }
+                out.append(s)
+            }
+            return out
+        }
+
+        for section in table.keys {
+            guard let sectionTable = table[section]?.table else {
+                errors.append(ConfigError(keyPath: section, line: nil, problem: "expected a [\(section)] section, found a value"))
+                continue
+            }
+            if section == "carriers" {
+                for id in sectionTable.keys {
+                    let path = "carriers.\(id)"
+                    guard let c = sectionTable[id]?.table else { fail("carriers", id, "expected a table"); continue }
+                    var base = CarrierTable.bundled.carriers.first { $0.id == id }
+                        ?? Carrier(id: id, name: id, domains: [], desk: "", relays: [], authservIDs: [])
+                    for key in c.keys {
+                        guard let kind = carrierKeys[key] else {
+                            fail(path, key, "unknown key (known: \(carrierKeys.keys.sorted().joined(separator: ", ")))"); continue
+                        }
+                        let v = c[key]!
+                        switch (key, kind) {
+                        case ("name", _): if let s = v.string { base.name = s } else { fail(path, key, "expected a string") }
+                        case ("desk", _):
+                            if let s = v.string, Address.first(in: s) != nil { base.desk = Address.first(in: s)! } else { fail(path, key, "expected an e-mail address") }
+                        case ("domains", _): if let s = strings(v) { base.domains = s.map { $0.lowercased() } } else { fail(path, key, "expected an array of strings") }
+                        case ("relays", _): if let s = strings(v) { base.relays = s } else { fail(path, key, "expected an array of strings") }
+                        case ("authserv_ids", _): if let s = strings(v) { base.authservIDs = s } else { fail(path, key, "expected an array of strings") }
+                        default: break
+                        }
+                    }
+                    if base.desk.isEmpty { fail(path, "desk", "a new carrier needs a desk address") }
+                    if base.domains.isEmpty { fail(path, "domains", "a new carrier needs its subscriber domains") }
+                    config.carriers.append(base)
+                }
+                continue
+            }
+            guard let keys = schema[section] else {
+                fail(section, nil, "unknown section (known: \((schema.keys.sorted() + ["carriers"]).joined(separator: ", ")))")
+                continue
+            }
+            for key in sectionTable.keys {
+                guard let kind = keys[key] else {
+                    fail(section, key, "unknown key (known: \(keys.keys.sorted().joined(separator: ", ")))")
+                    continue
+                }
+                let v = sectionTable[key]!
+                switch kind {
+                case .string:
+                    guard let s = v.string else { fail(section, key, "expected a string"); continue }
+                    config.raw["\(section).\(key)"] = s
+                case .strings:
+                    guard let s = strings(v) else { fail(section, key, "expected an array of strings"); continue }
+                    config.raw["\(section).\(key)"] = s.joined(separator: ", ")
+                case .bool:
+                    guard let b = v.bool else { fail(section, key, "expected true or false"); continue }
+                    config.raw["\(section).\(key)"] = String(b)
+                case .table:
+                    guard v.table != nil else { fail(section, key, "expected a table such as { jp = \"127.0.0.1:4343\" }"); continue }
+                case .duration:
+                    guard let s = v.string, Duration.parse(s) != nil else {
+                        fail(section, key, "expected a duration such as \"10s\", \"15m\", \"7d\""); continue
+                    }
+                    config.raw["\(section).\(key)"] = s
+                }
+            }
+        }
+
+        // Values with a closed set of choices.
+        func choice(_ key: String, _ allowed: [String]) -> String? {
+            guard let v = config.raw[key] else { return nil }
+            if !allowed.contains(v) {
+                let parts = key.split(separator: ".").map(String.init)
+                fail(parts[0], parts[1], "\"\(v)\" is not one of \(allowed.joined(separator: ", "))")
+                return nil
+            }
+            return v
+        }
+        _ = choice("source.kind", ["imap", "directory"])
+        if let mode = choice("reports.mode", ["draft", "send", "directory"]) { config.reports.mode = mode }
+        if let lang = choice("reports.language", ["ja", "en"]) { config.reports.language = ReportLanguage(rawValue: lang)! }
+        if let policy = choice("reports.repeat_policy", ["note", "skip"]) { config.reports.repeatPolicy = policy }
+        if let mark = config.raw["imap.mark"], !(mark == "keyword" || mark == "none" || (mark.hasPrefix("move:") && mark.count > 5)) {
+            fail("imap", "mark", "\"\(mark)\" is not keyword, none or move:FOLDER")
+        }
+        if let from = config.raw["reports.from"] {
+            if Address.first(in: from) == nil { fail("reports", "from", "\"\(from)\" has no e-mail address") } else { config.reports.from = from }
+        }
+        config.reports.directory = config.raw["reports.directory"]
+        if let r = config.raw["reports.redact_tracking"] { config.reports.redactTracking = r == "true" }
+        config.imapUser = config.raw["imap.user"]
+        if let t = table["analysis"]?.table {
+            config.analysis.trustedRelays = t["trusted_relays"].flatMap(strings) ?? []
+            config.analysis.trustedAuthservIDs = t["trusted_authserv_ids"].flatMap(strings) ?? []
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors: errors) }
+        return config
+    }
+}
+
+enum Duration {
+    /// Seconds in a duration such as `10s`, `15m`, `2h`, `7d`.
+    static func parse(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = t.last, let n = Int(t.dropLast()), n >= 0 else { return Int(t) }
+        switch unit {
+        case "s": return n
+        case "m": return n * 60
+        case "h": return n * 3600
+        case "d": return n * 86400
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import ReportEngine
+
+/// The configuration file (TOML), section by section, as DESIGN.md lists it. Every key has a default;
+/// a command reads only the sections it uses.
+struct WatcherConfig: Sendable {
+    struct Analysis: Sendable {
+        var trustedRelays: [String] = []
+        var trustedAuthservIDs: [String] = []
+    }
+    struct Reports: Sendable {
+        var mode = "draft"
+        var directory: String?
+        var from: String?
+        var language: ReportLanguage = .ja
+        var repeatPolicy = "note"
+        var redactTracking = true
+    }
+
+    var analysis = Analysis()
+    var reports = Reports()
+    /// Carriers added or replaced by `[carriers.<id>]`.
+    var carriers: [Carrier] = []
+    /// `[imap] user`, the default From of drafts.
+    var imapUser: String?
+    /// Every key the file set, `section.key` → value as text (for `check` and later sections).
+    var raw: [String: String] = [:]
+
+    /// The carrier table after the file's changes.
+    var carrierTable: CarrierTable {
+        var table = CarrierTable.bundled
+        for c in carriers { table.apply(c) }
+        return table
+    }
+
+    /// What the analysis needs from this configuration.
+    var analyzerConfiguration: AnalyzerConfiguration {
+        let from = reports.from ?? imapUser ?? "watcher@localhost"
+        return AnalyzerConfiguration(
+            carriers: carrierTable, trustedRelays: analysis.trustedRelays, trustedAuthservIDs: analysis.trustedAuthservIDs,
+            drafts: DraftSettings(from: from, language: reports.language))
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// The one place where errors become exit statuses (sysexits.h): configuration mistakes 78
+/// (EX_CONFIG), transient trouble 75 (EX_TEMPFAIL), anything else 1.
+enum ExitStatus {
+    static let config = ExitCode(78)
+    static let tempFail = ExitCode(75)
+    static let failure = ExitCode(1)
+
+    static func code(for error: any Error) -> ExitCode {
+        switch error {
+        case is ConfigError, is ConfigErrors: return config
+        default: return failure
+        }
+    }
+}
+
+/// Prints a line to standard error.
+func printError(_ text: String) {
+    var stderr = StandardError()
+    print(text, to: &stderr)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleShim.writeStderr(string)
+    }
+}
