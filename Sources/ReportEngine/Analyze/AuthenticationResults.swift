@@ -20,7 +20,7 @@ public struct AuthenticationResults: Sendable, Hashable {
         authservID = id.lowercased().trimmingCharacters(in: ".")
         results = []
         for statement in statements.dropFirst() where !statement.isEmpty {
-            var words = statement.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }).map(String.init)
+            var words = AuthenticationResults.words(statement)
             // "spf = pass" written with spaces around "="
             var joined: [String] = []
             var k = 0
@@ -48,6 +48,23 @@ public struct AuthenticationResults: Sendable, Hashable {
 
     /// The results for one method (`spf`, `dkim`, `dmarc`).
     public func results(for method: String) -> [Result] { results.filter { $0.method == method } }
+
+    /// Splits at white space outside quoted strings.
+    static func words(_ s: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inQuotes = false
+        for c in s {
+            if c == "\"" { inQuotes.toggle() }
+            if c.isWhitespace && !inQuotes {
+                if !current.isEmpty { words.append(current); current = "" }
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
 
     static func stripComments(_ s: String) -> String {
         var out = ""

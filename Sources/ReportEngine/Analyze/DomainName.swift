@@ -35,8 +35,8 @@ public enum DomainName {
         guard let psl = context.psl else { return nil }
         let h = host.lowercased().trimmingCharacters(in: ".")
         guard h.contains("."), isKnownTLD(String(h.split(separator: ".").last!)) else { return nil }
-        guard let r = psl_registrable_domain(psl, h) else { return nil }
-        return String(cString: r)
+        // libpsl returns a pointer into its argument, so read it while the argument is alive.
+        return h.withCString { p in psl_registrable_domain(psl, p).map { String(cString: $0) } }
     }
 
     /// Whether `label` is a top-level domain in the ICANN section of the list (e.g. `com`, `jp`, `xn--p1ai`).

@@ -51,20 +51,20 @@ public enum OriginAnalyzer {
         var origin = Origin()
         // Source IP.
         let received = headers.all("Received").map { ReceivedHeader($0.plain) }
-        var first = true
+        // The topmost header was written by the mailbox's own server; a header below a hop whose client
+        // had a private address was written by that internal host. Both count as trusted writers.
+        var writerTrusted = true
         var reachedEnd = true
-        for hop in received {
-            defer { first = false }
-            guard hop.isRelay else { continue }
-            let byTrusted = first || hop.by.map { h in policy.relays.contains { $0.matches(h) } } ?? false
+        for hop in received where hop.isRelay {
+            let byTrusted = writerTrusted || hop.by.map { h in policy.relays.contains { $0.matches(h) } } ?? false
             guard byTrusted else {
                 origin.reasons.append("stopped at a Received header by untrusted host \(hop.by ?? "(none)")")
                 reachedEnd = false
                 break
             }
-            let ids = hop.fromIdentities
             let isInternal = hop.ip?.isPrivateOrReserved ?? false
-            if HostPattern.any(policy.relays, match: ids) || isInternal {
+            if isInternal || HostPattern.any(policy.relays, match: hop.fromIdentities) {
+                writerTrusted = isInternal
                 continue
             }
             if let ip = hop.ip {

@@ -73,69 +73,65 @@ public struct ReceivedHeader: Sendable, Hashable {
             case .comment(let c): comments.append(c)
             }
         }
-        // The name after "from" is what the client said (Postfix, Sendmail, Gmail) or a verified name (Exim, qmail).
-        // An address recorded in a comment ("(rdns [1.2.3.4])") is the relay's own observation and
-        // wins over a bracketed literal the client gave as its HELO name.
+        var leadingName: String?
         var leadingIP: IPAddress?
         if let first = words.first {
-            if let ip = IPAddress(first.trimmingCharacters(in: "[]")) {
-                leadingIP = ip
+            if let a = IPAddress(first.trimmingCharacters(in: "[]")) {
+                leadingIP = a
             } else {
                 let name = first.lowercased().trimmingCharacters(in: ".")
-                if name != "unknown" { helo = name }
-            }
-            // `from host [1.2.3.4]` (Sendmail without rdns comment, some carriers)
-            for w in words.dropFirst() {
-                if ip == nil, w.hasPrefix("["), let a = IPAddress(w) { ip = a }
+                if name != "unknown", !name.isEmpty { leadingName = name }
             }
         }
+        // "from host [1.2.3.4]" (no comment)
+        let wordIP = words.dropFirst().lazy.compactMap { $0.hasPrefix("[") ? IPAddress($0) : nil }.first
+        var commentIP: IPAddress?
+        var commentName: String?
+        var heloParameter: String?
+        var qmailHelo: String?
         for c in comments {
             let parts = c.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-            var rdnsCandidate: String?
+            var nameHere: String?
+            var ipHere: IPAddress?
             for (n, p) in parts.enumerated() {
                 let lp = p.lowercased()
                 if lp.hasPrefix("helo=") || lp.hasPrefix("ehlo=") {
-                    let h = String(p.dropFirst(5)).lowercased().trimmingCharacters(in: "[]")
-                    if helo == nil || helo == rdns { helo = h }
+                    heloParameter = String(lp.dropFirst(5)).trimmingCharacters(in: "[]")
                     continue
                 }
-                if lp == "helo" || lp == "ehlo", n + 1 < parts.count {
-                    // qmail: "(HELO name)"
-                    if helo == nil || rdns == nil {
-                        if let h = helo, rdns == nil { rdns = h }
-                        helo = parts[n + 1].lowercased()
-                    }
+                if (lp == "helo" || lp == "ehlo"), n + 1 < parts.count {
+                    qmailHelo = parts[n + 1].lowercased()
                     continue
                 }
-                if p.hasPrefix("[") || p.hasPrefix("IPv6:") || IPAddress(p) != nil {
-                    if ip == nil, let a = IPAddress(p.trimmingCharacters(in: "[]")) { ip = a }
+                if ipHere == nil, let a = IPAddress(p.trimmingCharacters(in: "[]")) {
+                    ipHere = a
                     continue
                 }
-                if n == 0, rdnsCandidate == nil, p.contains("."), !lp.hasPrefix("port"), IPAddress(p) == nil {
-                    rdnsCandidate = lp.trimmingCharacters(in: ".")
+                if n == 0, p.contains("."), !lp.hasPrefix("port") {
+                    nameHere = lp.trimmingCharacters(in: ".")
                 }
-                if lp == "may" || lp == "forged)" || lp == "be" { continue }
             }
-            if rdns == nil, let r = rdnsCandidate, ip != nil || c.contains("[") {
-                rdns = r
+            if commentIP == nil, let ipHere {
+                commentIP = ipHere
+                commentName = nameHere
             }
-            if lp(c).hasPrefix("unknown"), ip != nil { /* rdns failed: keep nil */ }
         }
-        if ip == nil { ip = leadingIP } else if leadingIP != nil, helo == nil { helo = leadingIP!.description }
-        // Exim: "from rdns ([ip] helo=x)": the leading name is the verified rdns.
-        if let h = helo, rdns == nil, comments.contains(where: { $0.lowercased().contains("helo=") }) {
-            if !comments.contains(where: { $0.lowercased().hasPrefix("helo=") }) || ip != nil {
-                rdns = h
-                for c in comments {
-                    if let r = c.lowercased().range(of: "helo=") {
-                        helo = String(c.lowercased()[r.upperBound...].prefix { $0 != " " && $0 != ")" && $0 != "]" })
-                    }
-                }
-            }
+        // The address the receiving relay saw itself ("(rdns [ip])") wins over a literal the client sent.
+        ip = commentIP ?? wordIP ?? leadingIP
+        if let heloParameter {
+            // Exim: "from rdns ([ip] helo=name)"; the leading name was verified by the relay.
+            rdns = leadingName
+            helo = heloParameter
+        } else if let qmailHelo {
+            // qmail: "from rdns (HELO name) (ip)"
+            rdns = leadingName
+            helo = qmailHelo
+        } else {
+            // Postfix, Sendmail, Gmail, Exchange: "from helo (rdns [ip])"
+            helo = leadingName ?? leadingIP?.description
+            if commentIP != nil { rdns = commentName }
         }
     }
-
-    private func lp(_ s: String) -> String { s.lowercased() }
 
     enum Token: Hashable {
         case word(String)

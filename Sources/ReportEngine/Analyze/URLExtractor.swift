@@ -63,6 +63,15 @@ public enum URLExtractor {
         while i < src.count {
             let c = src[i]
             let v = c.value
+            if v == 0x1B {
+                // A stray ISO-2022 escape (ESC ( B, ESC $ B, ESC $ ( D) separates words.
+                var j = i + 1
+                while j < src.count, j - i <= 3, src[j] == "(" || src[j] == "$" || src[j] == ")" || src[j] == "&" { j += 1 }
+                if j < src.count, j > i + 1 { j += 1 }
+                emit(" ", 0)
+                i = j
+                continue
+            }
             if zeroWidth.contains(v) {
                 pending |= Flags.obfuscated.rawValue
                 i += 1
@@ -168,6 +177,12 @@ public enum URLExtractor {
         return allowUnicode && c.properties.isAlphabetic && !isCJKStop(c)
     }
 
+    /// A letter that may stand in an internationalised host name (kanji and kana included).
+    static func isIDNLetter(_ c: Unicode.Scalar) -> Bool {
+        let v = c.value
+        return !c.isASCII && c.properties.isAlphabetic && !(0x3000...0x303F).contains(v) && !(0xFF00...0xFFEF).contains(v)
+    }
+
     /// Characters that end a URL written in Japanese text: CJK punctuation, kana, ideographs, full-width forms.
     static func isCJKStop(_ c: Unicode.Scalar) -> Bool {
         let v = c.value
@@ -271,7 +286,15 @@ public enum URLExtractor {
         let n = s.count
         // Authority: up to "/", "?", "#", "\" or a stop character.
         var j = hostStart
-        while j < n, s[j] != "/", s[j] != "?", s[j] != "#", s[j] != "\\", isPathChar(s[j]) { j += 1 }
+        while j < n, s[j] != "/", s[j] != "?", s[j] != "#", s[j] != "\\", isPathChar(s[j]) || isIDNLetter(s[j]) { j += 1 }
+        // An IDN label may be written in kana or kanji, but Japanese prose glued to an ASCII name is not part of it.
+        if let lastDot = s[hostStart..<j].lastIndex(of: "."), lastDot + 1 < j, s[lastDot + 1].isASCII,
+            let cut = s[(lastDot + 1)..<j].firstIndex(where: { !$0.isASCII })
+        {
+            j = cut
+        } else if !s[hostStart..<j].contains(".") {
+            j = s[hostStart..<j].firstIndex(where: { !$0.isASCII }) ?? j
+        }
         var authority = Array(s[hostStart..<j])
         var end = j
         // Path, query and fragment.

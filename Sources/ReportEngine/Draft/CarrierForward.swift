@@ -68,8 +68,8 @@ public enum CarrierForward {
             ]
             if let ip = origin.sourceIP { lines.append("接続元IPアドレス: \(ip)") }
             lines += ["", "===== 受信メールのヘッダー(全文) =====", headerText, "", "===== 受信メールの内容 =====",
-                "件名: \(summary.subject ?? "")", "日時: \(summary.dateText ?? "")", "送信者: \(summary.fromText ?? "")",
-                "宛先: \(summary.toText ?? "")", "", summary.text]
+                "件名: \(MessageWriter.sanitize(summary.subject ?? ""))", "日時: \(MessageWriter.sanitize(summary.dateText ?? ""))", "送信者: \(MessageWriter.sanitize(summary.fromText ?? ""))",
+                "宛先: \(MessageWriter.sanitize(summary.toText ?? ""))", "", summary.text]
         case .en:
             lines += [
                 "To the \(carrier.name) spam desk,",
@@ -82,8 +82,8 @@ public enum CarrierForward {
             ]
             if let ip = origin.sourceIP { lines.append("Connecting IP address: \(ip)") }
             lines += ["", "===== Full header of the received message =====", headerText, "",
-                "===== The received message =====", "Subject: \(summary.subject ?? "")", "Date: \(summary.dateText ?? "")",
-                "From: \(summary.fromText ?? "")", "To: \(summary.toText ?? "")", "", summary.text]
+                "===== The received message =====", "Subject: \(MessageWriter.sanitize(summary.subject ?? ""))", "Date: \(MessageWriter.sanitize(summary.dateText ?? ""))",
+                "From: \(MessageWriter.sanitize(summary.fromText ?? ""))", "To: \(MessageWriter.sanitize(summary.toText ?? ""))", "", summary.text]
         }
         return lines.joined(separator: "\n")
     }

@@ -61,10 +61,10 @@ public struct MessageWriter {
         }
     }
 
-    /// Appends raw bytes as they are (an attachment's content), ending with CRLF.
+    /// Appends raw bytes as they are (an attachment's content), then CRLF.
     public mutating func append(raw: [UInt8]) {
-        bytes += raw
-        if !raw.isEmpty, raw.last != 0x0A { bytes += [0x0D, 0x0A] }
+        // The CRLF after the content belongs to the boundary that follows (RFC 2046 §5.1.1).
+        bytes += raw + [0x0D, 0x0A]
     }
 
     public mutating func line(_ s: String) {

@@ -43,14 +43,14 @@ public struct ContentType: Sendable, Hashable {
     /// Splits `value; a=b; c*=…` into the leading token and decoded parameters.
     public static func splitParameters(_ value: String) -> (String, [String: String]) {
         let chunks = splitOutsideQuotes(value, separator: ";")
-        let head = (chunks.first ?? "").trimmingCharacters(in: " \t")
+        let head = (chunks.first ?? "").trimmingCharacters(in: " \t\r\n")
         var simple: [String: String] = [:]
         var pieces: [String: [Int: (String, Bool)]] = [:]
         for chunk in chunks.dropFirst() {
             guard let eq = chunk.firstIndex(of: "=") else { continue }
-            let rawName = chunk[..<eq].trimmingCharacters(in: " \t").lowercased()
+            let rawName = chunk[..<eq].trimmingCharacters(in: " \t\r\n").lowercased()
             guard !rawName.isEmpty else { continue }
-            var raw = chunk[chunk.index(after: eq)...].trimmingCharacters(in: " \t")
+            var raw = chunk[chunk.index(after: eq)...].trimmingCharacters(in: " \t\r\n")
             let quoted = raw.hasPrefix("\"")
             if quoted { raw = unquote(raw) }
             // RFC 2231: name*N or name*N* or name*

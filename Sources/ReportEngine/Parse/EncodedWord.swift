@@ -24,7 +24,7 @@ public enum EncodedWord {
             out += text[cursor..<group.range.lowerBound]
             var j = i + 1
             // Join the following words that touch this one (only white space between them).
-            while j < words.count, text[group.range.upperBound..<words[j].range.lowerBound].allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) {
+            while j < words.count, text[group.range.upperBound..<words[j].range.lowerBound].allSatisfy(\.isWhitespace) {
                 if words[j].charset == group.charset {
                     group.bytes += words[j].bytes
                     group.range = group.range.lowerBound..<words[j].range.upperBound

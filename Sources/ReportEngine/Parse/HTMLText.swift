@@ -141,10 +141,11 @@ private struct Renderer {
         text.removeAll()
     }
 
-    mutating func newline() {
+    /// Ends the current line; block boundaries in a row make one break, each `<br>` makes its own.
+    mutating func newline(force: Bool = false) {
         pendingSpace = false
         if let last = out.last, last == " " { out.removeLast() }
-        out.append("\n")
+        if force || (out.last != nil && out.last != "\n") { out.append("\n") }
     }
 
     mutating func skip(past marker: String) {
@@ -232,7 +233,9 @@ private struct Renderer {
                 }
             }
         }
-        if Renderer.blocks.contains(name) {
+        if name == "br" {
+            newline(force: true)
+        } else if Renderer.blocks.contains(name) {
             newline()
         } else if name == "td" || name == "th" {
             pendingSpace = true

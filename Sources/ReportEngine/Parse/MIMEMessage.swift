@@ -89,7 +89,8 @@ public struct MIMEMessage: Sendable, Hashable {
         guard !data.isEmpty else { throw .empty }
         guard data.count <= limits.maxSize else { throw .tooLarge(size: data.count, limit: limits.maxSize) }
         var start = 0
-        // Leading blank lines and an mbox "From " separator are not part of the message.
+        // A UTF-8 byte-order mark, leading blank lines and an mbox "From " separator are not part of the message.
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
         while start < data.count, data[start] == 0x0A || data[start] == 0x0D { start += 1 }
         if data[start...].starts(with: Array("From ".utf8)) {
             if let lf = data[start...].firstIndex(of: 0x0A) { start = lf + 1 }
@@ -104,10 +105,17 @@ public struct MIMEMessage: Sendable, Hashable {
 
     static func looksLikeHeader(_ data: ArraySlice<UInt8>) -> Bool {
         var i = data.startIndex
+        var sawSpace = false
         while i < data.endIndex, i - data.startIndex < 1000 {
             let b = data[i]
             if b == 0x3A { return i > data.startIndex }
-            if b <= 0x20 || b >= 0x7F { return false }
+            if b == 0x20 || b == 0x09 {
+                // obs-optional white space between the name and the colon (RFC 5322 §4.5)
+                if i == data.startIndex { return false }
+                sawSpace = true
+            } else if b < 0x20 || b >= 0x7F || sawSpace {
+                return false
+            }
             i += 1
         }
         return false

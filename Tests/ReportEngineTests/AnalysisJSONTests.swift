@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import ReportEngine
+
+@Suite struct AnalysisJSONTests {
+    @Test func fieldNamesAndNullsFollowTheSchema() throws {
+        let a = try MessageAnalyzer.analyze(Array("From: X <A@Example.com>\nSubject: hi\n\nhttp://example.org/ https://1.2.3.4/\n".utf8), file: "m.eml")
+        let text = a.json.serialized()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["file", "messageId", "subject", "from", "date", "text", "origin", "urls", "domains", "contacts", "pending", "diagnostics", "drafts"])
+        #expect(object["messageId"] is NSNull)
+        #expect(object["date"] is NSNull)
+        #expect(object["from"] as? String == "a@example.com")
+        let origin = try #require(object["origin"] as? [String: Any])
+        #expect(Set(origin.keys) == ["carrier", "spoofed", "sourceIP", "spf", "dkim", "dmarc"])
+        #expect(origin["carrier"] is NSNull)
+        #expect(origin["spoofed"] as? Bool == false)
+        let urls = try #require(object["urls"] as? [[String: Any]])
+        #expect(urls.count == 2)
+        #expect(Set(urls[0].keys) == ["url", "host", "domain", "defanged", "obfuscated", "part"])
+        #expect(urls[1]["domain"] is NSNull)
+        #expect(object["domains"] as? [String] == ["example.org"])
+        #expect(!text.contains("\"null\""))
+        #expect(!text.contains("\n"))
+    }
+
+    @Test func stringsAreEscaped() {
+        let v = JSONValue.object([("k", .string("a\"b\\c\n\u{1}日本"))])
+        #expect(v.serialized() == "{\"k\":\"a\\\"b\\\\c\\n\\u0001日本\"}")
+    }
+}

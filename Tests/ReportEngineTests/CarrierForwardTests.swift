@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import ReportEngine
+
+@Suite struct CarrierForwardTests {
+    static let spam = """
+        Received: from phone (unknown [49.98.12.201]) by mfsmax.docomo.ne.jp (docomo) with ESMTPA id B\r
+        Authentication-Results: mfsmax.docomo.ne.jp; spf=pass smtp.mailfrom=x@docomo.ne.jp\r
+        From: =?UTF-8?B?5b2T6YG4?= <X@docomo.ne.jp>\r
+        To: victim@docomo.ne.jp\r
+        Subject: =?UTF-8?B?5b2T6YG4DQpCY2M6IHZpY3RpbUBleGFtcGxlLmNvbQ==?=\r
+        Date: Fri, 20 Nov 2026 21:14:03 +0900\r
+        Message-ID: <m1@docomo.ne.jp>\r
+        \r
+        http://v42ycn-wtn3.jp/entry\r
+
+        """
+
+    func analysis(_ text: String = spam, language: ReportLanguage = .ja) throws -> MessageAnalysis {
+        let config = AnalyzerConfiguration(drafts: DraftSettings(from: "Me <me@example.net>", language: language))
+        return try MessageAnalyzer.analyze(Array(text.utf8), configuration: config, now: Date(timeIntervalSince1970: 1_790_000_000))
+    }
+
+    func headerBlock(_ raw: [UInt8]) -> String {
+        let s = String(decoding: raw, as: UTF8.self)
+        return String(s[..<s.range(of: "\r\n\r\n")!.lowerBound])
+    }
+
+    @Test func oneForwardToTheCarrierDesk() throws {
+        let a = try analysis()
+        #expect(a.drafts.count == 1)
+        let d = a.drafts[0]
+        #expect(d.kind == .carrierForward)
+        #expect(d.to == ["imode-meiwaku@nttdocomo.co.jp"])
+        #expect(d.form == nil)
+        #expect(d.subject.hasPrefix("FW: 当選"))
+    }
+
+    @Test func aCRLFInTheDecodedSubjectCannotAddAHeader() throws {
+        let d = try analysis().drafts[0]
+        let block = headerBlock(d.raw)
+        // The decoded subject is "当選\r\nBcc: victim@example.com": it must stay inside Subject.
+        #expect(!block.contains("\r\nBcc:"))
+        #expect(!block.lowercased().contains("\nbcc:"))
+        #expect(d.subject == "FW: 当選 Bcc: victim@example.com")
+        let parsed = try MIMEMessage.parse(d.raw)
+        #expect(parsed.headers.all("Bcc").isEmpty)
+        #expect(parsed.headers.first("Subject")?.text() == "FW: 当選 Bcc: victim@example.com")
+    }
+
+    @Test func draftIsACompleteMessageWithTheOriginalAttachedUnaltered() throws {
+        let a = try analysis()
+        let d = a.drafts[0]
+        let m = try MIMEMessage.parse(d.raw)
+        #expect(m.headers.first("To")?.plain == "imode-meiwaku@nttdocomo.co.jp")
+        #expect(m.headers.first("From")?.plain == "Me <me@example.net>")
+        #expect(m.headers.first("X-Watcher-Draft-Id")?.plain == d.id)
+        #expect(m.headers.first("Date") != nil)
+        #expect(m.headers.first("Message-ID")?.plain.hasSuffix("@example.net>") == true)
+        #expect(m.root.parts.count == 2)
+        let body = m.root.parts[0]
+        #expect(body.contentType.mimeType == "text/plain")
+        #expect(body.transferEncoding == "8bit")
+        let text = String(decoding: body.body, as: UTF8.self)
+        #expect(text.contains("Authentication-Results: mfsmax.docomo.ne.jp; spf=pass smtp.mailfrom=x@docomo.ne.jp"))
+        #expect(text.contains("件名: 当選\r\nBcc") == false)
+        #expect(text.contains("http://v42ycn-wtn3.jp/entry"))
+        let attached = m.root.parts[1]
+        #expect(attached.contentType.mimeType == "message/rfc822")
+        #expect(attached.body == Array(Self.spam.utf8))
+        // Every line of the draft fits SMTP's limit.
+        #expect(String(decoding: d.raw, as: UTF8.self).components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 998 })
+    }
+
+    @Test func nonUTF8OriginalIsAttachedAsBase64SoItsBytesSurvive() throws {
+        let sjis: [UInt8] = Array("Authentication-Results: mfsmax.docomo.ne.jp; spf=pass\r\nFrom: a@docomo.ne.jp\r\nSubject: ".utf8)
+            + [0x8C, 0x8F, 0x96, 0xBC] + Array("\r\nContent-Type: text/plain; charset=Shift_JIS\r\n\r\n".utf8) + [0x96, 0x7B, 0x95, 0xB6]
+        let a = try MessageAnalyzer.analyze(sjis)
+        let m = try MIMEMessage.parse(a.drafts[0].raw)
+        #expect(m.root.parts[1].transferEncoding == "base64")
+        #expect(m.root.parts[1].body == sjis)
+        #expect(a.drafts[0].subject == "FW: 件名")
+    }
+
+    @Test func englishTemplate() throws {
+        let d = try analysis(language: .en).drafts[0]
+        #expect(String(decoding: d.raw, as: UTF8.self).contains("Please take action against the sender."))
+    }
+
+    @Test func forgedCarrierSenderGetsNoForward() throws {
+        let forged = """
+            Received: from bulk.example (unknown [45.76.212.77]) by mx.docomo.ne.jp with ESMTP id C\r
+            Authentication-Results: mx.docomo.ne.jp; spf=fail smtp.mailfrom=support@docomo.ne.jp\r
+            From: support@docomo.ne.jp\r
+            Subject: x\r
+            \r
+            body\r
+
+            """
+        let a = try analysis(forged)
+        #expect(a.origin.spoofed)
+        #expect(a.drafts.isEmpty)
+    }
+
+    @Test(arguments: ["a\u{0}b\u{7}c\u{85}d\u{2028}e", "line1\r\nline2\nline3\rline4"])
+    func sanitizeRemovesEveryLineBreakAndControl(_ input: String) {
+        let s = MessageWriter.sanitize(input)
+        #expect(!s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x85 || $0.value == 0x2028 })
+    }
+}

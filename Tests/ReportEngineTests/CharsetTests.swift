@@ -1,0 +1,68 @@
+import Testing
+@testable import ReportEngine
+
+@Suite struct CharsetTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let label: String?
+        let bytes: [UInt8]
+        let expected: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "ISO-2022-JP kanji and kana", label: "iso-2022-jp",
+             bytes: [0x1B, 0x24, 0x42, 0x46, 0x7C, 0x4B, 0x5C, 0x38, 0x6C, 0x1B, 0x28, 0x42], expected: "日本語"),
+        Case(name: "ISO-2022-JP with CP50221 NEC row 13 (① ㈱)", label: "ISO-2022-JP",
+             bytes: [0x1B, 0x24, 0x42, 0x2D, 0x21, 0x2D, 0x6A, 0x1B, 0x28, 0x42], expected: "①㈱"),
+        Case(name: "ISO-2022-JP half-width katakana (ESC ( I)", label: "iso-2022-jp",
+             bytes: [0x1B, 0x28, 0x49, 0x36, 0x40, 0x1B, 0x28, 0x42], expected: "ｶﾀ"),
+        Case(name: "Shift_JIS label decodes CP932 extensions", label: "Shift_JIS",
+             bytes: [0x87, 0x40, 0x87, 0x8A, 0x82, 0xA0], expected: "①㈱あ"),
+        Case(name: "EUC-JP", label: "euc-jp", bytes: [0xC6, 0xFC, 0xCB, 0xDC, 0xB8, 0xEC], expected: "日本語"),
+        Case(name: "EUC-JP with NEC row 13", label: "EUC-JP", bytes: [0xAD, 0xA1, 0xAD, 0xEA], expected: "①㈱"),
+        Case(name: "UTF-8", label: "utf-8", bytes: Array("スパム".utf8), expected: "スパム"),
+        Case(name: "Latin-1 read as Windows-1252", label: "iso-8859-1", bytes: [0x43, 0x61, 0x66, 0xE9, 0x80], expected: "Café€"),
+        Case(name: "GB18030 (gb2312 label)", label: "gb2312", bytes: [0xD6, 0xD0, 0xCE, 0xC4], expected: "中文"),
+        Case(name: "Big5", label: "big5", bytes: [0xA4, 0xA4, 0xA4, 0xE5], expected: "中文"),
+        Case(name: "EUC-KR (ks_c_5601-1987 label)", label: "ks_c_5601-1987", bytes: [0xC7, 0xD1, 0xB1, 0xDB], expected: "한글"),
+        Case(name: "damaged label _iso-2022-jp$ESC", label: "_iso-2022-jp$ESC",
+             bytes: [0x1B, 0x24, 0x42, 0x46, 0x7C, 0x4B, 0x5C, 0x1B, 0x28, 0x42], expected: "日本"),
+        Case(name: "quoted label \"u\"tf-8", label: "\"u\"tf-8", bytes: Array("ok✓".utf8), expected: "ok✓"),
+    ]
+
+    @Test(arguments: cases)
+    func decodes(_ c: Case) {
+        let d = Charset.decode(c.bytes, label: c.label)
+        #expect(d.text == c.expected)
+        #expect(d.errors == 0)
+    }
+
+    @Test func unknownLabelFallsBackToDetectionAndSaysSo() {
+        let sjis: [UInt8] = [0x82, 0xB1, 0x82, 0xF1, 0x82, 0xC9, 0x82, 0xBF, 0x82, 0xCD]  // こんにちは
+        let d = Charset.decode(sjis, label: "x-no-such-charset")
+        #expect(d.text == "こんにちは")
+        #expect(d.detected)
+        #expect(d.used == "CP932")
+    }
+
+    @Test func wrongLabelIsCorrectedByDetection() {
+        let euc: [UInt8] = [0xA4, 0xB3, 0xA4, 0xF3, 0xA4, 0xCB, 0xA4, 0xC1, 0xA4, 0xCF]  // こんにちは in EUC-JP, labelled UTF-8
+        let d = Charset.decode(euc, label: "utf-8")
+        #expect(d.text == "こんにちは")
+        #expect(d.detected)
+    }
+
+    @Test func detectionTellsShiftJISFromEUCJP() {
+        #expect(Charset.detect([0x96, 0xC0, 0x98, 0x66, 0x83, 0x81, 0x81, 0x5B, 0x83, 0x8B, 0x82, 0xCC, 0x95, 0xF1, 0x8D, 0x90, 0x82, 0xC5, 0x82, 0xB7]).text == "迷惑メールの報告です")
+        #expect(Charset.detect([0xCC, 0xC2, 0xCF, 0xC7, 0xA5, 0xE1, 0xA1, 0xBC, 0xA5, 0xEB]).text == "迷惑メール")
+    }
+
+    @Test func undecodableBytesBecomeReplacementCharacters() {
+        let d = Charset.convert([0x41, 0xFF, 0x42], from: "EUC-JP-MS")
+        #expect(d.text.hasPrefix("A"))
+        #expect(d.text.hasSuffix("B"))
+        #expect(d.text.contains("\u{FFFD}"))
+    }
+}
+

@@ -1,0 +1,79 @@
+import Testing
+@testable import ReportEngine
+
+@Suite struct URLExtractorTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let text: String
+        let urls: [String]
+        var defanged = false
+        var obfuscated = false
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "plain URL in Japanese text", text: "こちら→https://example.com/a?b=1から登録", urls: ["https://example.com/a?b=1"]),
+        Case(name: "hxxp and [.]", text: "hxxp://bad[.]example[.]com/x", urls: ["http://bad.example.com/x"], defanged: true),
+        Case(name: "hxxps and (.)", text: "hxxps://bad(.)co(.)jp", urls: ["https://bad.co.jp/"], defanged: true),
+        Case(name: "[dot] and {.}", text: "visit www[dot]bad{.}info/path now", urls: ["http://www.bad.info/path"], defanged: true),
+        Case(name: "[:] in the scheme", text: "http[:]//bad.example.org/", urls: ["http://bad.example.org/"], defanged: true),
+        Case(name: "full-width characters (NFKC)", text: "ｈｔｔｐｓ：／／ｂａｄ．ｅｘａｍｐｌｅ．ｃｏｍ／ｐａｔｈ", urls: ["https://bad.example.com/path"], obfuscated: true),
+        Case(name: "ideographic full stop", text: "example。com/path をクリック", urls: ["http://example.com/path"], obfuscated: true),
+        Case(name: "full-width full stop", text: "bad．example．net", urls: ["http://bad.example.net/"], obfuscated: true),
+        Case(name: "half-width ideographic full stop", text: "bad｡example｡org/x", urls: ["http://bad.example.org/x"], obfuscated: true),
+        Case(name: "zero-width space", text: "https://ba\u{200B}d.exa\u{200D}mple.com/", urls: ["https://bad.example.com/"], obfuscated: true),
+        Case(name: "soft hyphen", text: "www.ba\u{AD}d-site.com", urls: ["http://www.bad-site.com/"], obfuscated: true),
+        Case(name: "character references", text: "http://bad&#46;example&#x2E;com/", urls: ["http://bad.example.com/"], obfuscated: true),
+        Case(name: "scheme-less www.", text: "See www.example.org.", urls: ["http://www.example.org/"]),
+        Case(name: "scheme-less name.tld/path", text: "登録:example-shop.xyz/reg?id=9", urls: ["http://example-shop.xyz/reg?id=9"]),
+        Case(name: "bare registrable name", text: "go to example.co.jp today", urls: ["http://example.co.jp/"]),
+        Case(name: "IP host", text: "http://45.76.212.77/login", urls: ["http://45.76.212.77/login"]),
+        Case(name: "hex IP host", text: "http://0x2d4cd44d/", urls: ["http://45.76.212.77/"], obfuscated: true),
+        Case(name: "octal IP host", text: "http://0055.0114.0324.0115/", urls: ["http://45.76.212.77/"], obfuscated: true),
+        Case(name: "single-number IP host", text: "http://760009805/", urls: ["http://45.76.212.77/"], obfuscated: true),
+        Case(name: "IDN to A-label", text: "https://日本語.jp/ひらがな", urls: ["https://xn--wgv71a119e.jp/"]),
+        Case(name: "userinfo is not the host", text: "http://paypal.com@evil.example.net/", urls: ["http://evil.example.net/"]),
+        Case(name: "trailing punctuation and brackets", text: "(see http://example.com/a_(b)), and http://example.net/x.", urls: ["http://example.com/a_(b)", "http://example.net/x"]),
+        Case(name: "port kept, default dropped", text: "http://example.com:8080/ https://example.org:443/", urls: ["http://example.com:8080/", "https://example.org/"]),
+        Case(name: "e-mail addresses are not URLs", text: "mail info@example-shop.xyz or mailto:x@example.com", urls: []),
+        Case(name: "unknown TLD is not a name", text: "file.exe and readme.txt and v1.2.3", urls: []),
+        Case(name: "ISO-2022-JP escape touching a URL", text: "\u{1B}(Bhttp://example.com/x\u{1B}$B", urls: ["http://example.com/x"]),
+        Case(name: "http:www. without slashes", text: "http:www.example.com/", urls: ["http://www.example.com/"]),
+    ]
+
+    @Test(arguments: cases)
+    func extracts(_ c: Case) {
+        let found = URLExtractor.extract(text: c.text)
+        #expect(found.map(\.url) == c.urls)
+        if let first = found.first {
+            #expect(first.defanged == c.defanged)
+            #expect(first.obfuscated == c.obfuscated)
+        }
+    }
+
+    @Test func registrableDomainsComeFromThePublicSuffixList() {
+        let urls = URLExtractor.extract(text: "http://a.b.example.co.jp/ http://x.example.com/ http://shop.example.ne.jp http://user.github.io/")
+        #expect(urls.map(\.domain) == ["example.co.jp", "example.com", "example.ne.jp", "user.github.io"])
+        #expect(URLExtractor.extract(text: "http://45.76.212.77/")[0].domain == nil)
+    }
+
+    @Test func aVeryLongURLKeepsItsHost() {
+        let long = "http://long.example.com/" + String(repeating: "a", count: 10_000)
+        let u = URLExtractor.extract(text: long)
+        #expect(u.first?.host == "long.example.com")
+    }
+
+    @Test(arguments: [
+        ("mailto:a@example.com", nil),
+        ("tel:0120000000", nil),
+        ("#top", nil),
+        ("javascript:void(0)", nil),
+        ("/relative/path", nil),
+        ("//cdn.example.net/x.js", "http://cdn.example.net/x.js"),
+        ("https://example.com/?q=http://other.example.org/", "https://example.com/?q=http://other.example.org/"),
+        ("hxxps://bad[.]example[.]com", "https://bad.example.com/"),
+    ] as [(String, String?)])
+    func linkTargets(_ link: String, _ expected: String?) {
+        #expect(URLExtractor.extract(link: link)?.url == expected)
+    }
+}
