@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+/// Runs the built `watcher` executable the way a user or a timer does.
+enum CLI {
+    static let projectRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("watcher")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return projectRoot.appendingPathComponent(".build/debug/watcher")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        p.currentDirectoryURL = projectRoot
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ name: String, _ contents: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try contents.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+}
+
+@Suite struct WatcherCLITests {
+    let examples = ["examples/spam/01-docomo-subscriber-iso2022jp.eml", "examples/spam/02-forged-docomo-shiftjis-html.eml",
+                    "examples/spam/03-au-forwarded-as-attachment.eml", "examples/spam/04-server-spam-eucjp-defanged.eml"]
+
+    func objects(_ stdout: String) throws -> [[String: Any]] {
+        try stdout.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test func analyzeJSONOverTheExamples() throws {
+        let r = try CLI.run(["analyze", "--offline", "--json", "--config", "examples/analyze.toml"] + examples)
+        #expect(r.status == 0, "\(r.stderr)")
+        let objs = try objects(r.stdout)
+        #expect(objs.count == 4)
+        let origins = objs.map { $0["origin"] as? [String: Any] ?? [:] }
+        #expect(origins.map { $0["carrier"] as? String } == ["docomo", nil, "au", nil])
+        #expect(origins.map { $0["spoofed"] as? Bool } == [false, true, false, false])
+        #expect(origins.map { $0["sourceIP"] as? String } == ["49.98.12.201", "45.76.212.77", "106.128.44.19", "185.220.101.45"])
+        #expect(objs[0]["domains"] as? [String] == ["v42ycn-wtn3.jp", "hecff-i99sq.jp"])
+        let drafts = objs.map { ($0["drafts"] as? [[String: Any]] ?? []).map { $0["to"] as? [String] ?? [] } }
+        #expect(drafts == [[["imode-meiwaku@nttdocomo.co.jp"]], [], [["au-meiwaku@kddi.com"]], []])
+        let pending = try #require(objs[0]["pending"] as? [String])
+        #expect(pending.allSatisfy { $0.contains("--offline") })
+    }
+
+    @Test func aFileThatIsNotAMessageGivesAnErrorObjectAndExitOne() throws {
+        let junk = try CLI.temporaryFile("junk.bin", "\u{1}\u{2}not mail at all")
+        let r = try CLI.run(["analyze", "--json", junk, examples[0], "/nonexistent/file.eml"])
+        #expect(r.status == 1)
+        let objs = try objects(r.stdout)
+        #expect(objs.count == 3)
+        #expect(objs[0]["file"] as? String == junk)
+        #expect((objs[0]["error"] as? String)?.contains("not a message") == true)
+        #expect(objs[1]["error"] == nil)
+        #expect((objs[2]["error"] as? String)?.contains("cannot read") == true)
+    }
+
+    @Test func readableReport() throws {
+        let r = try CLI.run(["analyze", "--offline", "--config", "examples/analyze.toml", examples[1]])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Origin:   forged carrier sender, source IP 45.76.212.77"))
+        #expect(r.stdout.contains("https://secure-login-verify.com/jp/?u=123  [secure-login-verify.com; html, defanged]"))
+        #expect(r.stdout.contains("Drafts:   none"))
+    }
+
+    @Test func configErrorsNameTheKeyAndLineAndExit78() throws {
+        let config = try CLI.temporaryFile("bad.toml", """
+            [analysis]
+            trusted_relays = ["mx.example.net"]
+            trusted_authserv = ["mx.example.net"]
+
+            [reports]
+            language = "fr"
+            """)
+        let r = try CLI.run(["analyze", "--config", config, examples[0]])
+        #expect(r.status == 78)
+        #expect(r.stderr.contains("analysis.trusted_authserv (line 3): unknown key"))
+        #expect(r.stderr.contains("reports.language (line 6): \"fr\" is not one of ja, en"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func configChangesTrustLanguageAndCarriers() throws {
+        let config = try CLI.temporaryFile("good.toml", """
+            [reports]
+            from = "Reporter <reporter@example.net>"
+            language = "en"
+
+            [carriers.docomo]
+            desk = "new-desk@docomo.example"
+            """)
+        let r = try CLI.run(["analyze", "--offline", "--json", "--config", config, examples[0]])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try objects(r.stdout).first)
+        let draft = try #require((obj["drafts"] as? [[String: Any]])?.first)
+        #expect(draft["to"] as? [String] == ["new-desk@docomo.example"])
+        let raw = try #require(draft["raw"] as? String)
+        #expect(raw.contains("From: Reporter <reporter@example.net>"))
+        #expect(raw.contains("Please take action against the sender."))
+    }
+
+    @Test func syntaxErrorNamesTheLine() throws {
+        let config = try CLI.temporaryFile("syntax.toml", "[analysis]\ntrusted_relays = [\"a\"\n")
+        let r = try CLI.run(["analyze", "--config", config, examples[0]])
+        #expect(r.status == 78)
+        #expect(r.stderr.contains("line"))
+    }
+
+    @Test func helpNamesTheCommands() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("OVERVIEW: Turns the spam in a mail folder into reports for the desks that"))
+        #expect(r.stdout.contains("analyze"))
+    }
+
+    @Test func missingFileArgumentIsAUsageError() throws {
+        let r = try CLI.run(["analyze"])
+        #expect(r.status == 64)
+    }
+}
