@@ -15,7 +15,7 @@ enum Fixture {
     /// `../shared/corpus` beside the project, or nil when it is absent.
     static let corpus: URL? = {
         var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { dir.deleteLastPathComponent() }  // Tests/ReportEngineTests/Fixture.swift → project root
+        for _ in 0..<3 { dir.deleteLastPathComponent() }  // Tests/ReportEngineTests/Fixture.swift → project root
         let url = dir.deletingLastPathComponent().appendingPathComponent("shared/corpus")
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }()

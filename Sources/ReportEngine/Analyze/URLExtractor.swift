@@ -177,6 +177,18 @@ public enum URLExtractor {
         return allowUnicode && c.properties.isAlphabetic && !isCJKStop(c)
     }
 
+    /// Characters of `userinfo@host:port` (RFC 3986 §3.2) as spam writes them; IPv6 brackets only
+    /// when the authority starts with one.
+    static func isAuthorityChar(_ c: Unicode.Scalar, bracketed: Bool) -> Bool {
+        if c.isASCII {
+            let v = c.value
+            if (48...57).contains(v) || (65...90).contains(v) || (97...122).contains(v) { return true }
+            if "-._~%:@".unicodeScalars.contains(c) { return true }
+            return bracketed && (c == "[" || c == "]")
+        }
+        return isIDNLetter(c)
+    }
+
     /// A letter that may stand in an internationalised host name (kanji and kana included).
     static func isIDNLetter(_ c: Unicode.Scalar) -> Bool {
         let v = c.value
@@ -195,14 +207,27 @@ public enum URLExtractor {
         if c.isASCII {
             let v = c.value
             if v <= 0x20 || v == 0x7F { return false }
-            return !"<>\"`{}|^\\".unicodeScalars.contains(c)
+            return !"<>\"`{}|\\".unicodeScalars.contains(c)
         }
         if c.properties.isWhitespace || isCJKStop(c) { return false }
         return true
     }
 
-    static func scan(_ s: [Unicode.Scalar], _ f: [UInt8], part: String) -> [ExtractedURL] {
+    static func scan(_ s: [Unicode.Scalar], _ f: [UInt8], part: String, depth: Int = 0) -> [ExtractedURL] {
         var results: [ExtractedURL] = []
+        func add(_ url: ExtractedURL) {
+            results.append(url)
+            // A redirector carries its destination in the path or query ("?u=http%3A%2F%2Fdest…"): report both.
+            if depth < 3, let rest = url.url.range(of: "://").flatMap({ r in url.url[r.upperBound...].firstIndex(of: "/") }) {
+                let tail = String(decoding: ContentType.percentDecode(url.url[url.url.index(after: rest)...]), as: UTF8.self)
+                let inner = Array(tail.unicodeScalars)
+                for var u in scan(inner, [UInt8](repeating: 0, count: inner.count), part: part, depth: depth + 1) {
+                    u.defanged = u.defanged || url.defanged
+                    u.obfuscated = u.obfuscated || url.obfuscated
+                    results.append(u)
+                }
+            }
+        }
         var i = 0
         let n = s.count
         while i < n {
@@ -210,32 +235,41 @@ public enum URLExtractor {
             // Schemes.
             if c == "h" || c == "H" || c == "f" || c == "F" {
                 if let (url, end) = schemeURL(s, f, at: i, part: part) {
-                    if let url { results.append(url) }
+                    if let url { add(url) }
                     i = end
                     continue
                 }
             }
-            // Bare names start at an ASCII letter or digit that follows a non-host character.
-            if c.isASCII, c.properties.isAlphabetic || (48...57).contains(c.value),
-                i == 0 || !isHostChar(s[i - 1], allowUnicode: false)
-            {
+            // Bare names start at a letter or digit that follows a non-host character.
+            if isHostChar(c, allowUnicode: true), c != "-", c != ".", c != "_", startsName(s, at: i) {
                 let prev: Unicode.Scalar? = i > 0 ? s[i - 1] : nil
-                if prev == "@" || prev == "/" {
-                    i += 1
-                    while i < n, isHostChar(s[i], allowUnicode: false) { i += 1 }
-                    continue
-                }
-                if let (url, end) = bareURL(s, f, at: i, part: part) {
-                    if let url { results.append(url) }
+                // The domain of an e-mail address ("user@host") or a path segment is not a URL of its own.
+                let isAddress = prev == "@" && i >= 2 && isHostChar(s[i - 2], allowUnicode: true)
+                if !isAddress, prev != "/", let (url, end) = bareURL(s, f, at: i, part: part) {
+                    if let url { add(url) }
                     i = max(end, i + 1)
                     continue
                 }
-                while i < n, isHostChar(s[i], allowUnicode: false) { i += 1 }
+                // Skip the word, but not a scheme glued to its end ("clickhttp://…").
+                i += 1
+                while i < n, isHostChar(s[i], allowUnicode: true) {
+                    if (s[i] == "h" || s[i] == "H" || s[i] == "f" || s[i] == "F"), schemeURL(s, f, at: i, part: part) != nil { break }
+                    i += 1
+                }
                 continue
             }
             i += 1
         }
         return results
+    }
+
+    /// Whether a bare name may start at `i`: at the start, after a character that is not part of a
+    /// host name, or after a run of dots and dashes that follows one ("-----www.example.com").
+    static func startsName(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+        var j = i
+        while j > 0, s[j - 1] == "." || s[j - 1] == "-" { j -= 1 }
+        if j == i { return i == 0 || !isHostChar(s[i - 1], allowUnicode: true) }
+        return j == 0 || !isHostChar(s[j - 1], allowUnicode: true)
     }
 
     /// A URL with a scheme at `start`, or nil when there is no scheme there.
@@ -247,7 +281,6 @@ public enum URLExtractor {
             j += 1
         }
         guard ["http", "https", "ftp"].contains(scheme), j < s.count, s[j] == ":" else { return nil }
-        if start > 0, s[start - 1].isASCII, s[start - 1].properties.isAlphabetic { return nil }
         j += 1
         var slashes = 0
         while j < s.count, s[j] == "/" || s[j] == "\\" { j += 1; slashes += 1 }
@@ -261,7 +294,7 @@ public enum URLExtractor {
     /// A scheme-less `www.` name or `name.tld[/path]` at `start`.
     static func bareURL(_ s: [Unicode.Scalar], _ f: [UInt8], at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
-        while j < s.count, isHostChar(s[j], allowUnicode: false), s[j] != "_" { j += 1 }
+        while j < s.count, isHostChar(s[j], allowUnicode: true) { j += 1 }
         var host = String(String.UnicodeScalarView(s[start..<j]))
         while host.hasSuffix(".") || host.hasSuffix("-") { host.removeLast(); j -= 1 }
         guard host.contains(".") else { return nil }
@@ -271,7 +304,9 @@ public enum URLExtractor {
         let lowerHost = host.lowercased()
         let scheme = lowerHost.hasPrefix("ftp.") ? "ftp" : "http"
         if !lowerHost.hasPrefix("www.") && !lowerHost.hasPrefix("ftp.") {
-            guard let tld = labels.last, DomainName.isKnownTLD(String(tld)), !tld.allSatisfy(\.isNumber) else { return (nil, j) }
+            guard let tld = labels.last, let asciiTLD = DomainName.toASCII(String(tld)), DomainName.isKnownTLD(asciiTLD),
+                !tld.allSatisfy(\.isNumber)
+            else { return (nil, j) }
             // A dotted-number string is a version or an address, not a name.
             if labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) { return (nil, j) }
         } else if labels.count < 3 {
@@ -286,7 +321,13 @@ public enum URLExtractor {
         let n = s.count
         // Authority: up to "/", "?", "#", "\" or a stop character.
         var j = hostStart
-        while j < n, s[j] != "/", s[j] != "?", s[j] != "#", s[j] != "\\", isPathChar(s[j]) || isIDNLetter(s[j]) { j += 1 }
+        var bracketed = false
+        while j < n {
+            // An IPv6 literal opens right after the scheme or after userinfo.
+            if s[j] == "[", j == hostStart || s[j - 1] == "@" { bracketed = true }
+            guard isAuthorityChar(s[j], bracketed: bracketed) else { break }
+            j += 1
+        }
         // An IDN label may be written in kana or kanji, but Japanese prose glued to an ASCII name is not part of it.
         if let lastDot = s[hostStart..<j].lastIndex(of: "."), lastDot + 1 < j, s[lastDot + 1].isASCII,
             let cut = s[(lastDot + 1)..<j].firstIndex(where: { !$0.isASCII })
@@ -334,14 +375,9 @@ public enum URLExtractor {
             hostText = String(hostText[..<colon])
         }
         if !port.isEmpty, !port.allSatisfy(\.isNumber) || port.count > 5 { port = "" }
-        hostText = String(String.UnicodeScalarView(ContentType.percentDecode(Substring(hostText)).map { Unicode.Scalar($0) }))
-            .trimmingCharacters(in: ".")
-        // Percent-decoding gave bytes; rebuild UTF-8 properly.
-        if hostText.unicodeScalars.contains(where: { !$0.isASCII }) {
-            hostText = String(decoding: ContentType.percentDecode(Substring(String(String.UnicodeScalarView(authority)))), as: UTF8.self)
-            if let at = hostText.lastIndex(of: "@") { hostText = String(hostText[hostText.index(after: at)...]) }
-            if let colon = hostText.lastIndex(of: ":"), !hostText.hasPrefix("[") { hostText = String(hostText[..<colon]) }
-        }
+        // Percent-escapes in a host name decode to UTF-8 bytes (RFC 3986 §3.2.2).
+        hostText = String(decoding: ContentType.percentDecode(Substring(hostText)), as: UTF8.self)
+        while hostText.hasSuffix(".") || hostText.hasSuffix("-") { hostText.removeLast() }
         var flags = f[urlStart..<max(urlStart, end)].reduce(0, |)
         guard !hostText.isEmpty else { return (nil, max(end, hostStart + 1)) }
         let host: String
@@ -351,7 +387,9 @@ public enum URLExtractor {
             if ip.1 { flags |= Flags.obfuscated.rawValue }
             domain = nil
         } else {
-            let labelsOK = hostText.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0.count <= 63 }
+            let labelsOK = hostText.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
+                !$0.isEmpty && $0.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") && !$0.hasPrefix("_")
+            }
             guard labelsOK, hostText.contains("."), let ascii = DomainName.toASCII(hostText), ascii.count <= 253 else {
                 return (nil, max(end, hostStart + 1))
             }
@@ -360,6 +398,8 @@ public enum URLExtractor {
             }
             host = ascii
             domain = DomainName.registrableDomain(ascii)
+            // Underscores occur in subdomain labels, never in a registered name.
+            if domain?.contains("_") == true { return (nil, max(end, hostStart + 1)) }
             if domain == nil, !DomainName.isKnownTLD(String(ascii.split(separator: ".").last ?? "")) {
                 return (nil, max(end, hostStart + 1))
             }

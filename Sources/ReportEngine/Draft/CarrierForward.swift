@@ -49,7 +49,7 @@ public enum CarrierForward {
     }
 
     static func bodyText(message: MIMEMessage, summary: MessageSummary, origin: Origin, carrier: Carrier, language: ReportLanguage) -> String {
-        let headerText = HeaderField.unstructured(Array(message.headerBytes), fallback: nil)
+        let headerText = HeaderField.plainText(Array(message.headerBytes), fallback: nil)
             .replacingOccurrences(of: "\r\n", with: "\n")
         let auth = [origin.spf.map { "spf=\($0)" }, origin.dkim.map { "dkim=\($0)" }, origin.dmarc.map { "dmarc=\($0)" }]
             .compactMap { $0 }.joined(separator: " ")

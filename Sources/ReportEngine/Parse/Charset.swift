@@ -61,15 +61,13 @@ public enum Charset {
             let jis = convert(bytes, from: "ISO-2022-JP")
             if jis.errors == 0 { return withDetected(jis) }
         }
-        let sjis = convert(bytes, from: "CP932")
-        let euc = convert(bytes, from: "EUC-JP-MS")
-        if sjis.errors == 0 && euc.errors == 0 {
-            return withDetected(japaneseScore(sjis.text) >= japaneseScore(euc.text) ? sjis : euc)
+        // Shift_JIS against EUC-JP: a clean decoding that reads as Japanese (kana, kanji) wins;
+        // anything else is most likely a Western text in Windows-1252.
+        let candidates = [convert(bytes, from: "CP932"), convert(bytes, from: "EUC-JP-MS"), convert(bytes, from: "UTF-8")]
+        let scored = candidates.map { ($0, japaneseScore($0.text) - 4 * $0.errors) }
+        if let best = scored.max(by: { $0.1 < $1.1 }), best.1 > 0, best.0.errors * 20 < bytes.count {
+            return withDetected(best.0)
         }
-        if sjis.errors == 0 { return withDetected(sjis) }
-        if euc.errors == 0 { return withDetected(euc) }
-        let best = [sjis, euc, convert(bytes, from: "UTF-8")].min { $0.errors < $1.errors }!
-        if best.errors * 10 < bytes.count { return withDetected(best) }
         return withDetected(convert(bytes, from: "WINDOWS-1252"))
     }
 

@@ -28,9 +28,10 @@ public struct ContentType: Sendable, Hashable {
     /// Parses a Content-Type value; nil when not even `type/subtype` can be read.
     public static func parse(_ value: String) -> ContentType? {
         let (head, params) = splitParameters(value)
-        let parts = head.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: " \t\"") }
-        guard parts.count == 2, !parts[0].isEmpty else {
-            // `text` alone, or `text/`: keep the type, guess the subtype.
+        let parts = head.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: " \t\"") }
+        guard parts.count == 2, !parts[0].isEmpty, !parts[0].contains(" ") else {
+            // `text` alone: keep the type, take the default subtype.
             let t = parts.first?.lowercased() ?? ""
             if t == "text" { return ContentType(type: "text", subtype: "plain", parameters: params) }
             return nil
@@ -41,38 +42,86 @@ public struct ContentType: Sendable, Hashable {
     }
 
     /// Splits `value; a=b; c*=…` into the leading token and decoded parameters.
+    ///
+    /// Comments are dropped, parameters may be separated by white space where a `;` is missing, and
+    /// the first occurrence of a name wins.
     public static func splitParameters(_ value: String) -> (String, [String: String]) {
-        let chunks = splitOutsideQuotes(value, separator: ";")
-        let head = (chunks.first ?? "").trimmingCharacters(in: " \t\r\n")
+        let scalars = Array(AuthenticationResults.stripComments(value).unicodeScalars)
+        var i = 0
+        func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\r" || c == "\n" }
+        // The leading token: up to ";" or, after a "/" and a subtype, white space.
+        var head = String.UnicodeScalarView()
+        var sawSlash = false
+        var sawSubtype = false
+        while i < scalars.count, scalars[i] != ";" {
+            let c = scalars[i]
+            if isSpace(c) {
+                if sawSubtype, !(i + 1 < scalars.count && scalars[i + 1] == "/") {
+                    // "type/subtype name=value" without ";" — the rest are parameters.
+                    var j = i
+                    while j < scalars.count, isSpace(scalars[j]) { j += 1 }
+                    if j < scalars.count, scalars[j..<scalars.count].contains("=") { break }
+                }
+                i += 1
+                continue
+            }
+            if c == "/" { sawSlash = true } else if sawSlash { sawSubtype = true }
+            head.append(c)
+            i += 1
+        }
         var simple: [String: String] = [:]
         var pieces: [String: [Int: (String, Bool)]] = [:]
-        for chunk in chunks.dropFirst() {
-            guard let eq = chunk.firstIndex(of: "=") else { continue }
-            let rawName = chunk[..<eq].trimmingCharacters(in: " \t\r\n").lowercased()
-            guard !rawName.isEmpty else { continue }
-            var raw = chunk[chunk.index(after: eq)...].trimmingCharacters(in: " \t\r\n")
-            let quoted = raw.hasPrefix("\"")
-            if quoted { raw = unquote(raw) }
-            // RFC 2231: name*N or name*N* or name*
+        while i < scalars.count {
+            while i < scalars.count, scalars[i] == ";" || isSpace(scalars[i]) { i += 1 }
+            var name = String.UnicodeScalarView()
+            while i < scalars.count, scalars[i] != "=", scalars[i] != ";" {
+                if !isSpace(scalars[i]) { name.append(scalars[i]) }
+                i += 1
+            }
+            guard i < scalars.count, scalars[i] == "=" else { continue }
+            i += 1
+            while i < scalars.count, isSpace(scalars[i]) { i += 1 }
+            var raw = String.UnicodeScalarView()
+            var quoted = false
+            if i < scalars.count, scalars[i] == "\"" {
+                quoted = true
+                i += 1
+                while i < scalars.count, scalars[i] != "\"" {
+                    if scalars[i] == "\\", i + 1 < scalars.count { i += 1 }
+                    if scalars[i] != "\r" && scalars[i] != "\n" { raw.append(scalars[i]) }
+                    i += 1
+                }
+                i += 1
+            } else {
+                while i < scalars.count, scalars[i] != ";", !isSpace(scalars[i]) { raw.append(scalars[i]); i += 1 }
+            }
+            let rawName = String(name).lowercased()
+            guard !rawName.isEmpty, rawName.first != "*" else { continue }
+            let text = String(raw)
+            // RFC 2231: name*N, name*N*, name*
             let starParts = rawName.split(separator: "*", omittingEmptySubsequences: false)
             if starParts.count > 1 {
                 let base = String(starParts[0])
                 let extended = rawName.hasSuffix("*")
-                let index = starParts.count >= 2 ? Int(starParts[1]) ?? 0 : 0
+                let index = starParts.count > 2 || !extended ? Int(starParts[1]) : 0
+                guard let index, index < 1000 else { continue }
                 if pieces[base] == nil { pieces[base] = [:] }
-                if pieces[base]![index] == nil { pieces[base]![index] = (raw, extended && !quoted) }
+                if pieces[base]![index] == nil { pieces[base]![index] = (text, extended) }
             } else if simple[rawName] == nil {
-                simple[rawName] = quoted ? EncodedWord.decode(raw) : EncodedWord.decode(raw)
+                simple[rawName] = quoted || text.contains("=?") ? EncodedWord.decode(text) : text
             }
         }
-        for (name, parts) in pieces {
+        for (name, parts) in pieces where simple[name] == nil || parts[0] != nil {
             var bytes: [UInt8] = []
             var charset: String?
+            var expected = 0
             for key in parts.keys.sorted() {
+                guard key == expected else { break }  // a gap ends the value (RFC 2231 §3)
+                expected += 1
                 let (text, extended) = parts[key]!
                 if extended {
                     var t = Substring(text)
-                    if key == parts.keys.min() {
+                    if key == 0 {
                         let fields = text.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
                         if fields.count == 3 {
                             charset = fields[0].isEmpty ? nil : String(fields[0])
@@ -84,10 +133,11 @@ public struct ContentType: Sendable, Hashable {
                     bytes += Array(text.utf8)
                 }
             }
-            let decoded = Charset.decode(bytes, label: charset ?? "utf-8").text
-            simple[name] = decoded
+            if !bytes.isEmpty || simple[name] == nil {
+                simple[name] = Charset.decode(bytes, label: charset ?? "utf-8").text
+            }
         }
-        return (head, simple)
+        return (String(head), simple)
     }
 
     static func percentDecode(_ s: Substring) -> [UInt8] {

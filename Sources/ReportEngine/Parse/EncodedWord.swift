@@ -1,12 +1,15 @@
 /// RFC 2047 encoded words (`=?charset?B|Q?text?=`) in unstructured header text.
 ///
-/// White space between two adjacent encoded words is dropped (§6.2), and the bytes of adjacent words
-/// in the same charset are joined before decoding, so a multibyte character split across two words
-/// survives. RFC 2231 language tags (`=?ISO-2022-JP*ja?B?…?=`) are accepted and ignored. Malformed
-/// words stay as they were written.
+/// Decoding works on the raw bytes of the field, so an encoded word whose payload carries raw 8-bit
+/// bytes (seen in the wild) is still decoded in its own charset, and the text around the words is
+/// decoded by the fallback charset or detected. White space between two adjacent encoded words is
+/// dropped (§6.2), and the bytes of adjacent words in the same charset are joined before decoding, so
+/// a multibyte character split across two words survives. RFC 2231 language tags
+/// (`=?ISO-2022-JP*ja?B?…?=`) are accepted and ignored. Malformed words stay as they were written.
 public enum EncodedWord {
     private struct Word {
-        var range: Range<String.Index>
+        var start: Int
+        var end: Int
         var charset: String
         var bytes: [UInt8]
     }
@@ -14,20 +17,28 @@ public enum EncodedWord {
     /// Decodes every encoded word in `text`.
     public static func decode(_ text: String) -> String {
         guard text.contains("=?") else { return text }
-        let words = scan(text)
-        guard !words.isEmpty else { return text }
+        return decode(bytes: Array(text.utf8), fallback: "utf-8")
+    }
+
+    /// Decodes a raw header value: encoded words in their own charsets, the rest by `fallback` (or detected).
+    public static func decode(bytes: [UInt8], fallback: String?) -> String {
+        let words = scan(bytes)
+        func plain(_ range: Range<Int>) -> String {
+            HeaderField.plainText(Array(bytes[range]), fallback: fallback)
+        }
+        guard !words.isEmpty else { return plain(0..<bytes.count) }
         var out = ""
-        var cursor = text.startIndex
+        var cursor = 0
         var i = 0
         while i < words.count {
             var group = words[i]
-            out += text[cursor..<group.range.lowerBound]
+            out += plain(cursor..<group.start)
             var j = i + 1
             // Join the following words that touch this one (only white space between them).
-            while j < words.count, text[group.range.upperBound..<words[j].range.lowerBound].allSatisfy(\.isWhitespace) {
+            while j < words.count, bytes[group.end..<words[j].start].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
                 if words[j].charset == group.charset {
                     group.bytes += words[j].bytes
-                    group.range = group.range.lowerBound..<words[j].range.upperBound
+                    group.end = words[j].end
                 } else {
                     out += Charset.decode(group.bytes, label: group.charset).text
                     group = words[j]
@@ -35,52 +46,37 @@ public enum EncodedWord {
                 j += 1
             }
             out += Charset.decode(group.bytes, label: group.charset).text
-            cursor = group.range.upperBound
+            cursor = group.end
             i = j
         }
-        out += text[cursor...]
+        out += plain(cursor..<bytes.count)
         return out
     }
 
-    private static func scan(_ text: String) -> [Word] {
+    private static func scan(_ b: [UInt8]) -> [Word] {
         var words: [Word] = []
-        var search = text.startIndex
-        while let start = text[search...].range(of: "=?") {
-            let afterStart = start.upperBound
-            guard let q1 = text[afterStart...].firstIndex(of: "?"),
-                text.distance(from: afterStart, to: q1) <= 64
-            else { break }
-            let charsetPart = text[afterStart..<q1]
-            let encIndex = text.index(after: q1)
-            guard encIndex < text.endIndex,
-                let q2 = text.index(encIndex, offsetBy: 1, limitedBy: text.endIndex), q2 < text.endIndex,
-                text[q2] == "?", !charsetPart.isEmpty,
-                !charsetPart.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" })
-            else {
-                search = afterStart
-                continue
-            }
-            let encoding = text[encIndex]
-            let payloadStart = text.index(after: q2)
-            guard let end = text[payloadStart...].range(of: "?=") else { break }
-            let payload = text[payloadStart..<end.lowerBound]
-            if payload.contains(where: { $0 == "\n" || $0 == "\r" }) && encoding != "B" && encoding != "b" {
-                search = afterStart
-                continue
-            }
-            let charset = String(charsetPart.split(separator: "*", maxSplits: 1).first ?? charsetPart)
-            let bytes: [UInt8]
-            switch encoding {
-            case "B", "b":
-                bytes = TransferEncoding.base64(payload.utf8)
-            case "Q", "q":
-                bytes = TransferEncoding.quotedPrintable(ArraySlice(payload.utf8), header: true)
-            default:
-                search = afterStart
-                continue
-            }
-            words.append(Word(range: start.lowerBound..<end.upperBound, charset: charset.lowercased(), bytes: bytes))
-            search = end.upperBound
+        var i = 0
+        let n = b.count
+        while i + 1 < n {
+            guard b[i] == 0x3D, b[i + 1] == 0x3F else { i += 1; continue }  // "=?"
+            let csStart = i + 2
+            var q1 = csStart
+            while q1 < n, q1 - csStart <= 64, b[q1] != 0x3F, b[q1] > 0x20 { q1 += 1 }
+            guard q1 < n, b[q1] == 0x3F, q1 > csStart, q1 + 2 < n, b[q1 + 2] == 0x3F else { i += 2; continue }
+            let encoding = b[q1 + 1] | 0x20
+            guard encoding == 0x62 || encoding == 0x71 else { i += 2; continue }  // b, q
+            let payloadStart = q1 + 3
+            var end = payloadStart
+            while end + 1 < n, !(b[end] == 0x3F && b[end + 1] == 0x3D) { end += 1 }
+            guard end + 1 < n else { break }
+            let payload = b[payloadStart..<end]
+            let charsetBytes = b[csStart..<q1]
+            let charset = String(decoding: charsetBytes.prefix { $0 != 0x2A }, as: UTF8.self).lowercased()
+            let decoded = encoding == 0x62
+                ? TransferEncoding.base64(payload)
+                : TransferEncoding.quotedPrintable(payload.filter { $0 != 0x0D && $0 != 0x0A }[...], header: true)
+            words.append(Word(start: i, end: end + 2, charset: charset, bytes: decoded))
+            i = end + 2
         }
         return words
     }

@@ -18,15 +18,32 @@ public struct HeaderField: Sendable, Hashable {
         name.utf8.count == other.utf8.count && name.lowercased() == other.lowercased()
     }
 
-    /// The value as text: 8-bit bytes decoded by `fallback` charset (or detected), then encoded words.
+    /// The value as a person reads it: 8-bit bytes decoded by `fallback` charset (or detected), encoded
+    /// words decoded, runs of white space (folding included) shown as one space, ends trimmed.
     public func text(fallback: String? = nil) -> String {
-        EncodedWord.decode(HeaderField.unstructured(rawValue, fallback: fallback))
+        HeaderField.collapsingWhiteSpace(EncodedWord.decode(bytes: rawValue, fallback: fallback))
+    }
+
+    static func collapsingWhiteSpace(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        var space = false
+        for c in s.unicodeScalars {
+            if c == " " || c == "\t" || c == "\r" || c == "\n" {
+                space = !out.isEmpty
+            } else {
+                if space { out.append(" ") }
+                space = false
+                out.append(c)
+            }
+        }
+        return String(out)
     }
 
     /// The raw value as text without encoded-word decoding (for structured fields such as Received).
-    public var plain: String { HeaderField.unstructured(rawValue, fallback: nil) }
+    public var plain: String { HeaderField.plainText(rawValue, fallback: nil) }
 
-    static func unstructured(_ raw: [UInt8], fallback: String?) -> String {
+    /// Header bytes as text: ASCII and UTF-8 as they are, other 8-bit bytes by `fallback` or detected.
+    static func plainText(_ raw: [UInt8], fallback: String?) -> String {
         if raw.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) { return String(decoding: raw, as: UTF8.self) }
         if let s = String(validating: raw, as: UTF8.self) { return s }
         return Charset.decode(raw, label: fallback).text

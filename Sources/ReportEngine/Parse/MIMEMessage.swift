@@ -144,7 +144,7 @@ public struct MIMEMessage: Sendable, Hashable {
         if typeFields.count > 1 { diagnostics.append("\(typeFields.count) Content-Type fields: the first is used") }
         var contentType = defaultType
         if let field = typeFields.first {
-            if let parsed = ContentType.parse(field.text()) {
+            if let parsed = ContentType.parse(field.plain) {
                 contentType = parsed
             } else {
                 diagnostics.append("unreadable Content-Type \"\(field.plain.prefix(60))\": treated as \(defaultType.mimeType)")
@@ -156,7 +156,7 @@ public struct MIMEMessage: Sendable, Hashable {
         var disposition: String?
         var filename: String?
         if let field = headers.first("Content-Disposition") {
-            let (head, params) = ContentType.splitParameters(field.text())
+            let (head, params) = ContentType.splitParameters(field.plain)
             let d = head.lowercased().trimmingCharacters(in: " \t")
             disposition = d.isEmpty ? nil : d
             filename = params["filename"]
@@ -185,7 +185,13 @@ public struct MIMEMessage: Sendable, Hashable {
                 ? ContentType(type: "message", subtype: "rfc822") : ContentType.textPlain
             let (chunks, closed) = splitMultipart(body, boundary: Array(boundary.utf8))
             if !closed { diagnostics.append("multipart/\(contentType.subtype): closing boundary missing") }
-            if chunks.isEmpty { diagnostics.append("multipart/\(contentType.subtype): no body part found") }
+            if chunks.isEmpty {
+                // No delimiter at all: the body is all there is, so read it as text.
+                diagnostics.append("multipart/\(contentType.subtype): no body part found; the body is read as text")
+                part.parts = [MIMEPart(headers: Headers(), contentType: .textPlain, transferEncoding: cte, disposition: nil,
+                                       filename: nil, body: decode(body, encoding: cte, diagnostics: &diagnostics), parts: [], embedded: [])]
+                return part
+            }
             for chunk in chunks {
                 if context.parts >= context.limits.maxParts {
                     if !context.reportedParts {

@@ -92,7 +92,7 @@ public enum MessageAnalyzer {
             }
             if leaf.contentType.subtype == "html" {
                 html.append(HTMLText.render(decoded.text).text)
-            } else if leaf.contentType.subtype == "plain" || leaf.contentType.subtype == "enriched" || leaf.contentType.subtype.isEmpty {
+            } else if !["calendar", "csv", "css", "javascript", "xml", "vcard", "rtf"].contains(leaf.contentType.subtype) {
                 plain.append(decoded.text)
             }
         }
