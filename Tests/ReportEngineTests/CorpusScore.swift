@@ -22,7 +22,7 @@ final class CorpusScore: @unchecked Sendable {
         if got == expected {
             fields[i].1 += 1
         } else {
-            misses.append("\(suite) \(field) \(label()): got \(got) expected \(expected)")
+            misses.append("\(suite) \(field) \(label().replacingOccurrences(of: "\n", with: "⏎")): got \(got) expected \(expected)")
         }
     }
 

@@ -35,7 +35,11 @@ public struct ReceivedHeader: Sendable, Hashable {
             .replacingOccurrences(of: "\t", with: " ")
         // The part before ";" is the trace; the date follows.
         let trace = v.lastIndex(of: ";").map { v[..<$0] } ?? v[...]
-        let tokens = ReceivedHeader.tokenize(trace)
+        var tokens = ReceivedHeader.tokenize(trace)
+        // Some gateways wrap the whole from-part in parentheses: "(from host [1.2.3.4]) by …".
+        if case .comment(let c)? = tokens.first, c.lowercased().hasPrefix("from ") {
+            tokens = ReceivedHeader.tokenize(Substring(c)) + tokens.dropFirst()
+        }
         var i = 0
         var fromTokens: [Token] = []
         var sawFrom = false
@@ -76,38 +80,47 @@ public struct ReceivedHeader: Sendable, Hashable {
         var leadingName: String?
         var leadingIP: IPAddress?
         if let first = words.first {
-            if let a = IPAddress(first.trimmingCharacters(in: "[]")) {
+            if let a = ReceivedHeader.address(in: first) {
                 leadingIP = a
             } else {
                 let name = first.lowercased().trimmingCharacters(in: ".")
-                if name != "unknown", !name.isEmpty { leadingName = name }
+                // "from user@localhost" is a local submission, not a host.
+                if name != "unknown", !name.isEmpty, !name.contains("@") { leadingName = name }
             }
         }
         // "from host [1.2.3.4]" (no comment)
-        let wordIP = words.dropFirst().lazy.compactMap { $0.hasPrefix("[") ? IPAddress($0) : nil }.first
+        let wordIP = words.dropFirst().lazy.compactMap { $0.hasPrefix("[") ? ReceivedHeader.address(in: $0) : nil }.first
         var commentIP: IPAddress?
         var commentName: String?
         var heloParameter: String?
         var qmailHelo: String?
         for c in comments {
-            let parts = c.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+            // "unknown[1.2.3.4]" and "<name>[1.2.3.4]" are written without a space.
+            let parts = c.replacingOccurrences(of: "[", with: " [").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
             var nameHere: String?
             var ipHere: IPAddress?
-            for (n, p) in parts.enumerated() {
+            var n = 0
+            while n < parts.count {
+                let p = parts[n]
                 let lp = p.lowercased()
+                n += 1
                 if lp.hasPrefix("helo=") || lp.hasPrefix("ehlo=") {
                     heloParameter = String(lp.dropFirst(5)).trimmingCharacters(in: "[]")
                     continue
                 }
-                if (lp == "helo" || lp == "ehlo"), n + 1 < parts.count {
-                    qmailHelo = parts[n + 1].lowercased()
+                if lp == "helo" || lp == "ehlo" || lp == "lhlo" {
+                    // "(HELO name)": the name, even a bracketed address, is what the client said.
+                    if n < parts.count {
+                        qmailHelo = parts[n].lowercased()
+                        n += 1
+                    }
                     continue
                 }
-                if ipHere == nil, let a = IPAddress(p.trimmingCharacters(in: "[]")) {
+                if ipHere == nil, let a = ReceivedHeader.address(in: p) {
                     ipHere = a
                     continue
                 }
-                if n == 0, p.contains("."), !lp.hasPrefix("port") {
+                if n == 1, p.contains("."), !lp.hasPrefix("port") {
                     nameHere = lp.trimmingCharacters(in: ".")
                 }
             }
@@ -131,6 +144,29 @@ public struct ReceivedHeader: Sendable, Hashable {
             helo = leadingName ?? leadingIP?.description
             if commentIP != nil { rdns = commentName }
         }
+    }
+
+    /// The address in a Received token as relays write it: `[1.2.3.4]`, `[IPv6:2001:db8::1]`,
+    /// `1.2.3.4:2525`, `[1.2.3.4]:2525`, Exim's `1.2.3.4.2525`, `user@1.2.3.4`, `?1.2.3.4?`;
+    /// IPv4-mapped IPv6 is given as IPv4.
+    static func address(in token: String) -> IPAddress? {
+        var t = Substring(token)
+        if let at = t.lastIndex(of: "@") { t = t[t.index(after: at)...] }
+        t = Substring(t.trimmingCharacters(in: "?()\"',;"))
+        if t.hasPrefix("["), let close = t.firstIndex(of: "]") { t = t[t.index(after: t.startIndex)..<close] }
+        var text = String(t)
+        if text.lowercased().hasPrefix("ipv6:") { text = String(text.dropFirst(5)) }
+        if !text.contains("::"), text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            text = String(text[..<colon])  // IPv4 with a port
+        }
+        let dotted = text.split(separator: ".")
+        if dotted.count == 5, !text.contains(":") { text = dotted.prefix(4).joined(separator: ".") }  // Exim's ip.port
+        guard let ip = IPAddress(text) else { return nil }
+        let b = ip.bytes
+        if b.count == 16, b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF {
+            return IPAddress(bytes: Array(b[12...]))
+        }
+        return ip
     }
 
     enum Token: Hashable {
