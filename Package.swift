@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CIconv", path: "Sources/CIconv"),
@@ -24,7 +25,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(
             name: "ReportEngine",
-            dependencies: ["CIconv", "CPSL"],
+            dependencies: ["CIconv", "CPSL", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
         .target(name: "IMAPWatcher", dependencies: ["CCurl"]),
         .executableTarget(
@@ -38,8 +39,9 @@ let package = Package(
         .testTarget(
             name: "ReportEngineTests", dependencies: ["ReportEngine"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "IMAPWatcherTests", dependencies: ["IMAPWatcher"]),
-        .testTarget(name: "watcherTests", dependencies: ["watcher", "ReportEngine"]),
+        .target(name: "TestBedSupport", path: "Tests/TestBedSupport"),
+        .testTarget(name: "IMAPWatcherTests", dependencies: ["IMAPWatcher", "TestBedSupport"]),
+        .testTarget(name: "watcherTests", dependencies: ["watcher", "ReportEngine", "IMAPWatcher", "TestBedSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

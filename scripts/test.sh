@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # The test command: installs what the build and the tests need, then runs the whole suite.
-# Tests that score the parser against ../shared/corpus run when that folder exists and are skipped otherwise.
+# Tests that score the parser against ../shared/corpus run when that folder exists and are skipped otherwise;
+# WATCHER_NO_TESTBED=1 skips starting the mail servers (the live tests are then skipped too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Real Dovecot and Postfix on 127.0.0.1 for the IMAP/SMTP tests (installed with apt-get when missing).
+if [ "${WATCHER_NO_TESTBED:-}" != 1 ]; then
+  scripts/testbed.sh start
+  trap 'scripts/testbed.sh stop' EXIT
+fi
 swift build --build-tests
 swift test --skip-build "$@"

@@ -10,6 +10,17 @@ public struct CurlError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(operation) \(url): \(message) (curl \(code))" }
 
+    /// The failure is about reaching the server (refused, unreachable, timed out, cut off): worth a retry later.
+    public var isTransient: Bool {
+        [5, 6, 7, 28, 35, 52, 55, 56].contains(code) && !isCertificateProblem
+    }
+
+    /// The server's certificate could not be verified.
+    public var isCertificateProblem: Bool { [51, 58, 60, 77, 83, 90, 91].contains(code) }
+
+    /// The server refused the credentials.
+    public var isLoginDenied: Bool { code == 67 }
+
     init(code: CURLcode, buffer: String, operation: String, url: String) {
         self.code = Int(code.rawValue)
         let text = String(cString: curl_easy_strerror(code))

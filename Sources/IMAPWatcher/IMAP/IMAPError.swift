@@ -1,0 +1,45 @@
+/// Why an IMAP or SMTP exchange failed, naming the server and the command, never the password.
+public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The server could not be reached or the connection broke: try again later.
+        case connection
+        /// The server refused the user name or password.
+        case authentication
+        /// The server's certificate could not be verified.
+        case certificate
+        /// The mailbox does not exist.
+        case missingMailbox
+        /// The server answered NO or BAD, or something it should not have.
+        case protocolError
+    }
+
+    public var kind: Kind
+    public var server: String
+    public var command: String
+    public var message: String
+
+    public var description: String {
+        switch kind {
+        case .connection: return "\(server): cannot reach the server (\(command)): \(message)"
+        case .authentication: return "\(server): login refused for the configured user: \(message)"
+        case .certificate: return "\(server): the server's TLS certificate is not trusted (set ca_file for a self-signed server): \(message)"
+        case .missingMailbox: return "\(server): \(message)"
+        case .protocolError: return "\(server): \(command) failed: \(message)"
+        }
+    }
+
+    /// Transient trouble that a later run may not have.
+    public var isTransient: Bool { kind == .connection }
+
+    init(_ kind: Kind, server: String, command: String, message: String) {
+        self.kind = kind
+        self.server = server
+        self.command = command
+        self.message = message
+    }
+
+    init(curl: CurlError, server: String) {
+        let kind: Kind = curl.isLoginDenied ? .authentication : curl.isCertificateProblem ? .certificate : .connection
+        self.init(kind, server: server, command: curl.operation, message: curl.message)
+    }
+}

@@ -1,0 +1,49 @@
+/// One server response line (RFC 3501 §7) with its literals taken out.
+///
+/// `text` is the line with each literal replaced by `{N}` as it was announced; `literals` holds the
+/// literal payloads in order. Literals are read by byte count, so nothing inside a message can be
+/// mistaken for a response.
+struct IMAPResponseLine {
+    var text: String
+    var literals: [[UInt8]]
+
+    var isUntagged: Bool { text.hasPrefix("* ") }
+    var isContinuation: Bool { text.hasPrefix("+") }
+
+    /// The words of the line (quoted strings kept whole).
+    var words: [Substring] { text.split(separator: " ") }
+
+    /// The value after `key` in a parenthesised list, e.g. `UID` in `* 3 FETCH (UID 7 FLAGS (\Seen))`.
+    func number(after key: String) -> UInt32? {
+        let w = words
+        guard let i = w.firstIndex(where: { $0.uppercased() == key || $0.uppercased() == "(" + key }) , i + 1 < w.count else { return nil }
+        return UInt32(w[i + 1].trimmingCharacters(in: ")]"))
+    }
+
+    /// The flags in `FLAGS (...)`.
+    var flags: [String] {
+        guard let r = text.range(of: "FLAGS (", options: .caseInsensitive) else { return [] }
+        let rest = text[r.upperBound...]
+        guard let close = rest.firstIndex(of: ")") else { return [] }
+        return rest[..<close].split(separator: " ").map(String.init)
+    }
+
+    /// A response code such as `[UIDVALIDITY 123]` or `[APPENDUID 1 2]`: its words after the name.
+    func code(_ name: String) -> [Substring]? {
+        guard let r = text.range(of: "[" + name + " ", options: .caseInsensitive) else { return nil }
+        let rest = text[r.upperBound...]
+        guard let close = rest.firstIndex(of: "]") else { return nil }
+        return rest[..<close].split(separator: " ")
+    }
+}
+
+import Foundation
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

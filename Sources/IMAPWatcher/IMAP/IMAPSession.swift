@@ -1,0 +1,347 @@
+internal import CCurl
+import Foundation
+
+/// Where and how to reach an IMAP or SMTP server.
+public struct ServerConfiguration: Sendable, Hashable {
+    /// `imaps://host[:port]` or `imap://host[:port]` (STARTTLS required unless `allowInsecure`).
+    public var url: String
+    public var user: String
+    /// Never logged or put in an error message.
+    public var password: String
+    /// An extra CA certificate (PEM) for a self-signed server; system CAs otherwise.
+    public var caFile: String?
+    /// Allows a connection without TLS (plain imap://) and skips certificate verification.
+    public var allowInsecure: Bool
+    /// Seconds to wait for the server at any step.
+    public var timeout: Int
+
+    public init(url: String, user: String, password: String, caFile: String? = nil, allowInsecure: Bool = false, timeout: Int = 30) {
+        self.url = url
+        self.user = user
+        self.password = password
+        self.caFile = caFile
+        self.allowInsecure = allowInsecure
+        self.timeout = timeout
+    }
+
+    /// `scheme://host:port` without a path, for messages.
+    public var server: String {
+        guard let r = url.range(of: "://") else { return url }
+        let rest = url[r.upperBound...]
+        return String(url[..<r.upperBound]) + String(rest.prefix { $0 != "/" })
+    }
+}
+
+/// What EXAMINE or SELECT reports about a mailbox.
+public struct MailboxStatus: Sendable, Hashable {
+    public var uidValidity: UInt32
+    public var uidNext: UInt32?
+    public var exists: Int
+}
+
+/// A message fetched with `BODY.PEEK[]` (its \Seen flag untouched).
+public struct FetchedMessage: Sendable, Hashable {
+    public var uid: UInt32
+    public var flags: [String]
+    public var bytes: [UInt8]
+}
+
+/// One authenticated IMAP connection (RFC 3501, with UIDPLUS, MOVE and IDLE where the server has them).
+///
+/// libcurl connects, negotiates TLS (verified) and logs in (`CURLOPT_CONNECT_ONLY`); this class then
+/// speaks IMAP itself over that channel and reads literals by byte count, so batched `UID FETCH …
+/// BODY.PEEK[]` works without size limits and without setting \Seen. Not thread-safe: one connection,
+/// one thread.
+public final class IMAPSession {
+    public let configuration: ServerConfiguration
+    private let curl: CurlEasy
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var tagCounter = 0
+    private var selected: MailboxName?
+
+    /// Connects and logs in.
+    /// - Throws: `MailError` (`.connection`, `.authentication`, `.certificate`).
+    public init(_ configuration: ServerConfiguration) throws(MailError) {
+        self.configuration = configuration
+        do {
+            curl = try CurlEasy()
+        } catch {
+            throw MailError(curl: error, server: configuration.server)
+        }
+        curl.set(CURLOPT_URL, configuration.server + "/")
+        curl.set(CURLOPT_USERNAME, configuration.user)
+        curl.set(CURLOPT_PASSWORD, configuration.password)
+        curl.set(CURLOPT_CONNECT_ONLY, 1)
+        curl.set(CURLOPT_CONNECTTIMEOUT, configuration.timeout)
+        curl.configureTLS(url: configuration.url, caFile: configuration.caFile, allowInsecure: configuration.allowInsecure)
+        do {
+            try curl.perform(operation: "connect and log in", url: configuration.server)
+        } catch {
+            throw MailError(curl: error, server: configuration.server)
+        }
+    }
+
+    deinit {
+        // Best effort: a polite goodbye, never an error.
+        if let _ = try? write("W0 LOGOUT\r\n") {}
+    }
+
+    // MARK: - Commands
+
+    /// Every mailbox the server lists, decoded.
+    public func list() throws(MailError) -> [MailboxName] {
+        let r = try run("LIST \"\" \"*\"")
+        return r.untagged.compactMap { line in
+            guard line.text.uppercased().hasPrefix("* LIST ") else { return nil }
+            var name = line.literals.first.map { String(decoding: $0, as: UTF8.self) }
+            if name == nil {
+                let t = line.text
+                if t.hasSuffix("\"") {
+                    let body = t.dropLast()
+                    if let open = body.lastIndex(of: "\"") { name = String(body[body.index(after: open)...]) }
+                } else {
+                    name = t.split(separator: " ").last.map(String.init)
+                }
+            }
+            return name.map(MailboxName.decode)
+        }
+    }
+
+    /// Opens a mailbox read-only (EXAMINE) or read-write (SELECT).
+    /// - Throws: `MailError.missingMailbox` when it does not exist.
+    @discardableResult
+    public func open(_ mailbox: MailboxName, readOnly: Bool) throws(MailError) -> MailboxStatus {
+        let command = (readOnly ? "EXAMINE " : "SELECT ") + mailbox.wire
+        let r: Response
+        do {
+            r = try run(command)
+        } catch let e where e.kind == .protocolError {
+            throw MailError(.missingMailbox, server: configuration.server, command: command,
+                            message: "mailbox \"\(mailbox)\" cannot be opened: \(e.message)")
+        }
+        var status = MailboxStatus(uidValidity: 0, uidNext: nil, exists: 0)
+        for line in r.untagged + [r.tagged] {
+            if let v = line.code("UIDVALIDITY")?.first.flatMap({ UInt32($0) }) { status.uidValidity = v }
+            if let v = line.code("UIDNEXT")?.first.flatMap({ UInt32($0) }) { status.uidNext = v }
+            let w = line.words
+            if w.count >= 3, w[2].uppercased() == "EXISTS", let n = Int(w[1]) { status.exists = n }
+        }
+        selected = mailbox
+        return status
+    }
+
+    /// `UID SEARCH <criteria>` in the open mailbox.
+    public func uidSearch(_ criteria: String) throws(MailError) -> [UInt32] {
+        let r = try run("UID SEARCH " + criteria)
+        var uids: [UInt32] = []
+        for line in r.untagged where line.text.uppercased().hasPrefix("* SEARCH") {
+            uids += line.words.dropFirst(2).compactMap { UInt32($0) }
+        }
+        return uids.sorted()
+    }
+
+    /// Fetches whole messages without setting \Seen (`BODY.PEEK[]`), in batches.
+    public func fetch(uids: [UInt32], batch: Int = 50) throws(MailError) -> [FetchedMessage] {
+        var out: [FetchedMessage] = []
+        var start = 0
+        while start < uids.count {
+            let chunk = uids[start..<min(uids.count, start + batch)]
+            let r = try run("UID FETCH \(chunk.map(String.init).joined(separator: ",")) (UID FLAGS BODY.PEEK[])")
+            for line in r.untagged where line.text.contains(" FETCH ") {
+                guard let uid = line.number(after: "UID"), let body = line.literals.last else { continue }
+                out.append(FetchedMessage(uid: uid, flags: line.flags, bytes: body))
+            }
+            start += batch
+        }
+        return out
+    }
+
+    /// The flags of messages, by UID.
+    public func flags(uids: [UInt32]) throws(MailError) -> [UInt32: [String]] {
+        guard !uids.isEmpty else { return [:] }
+        let r = try run("UID FETCH \(uids.map(String.init).joined(separator: ",")) (UID FLAGS)")
+        var out: [UInt32: [String]] = [:]
+        for line in r.untagged { if let uid = line.number(after: "UID") { out[uid] = line.flags } }
+        return out
+    }
+
+    /// Appends a message with flags; returns the new UID when the server says it (UIDPLUS).
+    @discardableResult
+    public func append(_ message: [UInt8], to mailbox: MailboxName, flags: [String] = []) throws(MailError) -> UInt32? {
+        let tag = nextTag()
+        let command = "APPEND \(mailbox.wire) (\(flags.joined(separator: " "))) {\(message.count)}"
+        try write(tag + " " + command + "\r\n")
+        // Wait for the continuation before sending the literal.
+        while true {
+            let line = try readLine(command: "APPEND")
+            if line.isContinuation { break }
+            if line.text.hasPrefix(tag + " ") {
+                throw MailError(.protocolError, server: configuration.server, command: "APPEND to \(mailbox)", message: line.text)
+            }
+        }
+        try write(message + Array("\r\n".utf8), command: "APPEND")
+        let r = try finish(tag: tag, command: "APPEND to \(mailbox)")
+        return r.tagged.code("APPENDUID").flatMap { $0.count >= 2 ? UInt32($0[1]) : nil }
+    }
+
+    /// Adds (or removes) flags or keywords on messages in the open mailbox.
+    public func store(uids: [UInt32], flags: [String], add: Bool = true) throws(MailError) {
+        guard !uids.isEmpty else { return }
+        _ = try run("UID STORE \(uids.map(String.init).joined(separator: ",")) \(add ? "+" : "-")FLAGS.SILENT (\(flags.joined(separator: " ")))")
+    }
+
+    /// Moves messages to another mailbox (MOVE, RFC 6851; COPY + \Deleted + UID EXPUNGE without it).
+    public func move(uids: [UInt32], to mailbox: MailboxName) throws(MailError) {
+        guard !uids.isEmpty else { return }
+        let set = uids.map(String.init).joined(separator: ",")
+        do {
+            _ = try run("UID MOVE \(set) \(mailbox.wire)")
+        } catch let e where e.kind == .protocolError {
+            _ = try run("UID COPY \(set) \(mailbox.wire)")
+            try store(uids: uids, flags: ["\\Deleted"])
+            _ = try run("UID EXPUNGE \(set)")
+        }
+    }
+
+    public func create(_ mailbox: MailboxName) throws(MailError) { _ = try run("CREATE " + mailbox.wire) }
+    public func delete(_ mailbox: MailboxName) throws(MailError) {
+        if selected == mailbox { _ = try? run("UNSELECT"); selected = nil }
+        _ = try run("DELETE " + mailbox.wire)
+    }
+
+    /// Waits up to `seconds` for the server to announce new mail in the open mailbox (IDLE, RFC 2177).
+    /// Returns whether something arrived.
+    public func idle(seconds: Int) throws(MailError) -> Bool {
+        let tag = nextTag()
+        try write(tag + " IDLE\r\n")
+        var changed = false
+        while true {
+            let line = try readLine(command: "IDLE")
+            if line.isContinuation { break }
+            if line.text.hasPrefix(tag + " ") { return false }  // no IDLE support
+        }
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        while !changed, Date() < deadline {
+            let left = Int(deadline.timeIntervalSinceNow.rounded(.up))
+            do {
+                let line = try readLine(command: "IDLE", timeout: max(1, left))
+                if line.text.uppercased().contains("EXISTS") { changed = true }
+            } catch let e where e.kind == .connection && e.message.contains("no answer") {
+                break
+            }
+        }
+        try write("DONE\r\n")
+        _ = try finish(tag: tag, command: "IDLE")
+        return changed
+    }
+
+    /// Ends the session.
+    public func logout() {
+        _ = try? run("LOGOUT")
+    }
+
+    // MARK: - Wire
+
+    struct Response {
+        var untagged: [IMAPResponseLine]
+        var tagged: IMAPResponseLine
+    }
+
+    private func nextTag() -> String {
+        tagCounter += 1
+        return "W\(tagCounter)"
+    }
+
+    /// Sends a command and reads up to its tagged answer.
+    /// - Throws: `.protocolError` for NO/BAD, `.connection` when the connection fails.
+    private func run(_ command: String) throws(MailError) -> Response {
+        let tag = nextTag()
+        try write(tag + " " + command + "\r\n")
+        return try finish(tag: tag, command: command.split(separator: " ").prefix(2).joined(separator: " "))
+    }
+
+    private func finish(tag: String, command: String) throws(MailError) -> Response {
+        var untagged: [IMAPResponseLine] = []
+        while true {
+            let line = try readLine(command: command)
+            if line.text.hasPrefix(tag + " ") {
+                let status = line.text.dropFirst(tag.count + 1).prefix(3).uppercased()
+                guard status.hasPrefix("OK") else {
+                    throw MailError(.protocolError, server: configuration.server, command: command,
+                                    message: String(line.text.dropFirst(tag.count + 1)))
+                }
+                return Response(untagged: untagged, tagged: line)
+            }
+            if line.text.uppercased().hasPrefix("* BYE") {
+                throw MailError(.connection, server: configuration.server, command: command, message: "server closed the session: \(line.text)")
+            }
+            untagged.append(line)
+        }
+    }
+
+    private func write(_ text: String) throws(MailError) {
+        try write(Array(text.utf8), command: String(text.split(separator: " ").dropFirst().first ?? ""))
+    }
+
+    private func write(_ bytes: [UInt8], command: String) throws(MailError) {
+        do {
+            try curl.send(bytes, timeout: configuration.timeout, operation: command, url: configuration.server)
+        } catch {
+            throw MailError(curl: error, server: configuration.server)
+        }
+    }
+
+    /// Reads one response line, with its literals.
+    private func readLine(command: String, timeout: Int? = nil) throws(MailError) -> IMAPResponseLine {
+        var text: [UInt8] = []
+        var literals: [[UInt8]] = []
+        while true {
+            let line = try readRawLine(command: command, timeout: timeout)
+            text += line
+            // A line ending in {N} (or {N+}) is followed by N bytes of literal, then the rest of the line.
+            guard line.last == 0x7D, let open = line.lastIndex(of: 0x7B),
+                let n = Int(String(decoding: line[(open + 1)..<(line.count - 1)].filter { $0 != 0x2B }, as: UTF8.self))
+            else { break }
+            literals.append(try readBytes(n, command: command, timeout: timeout))
+        }
+        return IMAPResponseLine(text: String(decoding: text, as: UTF8.self), literals: literals)
+    }
+
+    private func fill(command: String, timeout: Int?) throws(MailError) {
+        if position > 65536 {
+            buffer.removeFirst(position)
+            position = 0
+        }
+        let more: [UInt8]
+        do {
+            more = try curl.receive(timeout: timeout ?? configuration.timeout, operation: command, url: configuration.server)
+        } catch {
+            throw MailError(curl: error, server: configuration.server)
+        }
+        if more.isEmpty {
+            throw MailError(.connection, server: configuration.server, command: command, message: "the server closed the connection")
+        }
+        buffer += more
+    }
+
+    private func readRawLine(command: String, timeout: Int?) throws(MailError) -> [UInt8] {
+        while true {
+            if let lf = buffer[position...].firstIndex(of: 0x0A) {
+                var end = lf
+                if end > position, buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Array(buffer[position..<end])
+                position = lf + 1
+                return line
+            }
+            try fill(command: command, timeout: timeout)
+        }
+    }
+
+    private func readBytes(_ n: Int, command: String, timeout: Int?) throws(MailError) -> [UInt8] {
+        while buffer.count - position < n { try fill(command: command, timeout: timeout) }
+        let out = Array(buffer[position..<(position + n)])
+        position += n
+        return out
+    }
+}

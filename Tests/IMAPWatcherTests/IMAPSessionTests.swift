@@ -1,0 +1,101 @@
+import Foundation
+import IMAPWatcher
+import TestBedSupport
+import Testing
+
+/// Against the real Dovecot of `scripts/testbed.sh`.
+@Suite(.serialized, .enabled(if: TestBed.isRunning, "the test bed (scripts/testbed.sh) is not running"))
+struct IMAPSessionTests {
+    let user = TestBed.user(1)
+
+    func config(url: String? = TestBed.imapsURL, password: String = TestBed.password, ca: String? = TestBed.caFile) -> ServerConfiguration {
+        ServerConfiguration(url: url ?? "", user: user, password: password, caFile: ca, timeout: 10)
+    }
+
+    func message(_ n: Int, body: String = "hello") -> [UInt8] {
+        Array("From: a\(n)@example.net\r\nSubject: test \(n)\r\nMessage-ID: <t\(n)@example.net>\r\n\r\n\(body)\r\n".utf8)
+    }
+
+    @Test func appendSearchFetchWithoutSettingSeen() throws {
+        let s = try IMAPSession(config())
+        let box = MailboxName("Test-\(UUID().uuidString.prefix(8))")
+        try s.create(box)
+        defer { try? s.delete(box) }
+        // A body line that looks like a tagged reply must stay inside the literal.
+        let tricky = "W9 OK Fetch completed (fake)\r\n* 1 FETCH (UID 99)\r\n" + String(repeating: "x", count: 200_000)
+        let uid1 = try s.append(message(1), to: box)
+        let uid2 = try s.append(message(2, body: tricky), to: box, flags: ["\\Flagged"])
+        #expect(uid1 != nil && uid2 != nil)
+        let status = try s.open(box, readOnly: false)
+        #expect(status.exists == 2)
+        #expect(status.uidValidity > 0)
+        let uids = try s.uidSearch("ALL")
+        #expect(uids.count == 2)
+        let fetched = try s.fetch(uids: uids)
+        #expect(fetched.map(\.bytes) == [message(1), message(2, body: tricky)])
+        let flags = try s.flags(uids: uids)
+        #expect(flags.values.allSatisfy { !$0.contains("\\Seen") })
+        try s.store(uids: [uids[0]], flags: ["$Reported"])
+        #expect(try s.uidSearch("KEYWORD $Reported") == [uids[0]])
+    }
+
+    @Test func appendWithDraftFlagAndAPPENDUID() throws {
+        let s = try IMAPSession(config(url: TestBed.imapURL))  // STARTTLS
+        let uid = try #require(try s.append(message(3), to: "Drafts", flags: ["\\Draft", "\\Seen"]))
+        try s.open("Drafts", readOnly: true)
+        let flags = try s.flags(uids: [uid])
+        #expect(flags[uid]?.contains("\\Draft") == true)
+        #expect(flags[uid]?.contains("\\Seen") == true)
+    }
+
+    @Test func unicodeMailboxNames() throws {
+        let s = try IMAPSession(config())
+        let box = MailboxName("迷惑メール-\(UUID().uuidString.prefix(4))")
+        try s.create(box)
+        defer { try? s.delete(box) }
+        #expect(try s.list().contains(box))
+        #expect(MailboxName("迷惑メール").wire == "\"&j,dg0TDhMPww6w-\"")
+    }
+
+    @Test func wrongPasswordIsAnAuthenticationError() {
+        #expect { try IMAPSession(config(password: "wrong")) } throws: { ($0 as? MailError)?.kind == .authentication }
+    }
+
+    @Test func untrustedCertificateIsRefused() {
+        #expect { try IMAPSession(config(ca: nil)) } throws: { e in
+            guard let e = e as? MailError else { return false }
+            return e.kind == .certificate && e.description.contains("ca_file")
+        }
+    }
+
+    @Test func nothingListeningIsATransientConnectionError() {
+        #expect { try IMAPSession(config(url: "imaps://127.0.0.1:10999")) } throws: { e in
+            guard let e = e as? MailError else { return false }
+            return e.isTransient && e.description.contains("127.0.0.1:10999") && !e.description.contains(TestBed.password)
+        }
+    }
+
+    @Test func missingMailbox() throws {
+        let s = try IMAPSession(config())
+        #expect { try s.open("No-Such-Box", readOnly: true) } throws: { ($0 as? MailError)?.kind == .missingMailbox }
+    }
+
+    @Test func smtpSubmissionArrivesAtTheSink() throws {
+        let smtp = try SMTPSubmission(ServerConfiguration(url: try #require(TestBed.smtpURL), user: user, password: TestBed.password,
+                                                          caFile: TestBed.caFile, timeout: 10))
+        let id = UUID().uuidString
+        try smtp.send(Array("From: \(user)\r\nTo: abuse@desk.example\r\nSubject: \(id)\r\n\r\n.leading dot\r\n".utf8),
+                      from: user, to: ["abuse@desk.example"])
+        let sink = try IMAPSession(ServerConfiguration(url: try #require(TestBed.imapsURL), user: TestBed.sinkUser,
+                                                       password: TestBed.sinkPassword, caFile: TestBed.caFile, timeout: 10))
+        var found: [UInt32] = []
+        for _ in 0..<100 {  // Postfix delivers asynchronously: poll the sink mailbox for the message.
+            try sink.open("INBOX", readOnly: true)
+            found = try sink.uidSearch("HEADER Subject \"\(id)\"")
+            if !found.isEmpty { break }
+            usleep(100_000)
+        }
+        let m = try #require(try sink.fetch(uids: found).first)
+        #expect(String(decoding: m.bytes, as: UTF8.self).contains("\r\n.leading dot\r\n"))
+    }
+}

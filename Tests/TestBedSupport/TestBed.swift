@@ -1,0 +1,43 @@
+import Foundation
+
+/// The servers `scripts/testbed.sh start` runs on 127.0.0.1, read from its env file
+/// (`$WATCHER_TESTBED/env`, default `/tmp/watcher-testbed/env`). Nil fields when it is not running;
+/// live tests are enabled only then.
+public enum TestBed {
+    static let values: [String: String] = {
+        let base = ProcessInfo.processInfo.environment["WATCHER_TESTBED"] ?? "/tmp/watcher-testbed"
+        guard let text = try? String(contentsOfFile: base + "/env", encoding: .utf8) else { return [:] }
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            out[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+        // Only a test bed that answers counts.
+        return reachable(port: 10143) ? out : [:]
+    }()
+
+    public static var imapURL: String? { values["IMAP_URL"] }
+    public static var imapsURL: String? { values["IMAPS_URL"] }
+    public static var smtpURL: String? { values["SMTP_URL"] }
+    public static var caFile: String? { values["CA_FILE"] }
+    public static var password: String { values["PASSWORD"] ?? "" }
+    public static var sinkUser: String { values["SINK_USER"] ?? "" }
+    public static var sinkPassword: String { values["SINK_PASSWORD"] ?? "" }
+    public static var isRunning: Bool { imapURL != nil }
+
+    /// A test user of its own for each test that needs one (user1 … user8).
+    public static func user(_ n: Int) -> String { "user\(n)@example.test" }
+
+    static func reachable(port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The test bed: real mail servers on 127.0.0.1 for the integration tests (root, no systemd needed).
+#   Dovecot  IMAP 127.0.0.1:10143 (STARTTLS), IMAPS :10993, LMTP :10024, SASL auth :10012
+#   Postfix  submission :10587 (STARTTLS required + AUTH through Dovecot), plain SMTP :10025
+#            every message is delivered by LMTP into Dovecot; recipients outside example.test land in sink@example.test
+# Users: user1..user8@example.test (password "secret"), sink@example.test ("sink").
+# Usage: scripts/testbed.sh start | stop.  Writes $BASE/env (KEY=VALUE lines) that the tests read.
+set -euo pipefail
+BASE=${WATCHER_TESTBED:-/tmp/watcher-testbed}
+D=$BASE/dovecot; P=$BASE/postfix; MAIL=$BASE/mail
+
+stop_pidfile() {   # stop one daemon by its pid file and wait until it is gone (at most 5 s)
+  local f=$1 pid; [ -f "$f" ] || return 0; pid=$(tr -d ' \n' < "$f")
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+}
+stop_all() {
+  stop_pidfile "$D/run/master.pid"
+  if [ -f "$P/etc/main.cf" ]; then postfix -c "$P/etc" stop >/dev/null 2>&1 || true; fi
+  stop_pidfile "$P/queue/pid/master.pid"
+}
+
+case "${1:-start}" in
+  stop) stop_all; exit 0 ;;
+  start) ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
+
+if ! command -v dovecot >/dev/null || ! command -v postfix >/dev/null || [ ! -e /usr/lib/dovecot/lmtp ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    dovecot-imapd dovecot-lmtpd postfix openssl >/dev/null
+fi
+
+stop_all
+rm -rf "$MAIL"
+mkdir -p "$D/run" "$D/state" "$P/etc" "$P/queue" "$P/data" "$MAIL"
+id vmail >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail
+VUID=$(id -u vmail); VGID=$(id -g vmail)
+chown vmail:vmail "$MAIL"; chown postfix "$P/data"
+
+[ -f "$D/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$D/key.pem" -out "$D/cert.pem" 2>/dev/null
+chmod 644 "$D/cert.pem"
+
+: > "$D/users"
+for i in 1 2 3 4 5 6 7 8; do
+  echo "user$i@example.test:{PLAIN}secret:$VUID:$VGID::$MAIL/user$i@example.test" >> "$D/users"
+done
+echo "sink@example.test:{PLAIN}sink:$VUID:$VGID::$MAIL/sink@example.test" >> "$D/users"
+
+cat > "$D/dovecot.conf" <<C
+protocols = imap lmtp
+listen = 127.0.0.1
+base_dir = $D/run
+state_dir = $D/state
+instance_name = watcher-testbed
+log_path = $D/dovecot.log
+ssl = yes
+ssl_cert = <$D/cert.pem
+ssl_key = <$D/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_max_userip_connections = 100
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $D/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $D/users
+}
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = 10143
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = 10993
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = 10024
+  }
+}
+service auth {
+  inet_listener {
+    address = 127.0.0.1
+    port = 10012
+  }
+}
+C
+# Daemons must not keep the caller's stdout/stderr open, or whatever reads this script's output waits forever.
+dovecot -c "$D/dovecot.conf" </dev/null >>"$D/start.log" 2>&1 || { cat "$D/start.log"; exit 1; }
+
+cat > "$P/etc/main.cf" <<C
+compatibility_level = 3.6
+queue_directory = $P/queue
+data_directory = $P/data
+maillog_file_prefixes = /var, /dev/stdout, $P
+maillog_file = $P/maillog
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = \$mydomain
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+mydestination =
+local_recipient_maps =
+virtual_mailbox_domains = example.test
+virtual_transport = lmtp:inet:127.0.0.1:10024
+virtual_alias_maps = regexp:$P/etc/virtual_alias.regexp
+virtual_alias_domains =
+default_transport = error:no outside delivery in tests
+relay_transport = error:no outside delivery in tests
+disable_dns_lookups = yes
+smtp_dns_support_level = disabled
+lmtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+biff = no
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:10012
+smtpd_sasl_auth_enable = no
+smtpd_tls_cert_file = $D/cert.pem
+smtpd_tls_key_file = $D/key.pem
+smtpd_tls_security_level = may
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+C
+printf '%s\n' '!/@example\.test$/   sink@example.test' > "$P/etc/virtual_alias.regexp"
+sed -e 's/^\(\S\+\s\+\S\+\s\+\S\+\s\+\S\+\s\+\)y\(\s\)/\1n\2/' \
+    -e 's/^smtp      inet/127.0.0.1:10025 inet/' /etc/postfix/master.cf > "$P/etc/master.cf"
+cat >> "$P/etc/master.cf" <<C
+127.0.0.1:10587 inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+C
+postfix -c "$P/etc" start </dev/null >/dev/null 2>&1 || { script -qc "postfix -c $P/etc check" /dev/null; exit 1; }
+
+for port in 10143 10993 10024 10012 10587; do
+  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "testbed: port $port did not open" >&2; exit 1; }
+done
+# After failed logins Dovecot delays later logins from the same address; without this socket it does not.
+rm -f "$D/run/anvil-auth-penalty"
+
+cat > "$BASE/env" <<E
+IMAP_URL=imap://127.0.0.1:10143
+IMAPS_URL=imaps://127.0.0.1:10993
+SMTP_URL=smtp://127.0.0.1:10587
+CA_FILE=$D/cert.pem
+USERS=user1@example.test,user2@example.test,user3@example.test,user4@example.test,user5@example.test,user6@example.test,user7@example.test,user8@example.test
+PASSWORD=secret
+SINK_USER=sink@example.test
+SINK_PASSWORD=sink
+MAILDIR_ROOT=$MAIL
+E
+echo "testbed: Dovecot and Postfix listening on 127.0.0.1 ($BASE/env)"
