@@ -19,12 +19,15 @@ enum CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// The signal that ended the process, if one did.
+        var signal: Int32?
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.currentDirectoryURL = projectRoot
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -33,7 +36,8 @@ enum CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
+                      signal: p.terminationReason == .uncaughtSignal ? p.terminationStatus : nil)
     }
 
     static func temporaryFile(_ name: String, _ contents: String) throws -> String {

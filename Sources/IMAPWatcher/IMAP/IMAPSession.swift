@@ -59,6 +59,8 @@ public final class IMAPSession {
     private var position = 0
     private var tagCounter = 0
     private var selected: MailboxName?
+    private var selectedReadOnly = true
+    private var openStatus: MailboxStatus?
 
     /// Connects and logs in.
     /// - Throws: `MailError` (`.connection`, `.authentication`, `.certificate`).
@@ -117,6 +119,9 @@ public final class IMAPSession {
         do {
             r = try run(command)
         } catch let e where e.kind == .protocolError {
+            // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
+            selected = nil
+            openStatus = nil
             throw MailError(.missingMailbox, server: configuration.server, command: command,
                             message: "mailbox \"\(mailbox)\" cannot be opened: \(e.message)")
         }
@@ -128,6 +133,18 @@ public final class IMAPSession {
             if w.count >= 3, w[2].uppercased() == "EXISTS", let n = Int(w[1]) { status.exists = n }
         }
         selected = mailbox
+        selectedReadOnly = readOnly
+        openStatus = status
+        return status
+    }
+
+    /// Opens `mailbox` unless it is already the open one (with at least the access asked for).
+    @discardableResult
+    public func ensureOpen(_ mailbox: MailboxName, readOnly: Bool) throws(MailError) -> MailboxStatus {
+        if let status = openStatus, selected == mailbox, readOnly || !selectedReadOnly { return status }
+        let status = try open(mailbox, readOnly: readOnly)
+        openStatus = status
+        selectedReadOnly = readOnly
         return status
     }
 
@@ -204,9 +221,17 @@ public final class IMAPSession {
         }
     }
 
+    /// Deletes every message of a mailbox (STORE \Deleted, EXPUNGE).
+    public func expungeAll(_ mailbox: MailboxName) throws(MailError) {
+        let status = try open(mailbox, readOnly: false)
+        guard status.exists > 0 else { return }
+        _ = try run("UID STORE 1:* +FLAGS.SILENT (\\Deleted)")
+        _ = try run("EXPUNGE")
+    }
+
     public func create(_ mailbox: MailboxName) throws(MailError) { _ = try run("CREATE " + mailbox.wire) }
     public func delete(_ mailbox: MailboxName) throws(MailError) {
-        if selected == mailbox { _ = try? run("UNSELECT"); selected = nil }
+        if selected == mailbox { _ = try? run("UNSELECT"); selected = nil; openStatus = nil }
         _ = try run("DELETE " + mailbox.wire)
     }
 

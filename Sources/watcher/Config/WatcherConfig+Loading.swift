@@ -10,7 +10,7 @@ extension WatcherConfig {
         "source": ["kind": .string, "path": .string],
         "imap": [
             "url": .string, "user": .string, "password_file": .string, "password_command": .string, "folder": .string,
-            "drafts_folder": .string, "mark": .string, "ca_file": .string, "allow_insecure": .bool,
+            "drafts_folder": .string, "sent_folder": .string, "mark": .string, "ca_file": .string, "allow_insecure": .bool,
         ],
         "smtp": ["url": .string, "user": .string, "password_file": .string, "password_command": .string, "ca_file": .string, "allow_insecure": .bool],
         "reports": [
@@ -36,7 +36,9 @@ extension WatcherConfig {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigErrors(errors: [ConfigError(keyPath: path, line: nil, problem: "the file is not UTF-8 text")])
         }
-        return try parse(text)
+        var config = try parse(text)
+        config.directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return config
     }
 
     /// Parses configuration text.
@@ -167,6 +169,28 @@ extension WatcherConfig {
         config.reports.directory = config.raw["reports.directory"]
         if let r = config.raw["reports.redact_tracking"] { config.reports.redactTracking = r == "true" }
         config.imapUser = config.raw["imap.user"]
+        config.source.kind = config.raw["source.kind"] ?? "imap"
+        config.source.path = config.raw["source.path"]
+        func server(_ section: String) -> Server {
+            Server(url: config.raw["\(section).url"], user: config.raw["\(section).user"],
+                   passwordFile: config.raw["\(section).password_file"], passwordCommand: config.raw["\(section).password_command"],
+                   caFile: config.raw["\(section).ca_file"], allowInsecure: config.raw["\(section).allow_insecure"] == "true")
+        }
+        config.imap.server = server("imap")
+        config.smtp = server("smtp")
+        if let v = config.raw["imap.folder"] { config.imap.folder = v }
+        if let v = config.raw["imap.drafts_folder"] { config.imap.draftsFolder = v }
+        if let v = config.raw["imap.sent_folder"] { config.imap.sentFolder = v }
+        if let v = config.raw["imap.mark"] { config.imap.mark = v }
+        config.statePath = config.raw["state.path"]
+        if let t = config.raw["lookup.timeout"].flatMap(Duration.parse) { config.lookupTimeout = t }
+        for key in ["imap.url", "smtp.url"] {
+            if let url = config.raw[key], !["imap://", "imaps://", "smtp://", "smtps://"].contains(where: { url.hasPrefix($0) }) {
+                let parts = key.split(separator: ".").map(String.init)
+                fail(parts[0], parts[1], "\"\(url)\" must start with \(parts[0])s:// or \(parts[0]):// (STARTTLS)")
+            }
+        }
+        if let t = table["reports"]?.table { config.reports.allowlist = t["allowlist"].flatMap(strings)?.map { $0.lowercased() } ?? [] }
         if let t = table["analysis"]?.table {
             config.analysis.trustedRelays = t["trusted_relays"].flatMap(strings) ?? []
             config.analysis.trustedAuthservIDs = t["trusted_authserv_ids"].flatMap(strings) ?? []

@@ -15,8 +15,36 @@ struct WatcherConfig: Sendable {
         var language: ReportLanguage = .ja
         var repeatPolicy = "note"
         var redactTracking = true
+        var allowlist: [String] = []
     }
 
+    struct Source: Sendable {
+        var kind = "imap"
+        var path: String?
+    }
+    struct Server: Sendable {
+        var url: String?
+        var user: String?
+        var passwordFile: String?
+        var passwordCommand: String?
+        var caFile: String?
+        var allowInsecure = false
+    }
+    struct IMAP: Sendable {
+        var server = Server()
+        var folder = "Junk"
+        var draftsFolder = "Drafts"
+        var sentFolder = "Sent"
+        var mark = "keyword"
+    }
+
+    var source = Source()
+    var imap = IMAP()
+    var smtp = Server()
+    var statePath: String?
+    var lookupTimeout = 10
+    /// Where the file was, for paths written relative to it.
+    var directory: String?
     var analysis = Analysis()
     var reports = Reports()
     /// Carriers added or replaced by `[carriers.<id>]`.

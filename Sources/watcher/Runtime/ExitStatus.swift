@@ -1,4 +1,5 @@
 import ArgumentParser
+import IMAPWatcher
 
 /// The one place where errors become exit statuses (sysexits.h): configuration mistakes 78
 /// (EX_CONFIG), transient trouble 75 (EX_TEMPFAIL), anything else 1.
@@ -10,6 +11,8 @@ enum ExitStatus {
     static func code(for error: any Error) -> ExitCode {
         switch error {
         case is ConfigError, is ConfigErrors: return config
+        case is RunLockHeld: return tempFail
+        case let e as MailError: return e.isTransient ? tempFail : config
         default: return failure
         }
     }

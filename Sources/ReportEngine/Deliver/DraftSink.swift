@@ -1,0 +1,24 @@
+/// Where drafts go: an IMAP drafts folder, SMTP, or a directory. Each sink documents its proof that a
+/// draft was delivered, so an interrupted run can be settled without delivering twice.
+public protocol DraftSink {
+    /// A short name for logs and the ledger (`draft`, `send`, `directory`).
+    var via: String { get }
+    /// Delivers a draft; returns where it went (a UID, a file, a queue id).
+    func deliver(_ draft: Draft) throws -> String
+    /// Where the draft with this id already is, or nil when it was never delivered.
+    func find(draftID: String) throws -> String?
+}
+
+/// Where messages come from: an IMAP folder or a directory of .eml files.
+public protocol MessageSource {
+    /// A stable name for the ledger (`imap://user@host/Junk`, `directory:/path`).
+    var identity: String { get }
+    /// Opens the source; returns its UIDVALIDITY.
+    func open() throws -> UInt32
+    /// The UIDs of the messages after `uid`, ascending.
+    func uids(after uid: UInt32) throws -> [UInt32]
+    /// The messages with these UIDs.
+    func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])]
+    /// Marks a message as handled (a keyword, a move, or nothing).
+    func markHandled(_ uids: [UInt32]) throws
+}

@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+
+/// A report waiting for delivery, with what is needed to deliver it again.
+public struct PendingReport: Sendable, Hashable {
+    public var draft: Draft
+    public var messageRowID: Int64
+}
+
+/// What the ledger knows of a message's content key.
+public enum MessageState: Sendable, Hashable {
+    case unknown
+    /// Reserved by a run that did not finish: its pending reports must be settled.
+    case reserved(rowID: Int64)
+    case processed
+}
+
+/// Where a mailbox stands.
+public struct MailboxMark: Sendable, Hashable {
+    public var uidValidity: UInt32
+    public var lastUID: UInt32
+}
+
+/// One delivered report, for `history` and the summary.
+public struct ReportRecord: Sendable, Hashable {
+    public var draftID: String
+    public var kind: String
+    public var recipients: [String]
+    public var subject: String
+    public var status: String
+    public var via: String?
+    public var location: String?
+    public var createdAt: Date
+}
+
+extension Ledger {
+    /// The content key of a message: its Message-ID with a hash of its body, so a copy with a new UID
+    /// (a recreated folder, a second delivery) is known.
+    public static func contentKey(messageID: String?, raw: [UInt8]) -> String {
+        var body = raw[...]
+        if let split = Bytes.headerEnd(raw[...]) { body = raw[split.bodyStart...] }
+        return SHA256.hex(Array((messageID ?? "").utf8) + [0x0A] + SHA256.digest(Array(body)))
+    }
+
+    // MARK: Mailbox marks
+
+    public func mark(for mailbox: String) throws -> MailboxMark? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT uidValidity, lastUID FROM mailbox WHERE name = ?", arguments: [mailbox])
+                .map { MailboxMark(uidValidity: UInt32($0["uidValidity"] as Int64), lastUID: UInt32($0["lastUID"] as Int64)) }
+        }
+    }
+
+    /// Records the mailbox's UIDVALIDITY; a change resets the UID mark. Returns whether it changed.
+    @discardableResult
+    public func setUIDValidity(_ value: UInt32, for mailbox: String) throws -> Bool {
+        try write { db in
+            let old = try Int64.fetchOne(db, sql: "SELECT uidValidity FROM mailbox WHERE name = ?", arguments: [mailbox])
+            if old == Int64(value) { return false }
+            try db.execute(sql: """
+                INSERT INTO mailbox (name, uidValidity, lastUID, updatedAt) VALUES (?, ?, 0, ?)
+                ON CONFLICT(name) DO UPDATE SET uidValidity = excluded.uidValidity, lastUID = 0, updatedAt = excluded.updatedAt
+                """, arguments: [mailbox, Int64(value), Date()])
+            return old != nil
+        }
+    }
+
+    /// Moves the UID mark forward (never back).
+    public func advance(_ mailbox: String, to uid: UInt32) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE mailbox SET lastUID = MAX(lastUID, ?), updatedAt = ? WHERE name = ?",
+                           arguments: [Int64(uid), Date(), mailbox])
+        }
+    }
+
+    // MARK: Messages and reports
+
+    public func state(ofContentKey key: String) throws -> MessageState {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, state FROM message WHERE contentKey = ?", arguments: [key]) else {
+                return .unknown
+            }
+            return (row["state"] as String) == "processed" ? .processed : .reserved(rowID: row["id"])
+        }
+    }
+
+    /// Records the intent: the message as reserved and each draft as pending, in one transaction.
+    /// - Returns: the message's row id.
+    @discardableResult
+    public func reserve(contentKey: String, messageID: String?, mailbox: String, uidValidity: UInt32, uid: UInt32,
+                        subject: String?, sender: String?, drafts: [Draft], domains: [String: [String]] = [:]) throws -> Int64 {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO message (contentKey, messageID, mailbox, uidValidity, uid, state, subject, sender, firstSeenAt)
+                VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
+                """, arguments: [contentKey, messageID, mailbox, Int64(uidValidity), Int64(uid), subject, sender, Date()])
+            let rowID = db.lastInsertedRowID
+            for d in drafts {
+                try db.execute(sql: """
+                    INSERT INTO report (draftID, messageRowID, kind, recipients, form, subject, raw, status, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+                    """, arguments: [d.id, rowID, d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Date()])
+                for domain in domains[d.id] ?? [] {
+                    try db.execute(sql: "INSERT OR IGNORE INTO domainReport (domain, draftID) VALUES (?, ?)", arguments: [domain, d.id])
+                }
+            }
+            return rowID
+        }
+    }
+
+    /// Reports recorded but not known to be delivered, oldest first.
+    public func pending(messageRowID: Int64? = nil) throws -> [PendingReport] {
+        try writer.read { db in
+            var sql = "SELECT * FROM report WHERE status = 'pending'"
+            var args: StatementArguments = []
+            if let messageRowID { sql += " AND messageRowID = ?"; args = [messageRowID] }
+            sql += " ORDER BY createdAt, draftID"
+            return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
+                let to = (row["recipients"] as String).split(separator: ",").map(String.init)
+                let draft = Draft(kind: DraftKind(rawValue: row["kind"]) ?? .carrierForward, to: to, form: row["form"],
+                                  subject: row["subject"], id: row["draftID"], raw: [UInt8](row["raw"] as Data))
+                return PendingReport(draft: draft, messageRowID: row["messageRowID"])
+            }
+        }
+    }
+
+    /// Marks drafts delivered and, when given, the message processed, in one transaction.
+    public func complete(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String) throws {
+        try write { db in
+            for d in delivered {
+                try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
+                               arguments: [d.via, d.location, Date(), d.draftID])
+            }
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'",
+                                        arguments: [messageRowID]) ?? 0
+            if open == 0 {
+                try db.execute(sql: "UPDATE message SET state = 'processed', outcome = ?, processedAt = ? WHERE id = ?",
+                               arguments: [outcome, Date(), messageRowID])
+            }
+        }
+    }
+
+    /// Every report, newest first.
+    public func reports(limit: Int = 1000) throws -> [ReportRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM report ORDER BY createdAt DESC LIMIT ?", arguments: [limit]).map { row in
+                ReportRecord(draftID: row["draftID"], kind: row["kind"],
+                             recipients: (row["recipients"] as String).split(separator: ",").map(String.init),
+                             subject: row["subject"], status: row["status"], via: row["via"], location: row["location"],
+                             createdAt: row["createdAt"])
+            }
+        }
+    }
+
+    /// How many messages are processed.
+    public func processedCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE state = 'processed'") ?? 0 }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// Why the ledger could not be used.
+public struct LedgerError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "ledger \(path): \(message)" }
+}
+
+/// The state that makes runs safe to repeat: which mailbox UIDs were seen, which messages were
+/// processed, and every report with its delivery (SQLite through GRDB, WAL, migrations).
+///
+/// Order of work, as mbsync does it: `reserve` records the intent (the message and its drafts, each
+/// with a random draft id), the caller delivers, then `complete` marks the drafts delivered and the
+/// message processed in one transaction. A crash anywhere leaves either nothing or pending rows
+/// that `pending()` hands back on the next run to be settled first, so no report is lost or doubled.
+public struct Ledger: Sendable {
+    let writer: any DatabaseWriter
+    public let path: String
+
+    /// Opens (creating when needed) the ledger at `path` and migrates it.
+    public init(path: String) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            var config = Configuration()
+            config.foreignKeysEnabled = true
+            writer = try DatabasePool(path: path, configuration: config)
+            try Ledger.migrator.migrate(writer)
+        } catch let e as LedgerError {
+            throw e
+        } catch {
+            throw LedgerError(path: path, message: String(describing: error))
+        }
+    }
+
+    /// A ledger in memory, for tests and for `analyze`.
+    public static func inMemory() throws -> Ledger {
+        try Ledger(writer: DatabaseQueue())
+    }
+
+    private init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        self.path = ":memory:"
+        try Ledger.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE mailbox (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    uidValidity INTEGER NOT NULL,
+                    lastUID INTEGER NOT NULL DEFAULT 0,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE message (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    contentKey TEXT NOT NULL UNIQUE,
+                    messageID TEXT,
+                    mailbox TEXT NOT NULL,
+                    uidValidity INTEGER NOT NULL,
+                    uid INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('reserved', 'processed')),
+                    outcome TEXT,
+                    subject TEXT,
+                    sender TEXT,
+                    firstSeenAt DATETIME NOT NULL,
+                    processedAt DATETIME
+                );
+                CREATE INDEX message_place ON message(mailbox, uidValidity, uid);
+                CREATE TABLE report (
+                    draftID TEXT PRIMARY KEY NOT NULL,
+                    messageRowID INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    recipients TEXT NOT NULL,
+                    form TEXT,
+                    subject TEXT NOT NULL,
+                    raw BLOB NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered')),
+                    via TEXT,
+                    location TEXT,
+                    createdAt DATETIME NOT NULL,
+                    deliveredAt DATETIME
+                );
+                CREATE INDEX report_message ON report(messageRowID);
+                CREATE TABLE domainReport (
+                    domain TEXT NOT NULL,
+                    draftID TEXT NOT NULL REFERENCES report(draftID) ON DELETE CASCADE,
+                    PRIMARY KEY (domain, draftID)
+                );
+                """)
+        }
+        return m
+    }
+
+    // MARK: - Test hook
+
+    /// `WATCHER_CRASH_AFTER=N` (tests only): the process kills itself with SIGKILL after N ledger
+    /// writes, to prove that a crash at any point loses and doubles nothing.
+    static let crashAfter: Int? = ProcessInfo.processInfo.environment["WATCHER_CRASH_AFTER"].flatMap(Int.init)
+    private final class Counter: @unchecked Sendable {
+        let lock = NSLock()
+        var writes = 0
+    }
+    private static let counter = Counter()
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        let result = try writer.write(body)
+        if let limit = Ledger.crashAfter {
+            Ledger.counter.lock.lock()
+            Ledger.counter.writes += 1
+            let n = Ledger.counter.writes
+            Ledger.counter.lock.unlock()
+            if n >= limit { kill(getpid(), SIGKILL) }
+        }
+        return result
+    }
+}

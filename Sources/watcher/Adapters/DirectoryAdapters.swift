@@ -1,0 +1,65 @@
+import Foundation
+import ReportEngine
+
+/// A folder of .eml files as a `MessageSource` (for trying watcher without a server). Every run looks
+/// at every file; the ledger's content keys keep a message from being reported twice.
+final class DirectorySource: MessageSource {
+    let path: String
+    private var files: [String] = []
+
+    init(path: String) { self.path = path }
+
+    var identity: String { "directory:" + path }
+
+    func open() throws -> UInt32 {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            throw SinkError(message: "source.path: cannot read the folder \(path)")
+        }
+        files = names.filter { $0.hasSuffix(".eml") }.sorted()
+        return 1
+    }
+
+    func uids(after uid: UInt32) throws -> [UInt32] { files.indices.map { UInt32($0 + 1) } }
+
+    func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
+        try uids.map { uid in
+            let file = (path as NSString).appendingPathComponent(files[Int(uid) - 1])
+            guard let data = FileManager.default.contents(atPath: file) else { throw SinkError(message: "cannot read \(file)") }
+            return (uid, [UInt8](data))
+        }
+    }
+
+    func markHandled(_ uids: [UInt32]) throws {}
+}
+
+/// Drafts written as `<draft id>.eml` files into a folder (atomically: a temporary file, then a
+/// rename). Proof of delivery: the file exists.
+final class DirectorySink: DraftSink {
+    let path: String
+    var via: String { "directory" }
+
+    init(path: String) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw SinkError(message: "reports.directory: cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+
+    private func file(_ id: String) -> String { (path as NSString).appendingPathComponent(id + ".eml") }
+
+    func deliver(_ draft: Draft) throws -> String {
+        let target = file(draft.id)
+        let temporary = target + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(draft.raw)) else {
+            throw SinkError(message: "cannot write \(temporary)")
+        }
+        if rename(temporary, target) != 0 { throw SinkError(message: "cannot rename \(temporary)") }
+        return target
+    }
+
+    func find(draftID: String) throws -> String? {
+        FileManager.default.fileExists(atPath: file(draftID)) ? file(draftID) : nil
+    }
+}

@@ -1,0 +1,116 @@
+import IMAPWatcher
+import ReportEngine
+
+/// The spam folder of an IMAP account as a `MessageSource`: UIDs above the ledger's mark, fetched
+/// with BODY.PEEK[] so \Seen never changes, then marked with `$Reported` or moved, as configured.
+final class IMAPMessageSource: MessageSource {
+    let session: IMAPSession
+    let folder: MailboxName
+    let mark: String
+
+    init(session: IMAPSession, folder: String, mark: String) {
+        self.session = session
+        self.folder = MailboxName(folder)
+        self.mark = mark
+    }
+
+    var identity: String {
+        "\(session.configuration.server)/\(folder)?user=\(session.configuration.user)"
+    }
+
+    func open() throws -> UInt32 {
+        try session.ensureOpen(folder, readOnly: mark == "none").uidValidity
+    }
+
+    func uids(after uid: UInt32) throws -> [UInt32] {
+        try session.ensureOpen(folder, readOnly: mark == "none")
+        // "n:*" always includes the highest UID, even when it is below n: filter.
+        return try session.uidSearch("UID \(uid + 1):*").filter { $0 > uid }
+    }
+
+    func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
+        try session.ensureOpen(folder, readOnly: mark == "none")
+        return try session.fetch(uids: uids).map { ($0.uid, $0.bytes) }
+    }
+
+    func markHandled(_ uids: [UInt32]) throws {
+        guard !uids.isEmpty, mark != "none" else { return }
+        try session.ensureOpen(folder, readOnly: false)
+        if mark.hasPrefix("move:") {
+            try session.move(uids: uids, to: MailboxName(String(mark.dropFirst(5))))
+        } else {
+            try session.store(uids: uids, flags: ["$Reported"])
+        }
+    }
+}
+
+/// Drafts appended to the IMAP drafts folder with \Draft and \Seen. Proof of delivery: a message in
+/// that folder whose `X-Watcher-Draft-Id` header carries the draft's id (UID SEARCH HEADER).
+final class IMAPDraftSink: DraftSink {
+    let session: IMAPSession
+    let folder: MailboxName
+    var via: String { "draft" }
+
+    init(session: IMAPSession, folder: String) {
+        self.session = session
+        self.folder = MailboxName(folder)
+    }
+
+    func deliver(_ draft: Draft) throws -> String {
+        let uid = try session.append(draft.raw, to: folder, flags: ["\\Draft", "\\Seen"])
+        return "\(folder)" + (uid.map { " UID \($0)" } ?? "")
+    }
+
+    func find(draftID: String) throws -> String? {
+        try session.ensureOpen(folder, readOnly: true)
+        let uids = try session.uidSearch("HEADER X-Watcher-Draft-Id \"\(draftID)\"")
+        return uids.first.map { "\(folder) UID \($0)" }
+    }
+}
+
+/// Reports sent over SMTP, only to desks the program knows (the carrier table and the user's
+/// allowlist); anything else goes to `fallback` as a draft for review. A copy of each sent report is
+/// appended to the Sent folder, which is the proof of delivery a later run looks for.
+final class SMTPDraftSink: DraftSink {
+    let smtp: SMTPSubmission
+    let from: String
+    let knownDesks: Set<String>
+    let copies: IMAPSession?
+    let sentFolder: MailboxName
+    let fallback: DraftSink?
+    var via: String { "send" }
+
+    init(smtp: SMTPSubmission, from: String, knownDesks: Set<String>, copies: IMAPSession?, sentFolder: String, fallback: DraftSink?) {
+        self.smtp = smtp
+        self.from = from
+        self.knownDesks = knownDesks
+        self.copies = copies
+        self.sentFolder = MailboxName(sentFolder)
+        self.fallback = fallback
+    }
+
+    func deliver(_ draft: Draft) throws -> String {
+        guard !draft.to.isEmpty, draft.to.allSatisfy(knownDesks.contains) else {
+            guard let fallback else { throw SinkError(message: "\(draft.to.joined(separator: ", ")) is not a known desk, and there is no drafts folder to hold the report") }
+            return "not sent (unknown desk): " + (try fallback.deliver(draft))
+        }
+        try smtp.send(draft.raw, from: from, to: draft.to)
+        if let copies {
+            _ = try copies.append(draft.raw, to: sentFolder, flags: ["\\Seen"])
+        }
+        return "sent to \(draft.to.joined(separator: ", "))"
+    }
+
+    func find(draftID: String) throws -> String? {
+        if let copies {
+            try copies.ensureOpen(sentFolder, readOnly: true)
+            if let uid = try copies.uidSearch("HEADER X-Watcher-Draft-Id \"\(draftID)\"").first { return "\(sentFolder) UID \(uid)" }
+        }
+        return try fallback?.find(draftID: draftID)
+    }
+}
+
+struct SinkError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

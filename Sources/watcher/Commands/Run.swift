@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import IMAPWatcher
+import Logging
+import ReportEngine
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One pass over the spam folder: new messages become reports (drafts, mail or files).",
+        discussion: """
+            For cron and systemd timers. Exit status: 0 done, 75 try again later (server unreachable, \
+            another run holds the lock), 78 configuration error. A run that is interrupted is finished by \
+            the next one: no report is lost or made twice.
+            """
+    )
+
+    @Option(name: .long, help: "Configuration file (TOML).")
+    var config: String
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() throws {
+        Log.bootstrap(level: logLevel)
+        let logger = Logger(label: "watcher")
+        do {
+            let settings = try WatcherConfig.load(path: config)
+            let lock = try RunLock(path: settings.resolvedStatePath + ".lock")
+            let pipeline = try Pipeline.make(config: settings, logger: logger)
+            let summary = try pipeline.runOnce()
+            logger.info("run finished: \(summary)")
+            withExtendedLifetime(lock) {}
+        } catch {
+            printError("watcher: \(error)")
+            throw ExitStatus.code(for: error)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// A non-blocking exclusive lock (fcntl) on a file beside the ledger: two overlapping runs never
+/// process the same message. Released when the process ends, however it ends.
+final class RunLock {
+    private let fd: Int32
+    let path: String
+
+    /// Takes the lock, or throws `RunLockHeld` at once when another run has it.
+    init(path: String) throws {
+        self.path = path
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw RunLockHeld(path: path, reason: "cannot open the lock file") }
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        if fcntl(fd, F_SETLK, &lock) != 0 {
+            close(fd)
+            throw RunLockHeld(path: path, reason: "another watcher run holds it")
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+struct RunLockHeld: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "lock \(path): \(reason); try again later" }
+}

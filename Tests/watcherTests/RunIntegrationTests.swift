@@ -1,0 +1,249 @@
+import Foundation
+import IMAPWatcher
+import ReportEngine
+import TestBedSupport
+import Testing
+
+/// `watcher run` against the real Dovecot and Postfix of `scripts/testbed.sh`. Each test has a user
+/// (and so a mailbox) of its own.
+@Suite(.serialized, .enabled(if: TestBed.isRunning, "the test bed (scripts/testbed.sh) is not running"))
+struct RunIntegrationTests {
+    struct Account {
+        let user: String
+        let dir: String
+
+        init(_ n: Int) throws {
+            user = TestBed.user(n)
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-run-\(n)-\(UUID().uuidString.prefix(6))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let passwordFile = dir + "/imap.pass"
+            FileManager.default.createFile(atPath: passwordFile, contents: Data(TestBed.password.utf8), attributes: [.posixPermissions: 0o600])
+            let s = try session()
+            for box in ["Junk", "Drafts", "Sent"] { try s.expungeAll(MailboxName(box)) }
+        }
+
+        func session() throws -> IMAPSession {
+            try IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: user, password: TestBed.password, caFile: TestBed.caFile, timeout: 10))
+        }
+
+        /// Writes a configuration; `extra` is appended (later sections and keys).
+        func config(imap: [String: String] = [:], extra: String = "") throws -> String {
+            var keys = ["url": "\"\(TestBed.imapsURL!)\"", "user": "\"\(user)\"", "password_file": "\"\(dir)/imap.pass\"",
+                        "ca_file": "\"\(TestBed.caFile!)\"", "folder": "\"Junk\"", "drafts_folder": "\"Drafts\""]
+            for (k, v) in imap { keys[k] = v }
+            let imapSection = keys.sorted { $0.key < $1.key }.filter { !$0.value.isEmpty }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
+            let text = """
+                [imap]
+                \(imapSection)
+
+                [state]
+                path = "\(dir)/state.sqlite"
+
+                [reports]
+                from = "Owner <\(user)>"
+                \(extra)
+                """
+            let path = dir + "/watcher.toml"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+    }
+
+    /// A spam: every third from a docomo subscriber, every third from an au subscriber, the rest from a server.
+    static func spam(_ i: Int, tag: String) -> [UInt8] {
+        let kinds = [("docomo.ne.jp", "mfsmax.docomo.ne.jp"), ("ezweb.ne.jp", "mx.ezweb.ne.jp"), ("bulk.example", "mx.user.example")]
+        let (domain, authserv) = kinds[i % 3]
+        let auth = i % 3 == 2 ? "" : "Authentication-Results: \(authserv); spf=pass smtp.mailfrom=s\(i)@\(domain)\r\n"
+        return Array("""
+            Received: from sender (unknown [49.98.\(i % 200).\(i % 250 + 1)]) by \(authserv) with ESMTPA id \(i)\r
+            \(auth)From: s\(i)@\(domain)\r
+            To: victim@docomo.ne.jp\r
+            Subject: =?UTF-8?B?\(Data("当選のお知らせ \(tag) #\(i)".utf8).base64EncodedString())?=\r
+            Date: Fri, 20 Nov 2026 21:14:03 +0900\r
+            Message-ID: <spam-\(tag)-\(i)@\(domain)>\r
+            Content-Type: text/plain; charset=UTF-8\r
+            \r
+            登録はこちら https://prize-\(i % 7)-\(tag.lowercased()).example.com/entry?id=\(i)\r
+
+            """.utf8)
+    }
+
+    static func carrierCount(_ n: Int) -> Int { (0..<n).filter { $0 % 3 != 2 }.count }
+
+    func seed(_ account: Account, count: Int, tag: String) throws {
+        let s = try account.session()
+        for i in 0..<count {
+            _ = try s.append(Self.spam(i, tag: tag), to: "Junk", flags: i % 4 == 0 ? ["\\Seen"] : [])
+        }
+    }
+
+    struct DraftsState {
+        var count: Int
+        var ids: Set<String>
+        var subjects: [String]
+        var allDraftFlag: Bool
+    }
+
+    func drafts(_ account: Account, folder: String = "Drafts") throws -> DraftsState {
+        let s = try account.session()
+        try s.open(MailboxName(folder), readOnly: true)
+        let uids = try s.uidSearch("ALL")
+        let messages = try s.fetch(uids: uids)
+        var ids = Set<String>()
+        var subjects: [String] = []
+        for m in messages {
+            let text = String(decoding: m.bytes, as: UTF8.self)
+            if let r = text.range(of: "X-Watcher-Draft-Id: ") { ids.insert(String(text[r.upperBound...].prefix { $0 != "\r" })) }
+            let subject = text.components(separatedBy: "\r\n").first { $0.hasPrefix("Subject:") } ?? ""
+            subjects.append(subject)
+        }
+        let flags = try s.flags(uids: uids)
+        return DraftsState(count: messages.count, ids: ids, subjects: subjects,
+                           allDraftFlag: flags.values.allSatisfy { $0.contains("\\Draft") })
+    }
+
+    @Test func twoHundredSpamsBecomeOneDraftPerCarrierMessageAndASecondRunAddsNothing() throws {
+        let account = try Account(2)
+        try seed(account, count: 200, tag: "A")
+        let config = try account.config()
+        let first = try CLI.run(["run", "--config", config])
+        #expect(first.status == 0, "\(first.stderr)")
+        let d = try drafts(account)
+        #expect(d.count == Self.carrierCount(200))
+        #expect(d.ids.count == d.count)
+        #expect(d.allDraftFlag)
+        // Junk: \Seen exactly as seeded, every message marked $Reported.
+        let s = try account.session()
+        try s.open("Junk", readOnly: true)
+        let uids = try s.uidSearch("ALL")
+        let flags = try s.flags(uids: uids)
+        #expect(uids.count == 200)
+        #expect(uids.enumerated().allSatisfy { i, uid in flags[uid]!.contains("\\Seen") == (i % 4 == 0) })
+        #expect(flags.values.allSatisfy { $0.contains("$Reported") })
+        #expect(first.stderr.contains("run finished: 200 message(s) examined"))
+        let second = try CLI.run(["run", "--config", config])
+        #expect(second.status == 0)
+        #expect(try drafts(account).count == d.count)
+        #expect(second.stderr.contains("run finished: 0 message(s) examined"))
+    }
+
+    @Test(arguments: [5, 17, 40])
+    func aRunKilledMidwayLosesAndDoublesNothing(crashAfter: Int) throws {
+        let account = try Account(3)
+        try seed(account, count: 30, tag: "K\(crashAfter)")
+        let config = try account.config()
+        let killed = try CLI.run(["run", "--config", config], environment: ["WATCHER_CRASH_AFTER": "\(crashAfter)"])
+        #expect(killed.signal == SIGKILL)
+        let rerun = try CLI.run(["run", "--config", config])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let d = try drafts(account)
+        #expect(d.count == Self.carrierCount(30))
+        #expect(Set(d.subjects).count == d.count, "a message was reported twice")
+    }
+
+    @Test func aRecreatedFolderWithANewUIDVALIDITYReportsNothingTwice() throws {
+        let account = try Account(4)
+        try seed(account, count: 9, tag: "V")
+        let config = try account.config()
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        let before = try drafts(account).count
+        let s = try account.session()
+        try s.delete("Junk")
+        try s.create("Junk")
+        try seed(account, count: 9, tag: "V")
+        let again = try CLI.run(["run", "--config", config])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("UIDVALIDITY changed"))
+        #expect(again.stderr.contains("9 already known"))
+        #expect(try drafts(account).count == before)
+    }
+
+    @Test func serverTroubleGivesAClearLineAndTheRightExitStatus() throws {
+        let account = try Account(5)
+        try seed(account, count: 3, tag: "E")
+        let good = try account.config()
+        #expect(try CLI.run(["run", "--config", good]).status == 0)
+        let ledger = account.dir + "/state.sqlite"
+        func snapshot() throws -> String {
+            let l = try Ledger(path: ledger)
+            return "\(try l.processedCount()) \(try l.reports().map { "\($0.draftID) \($0.status)" }.sorted())"
+        }
+        let before = try snapshot()
+
+        let down = try CLI.run(["run", "--config", try account.config(imap: ["url": "\"imaps://127.0.0.1:10999\""])])
+        #expect(down.status == 75)
+        #expect(down.stderr.contains("127.0.0.1:10999: cannot reach the server"))
+        #expect(down.stderr.split(separator: "\n").count == 1)
+
+        let wrongPass = account.dir + "/wrong.pass"
+        FileManager.default.createFile(atPath: wrongPass, contents: Data("wrong".utf8), attributes: [.posixPermissions: 0o600])
+        let denied = try CLI.run(["run", "--config", try account.config(imap: ["password_file": "\"\(wrongPass)\""])])
+        #expect(denied.status == 78)
+        #expect(denied.stderr.contains("login refused"))
+        #expect(!denied.stderr.contains("wrong"))
+
+        let untrusted = try CLI.run(["run", "--config", try account.config(imap: ["ca_file": ""])])
+        #expect(untrusted.status == 78)
+        #expect(untrusted.stderr.contains("certificate is not trusted"))
+
+        let missing = try CLI.run(["run", "--config", try account.config(imap: ["folder": "\"No-Such-Folder\""])])
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("No-Such-Folder"))
+
+        let openPass = account.dir + "/open.pass"
+        FileManager.default.createFile(atPath: openPass, contents: Data(TestBed.password.utf8), attributes: [.posixPermissions: 0o644])
+        let readable = try CLI.run(["run", "--config", try account.config(imap: ["password_file": "\"\(openPass)\""])])
+        #expect(readable.status == 78)
+        #expect(readable.stderr.contains("imap.password_file"))
+
+        #expect(try snapshot() == before, "the ledger changed")
+    }
+
+    @Test func anOverlappingRunExits75() throws {
+        let account = try Account(6)
+        let config = try account.config()
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        let fd = open(account.dir + "/state.sqlite.lock", O_RDWR | O_CREAT, 0o600)
+        defer { close(fd) }
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        #expect(fcntl(fd, F_SETLK, &lock) == 0)
+        let r = try CLI.run(["run", "--config", config])
+        #expect(r.status == 75)
+        #expect(r.stderr.contains("another watcher run holds it"))
+    }
+
+    @Test func sendModeDeliversToTheCarrierDeskOverSMTP() throws {
+        let account = try Account(7)
+        let tag = "S\(UUID().uuidString.prefix(6))"
+        try seed(account, count: 3, tag: tag)
+        let config = try account.config(extra: """
+            mode = "send"
+
+            [smtp]
+            url = "\(TestBed.smtpURL!)"
+            user = "\(account.user)"
+            password_file = "\(account.dir)/imap.pass"
+            ca_file = "\(TestBed.caFile!)"
+            """)
+        let r = try CLI.run(["run", "--config", config])
+        #expect(r.status == 0, "\(r.stderr)")
+        // The sink account receives everything Postfix takes for outside addresses.
+        let sink = try IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: TestBed.sinkUser, password: TestBed.sinkPassword,
+                                                       caFile: TestBed.caFile, timeout: 10))
+        var found: [FetchedMessage] = []
+        for _ in 0..<100 {
+            try sink.open("INBOX", readOnly: true)
+            found = try sink.fetch(uids: try sink.uidSearch("TEXT \"\(tag)\""))
+            if found.count >= 2 { break }
+            usleep(100_000)
+        }
+        let heads = found.map { String(decoding: $0.bytes, as: UTF8.self) }
+        #expect(found.count == 2)
+        #expect(heads.contains { $0.contains("To: imode-meiwaku@nttdocomo.co.jp") })
+        #expect(heads.contains { $0.contains("To: au-meiwaku@kddi.com") })
+        #expect(try drafts(account, folder: "Sent").count == 2)
+        #expect(try drafts(account).count == 0)
+    }
+}
