@@ -247,3 +247,60 @@ struct RunIntegrationTests {
         #expect(try drafts(account).count == 0)
     }
 }
+
+@Suite(.serialized, .enabled(if: TestBed.isRunning, "the test bed (scripts/testbed.sh) is not running"))
+struct WatchAndCheckTests {
+    typealias Account = RunIntegrationTests.Account
+
+    func draftCount(_ account: Account) throws -> Int {
+        let s = try account.session()
+        return try s.open("Drafts", readOnly: true).exists
+    }
+
+    @Test func watchReactsToNewMailThroughIDLEAndStopsOnSIGTERM() throws {
+        let account = try Account(8)
+        let config = try account.config()
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["watch", "--config", config]
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        // New mail while watch waits in IDLE: a draft must appear within seconds, without polling intervals.
+        usleep(1_000_000)
+        let s = try account.session()
+        _ = try s.append(RunIntegrationTests.spam(0, tag: "W\(UUID().uuidString.prefix(4))"), to: "Junk")
+        var drafts = 0
+        for _ in 0..<100 {
+            drafts = try draftCount(account)
+            if drafts > 0 { break }
+            usleep(100_000)
+        }
+        #expect(drafts == 1)
+        let started = Date()
+        kill(p.processIdentifier, SIGTERM)
+        for _ in 0..<100 where p.isRunning { usleep(100_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            Issue.record("watch did not stop within 10 s of SIGTERM")
+        }
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 0)
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func checkReportsEachStep() throws {
+        let account = try Account(1)
+        let good = try CLI.run(["check", "--config", try account.config()])
+        #expect(good.status == 0, "\(good.stdout)")
+        #expect(good.stdout.contains("ok    IMAP login: \(account.user)"))
+        #expect(good.stdout.contains("ok    IMAP folders: Junk, Drafts present"))
+        #expect(!good.stdout.contains(TestBed.password))
+        let bad = try CLI.run(["check", "--config", try account.config(imap: ["drafts_folder": "\"Entwürfe\""])])
+        #expect(bad.status == 78)
+        #expect(bad.stdout.contains("FAIL  IMAP folders"))
+        #expect(bad.stdout.contains("Entwürfe"))
+    }
+}

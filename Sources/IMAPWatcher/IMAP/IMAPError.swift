@@ -31,7 +31,7 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Transient trouble that a later run may not have.
     public var isTransient: Bool { kind == .connection }
 
-    init(_ kind: Kind, server: String, command: String, message: String) {
+    public init(_ kind: Kind, server: String, command: String, message: String) {
         self.kind = kind
         self.server = server
         self.command = command

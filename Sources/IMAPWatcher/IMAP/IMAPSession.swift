@@ -235,25 +235,24 @@ public final class IMAPSession {
         _ = try run("DELETE " + mailbox.wire)
     }
 
-    /// Waits up to `seconds` for the server to announce new mail in the open mailbox (IDLE, RFC 2177).
-    /// Returns whether something arrived.
-    public func idle(seconds: Int) throws(MailError) -> Bool {
+    /// Waits up to `seconds` for the server to announce new mail in the open mailbox (IDLE, RFC 2177),
+    /// checking `shouldStop` every two seconds. Returns whether something arrived.
+    public func idle(seconds: Int, shouldStop: () -> Bool = { false }) throws(MailError) -> Bool {
         let tag = nextTag()
         try write(tag + " IDLE\r\n")
-        var changed = false
         while true {
             let line = try readLine(command: "IDLE")
             if line.isContinuation { break }
             if line.text.hasPrefix(tag + " ") { return false }  // no IDLE support
         }
+        var changed = false
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
-        while !changed, Date() < deadline {
-            let left = Int(deadline.timeIntervalSinceNow.rounded(.up))
+        while !changed, Date() < deadline, !shouldStop() {
             do {
-                let line = try readLine(command: "IDLE", timeout: max(1, left))
+                let line = try readLine(command: "IDLE", timeout: 2)
                 if line.text.uppercased().contains("EXISTS") { changed = true }
             } catch let e where e.kind == .connection && e.message.contains("no answer") {
-                break
+                continue
             }
         }
         try write("DONE\r\n")

@@ -188,10 +188,11 @@ final class Pipeline {
     }
 
     /// Waits for new mail (IMAP IDLE) up to `seconds`; false when the source cannot tell.
-    func waitForMail(seconds: Int) throws -> Bool {
+    func waitForMail(seconds: Int, shouldStop: () -> Bool) throws -> Bool {
         guard let session, config.source.kind == "imap" else { return false }
         try session.ensureOpen(MailboxName(config.imap.folder), readOnly: config.imap.mark == "none")
-        return try session.idle(seconds: seconds)
+        _ = try session.idle(seconds: seconds, shouldStop: shouldStop)
+        return true
     }
 }
 

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import IMAPWatcher
+import ReportEngine
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the configuration, credentials, servers, folders and ledger, and print the settings in force.",
+        discussion: "Exit status: 0 all good, 75 a server cannot be reached, 78 something to fix in the configuration."
+    )
+
+    @Option(name: .long, help: "Configuration file (TOML).")
+    var config: String
+
+    func run() throws {
+        var problems: [(String, any Error)] = []
+        func step(_ name: String, _ body: () throws -> String) {
+            do {
+                print("ok    \(name): \(try body())")
+            } catch {
+                print("FAIL  \(name): \(error)")
+                problems.append((name, error))
+            }
+        }
+        let settings: WatcherConfig
+        do {
+            settings = try WatcherConfig.load(path: config)
+            print("ok    configuration: \(config)")
+        } catch {
+            print("FAIL  configuration: \(error)")
+            throw ExitStatus.code(for: error)
+        }
+        print(settings.effectiveDescription.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
+        var session: IMAPSession?
+        if settings.source.kind == "imap" || settings.reports.mode == "draft" {
+            step("IMAP login") {
+                let secret = try Secret.resolve(section: "imap", file: settings.resolvedPath(settings.imap.server.passwordFile),
+                                                command: settings.imap.server.passwordCommand)
+                guard let url = settings.imap.server.url, let user = settings.imap.server.user else {
+                    throw ConfigError(keyPath: "imap.url", line: nil, problem: "imap.url and imap.user are required")
+                }
+                let s = try IMAPSession(ServerConfiguration(url: url, user: user, password: secret.value,
+                                                            caFile: settings.resolvedPath(settings.imap.server.caFile),
+                                                            allowInsecure: settings.imap.server.allowInsecure, timeout: 15))
+                session = s
+                return "\(user) at \(s.configuration.server)"
+            }
+            if let session {
+                step("IMAP folders") {
+                    let names = Set(try session.list().map(\.name))
+                    var wanted = [settings.imap.folder, settings.imap.draftsFolder]
+                    if settings.imap.mark.hasPrefix("move:") { wanted.append(String(settings.imap.mark.dropFirst(5))) }
+                    let missing = wanted.filter { !names.contains($0) }
+                    if !missing.isEmpty {
+                        throw MailError(.missingMailbox, server: session.configuration.server, command: "LIST",
+                                        message: "missing folder(s): \(missing.joined(separator: ", ")) (imap.folder / imap.drafts_folder / imap.mark)")
+                    }
+                    let status = try session.open(MailboxName(settings.imap.folder), readOnly: true)
+                    return "\(wanted.joined(separator: ", ")) present; \(settings.imap.folder) holds \(status.exists) message(s)"
+                }
+            }
+        }
+        if settings.reports.mode == "send" {
+            step("SMTP settings") {
+                guard let url = settings.smtp.url else { throw ConfigError(keyPath: "smtp.url", line: nil, problem: "required for mode = \"send\"") }
+                _ = try Secret.resolve(section: "smtp", file: settings.resolvedPath(settings.smtp.passwordFile), command: settings.smtp.passwordCommand)
+                return "\(url) (the password is set; sending is tried on the first report)"
+            }
+        }
+        if settings.source.kind == "directory" {
+            step("source folder") {
+                let path = settings.resolvedPath(settings.source.path) ?? ""
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                    throw ConfigError(keyPath: "source.path", line: nil, problem: "cannot read \(path)")
+                }
+                return "\(path): \(names.filter { $0.hasSuffix(".eml") }.count) .eml file(s)"
+            }
+        }
+        step("ledger") {
+            let ledger = try Ledger(path: settings.resolvedStatePath)
+            return "\(ledger.path): \(try ledger.processedCount()) message(s) processed, \(try ledger.pending().count) report(s) pending"
+        }
+        if let first = problems.first {
+            throw ExitStatus.code(for: first.1)
+        }
+    }
+}
+
+extension WatcherConfig {
+    /// The settings in force, secrets left out.
+    var effectiveDescription: String {
+        var lines = ["source: \(source.kind)" + (source.kind == "directory" ? " \(resolvedPath(source.path) ?? "?")" : " \(imap.server.url ?? "?") folder \(imap.folder)")]
+        if source.kind == "imap" || reports.mode == "draft" {
+            lines.append("imap: \(imap.server.url ?? "(unset)") user \(imap.server.user ?? "(unset)"), drafts \(imap.draftsFolder), mark \(imap.mark)"
+                + (imap.server.caFile.map { ", ca_file \(resolvedPath($0)!)" } ?? "") + (imap.server.allowInsecure ? ", INSECURE" : ""))
+        }
+        lines.append("reports: mode \(reports.mode)" + (reports.mode == "directory" ? " \(resolvedPath(reports.directory) ?? "?")" : "")
+            + ", from \(analyzerConfiguration.drafts.from), language \(reports.language.rawValue)")
+        if reports.mode == "send" { lines.append("smtp: \(smtp.url ?? "(unset)") user \(smtp.user ?? imap.server.user ?? "(unset)")") }
+        lines.append("trusted relays: \(analysis.trustedRelays.isEmpty ? "(carriers' only)" : analysis.trustedRelays.joined(separator: ", "))")
+        lines.append("state: \(resolvedStatePath)")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import IMAPWatcher
+import Logging
+import Synchronization
+
+/// Set by SIGTERM or SIGINT; read between messages and while waiting.
+let shutdownRequested = Atomic<Bool>(false)
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run as a service: a pass whenever new mail arrives (IMAP IDLE) or every few minutes.",
+        discussion: """
+            SIGTERM or SIGINT finishes the message in hand, then exits 0. Server trouble is logged and \
+            retried; a configuration error exits 78.
+            """
+    )
+
+    @Option(name: .long, help: "Configuration file (TOML).")
+    var config: String
+
+    @Option(name: .long, help: "Minutes between passes when the server cannot announce new mail (and at most between IDLE passes).")
+    var interval: Int = 5
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if interval < 1 { throw ValidationError("--interval is in minutes and must be at least 1.") }
+    }
+
+    func run() throws {
+        Log.bootstrap(level: logLevel)
+        let logger = Logger(label: "watcher")
+        // A parent may hand down a blocked SIGTERM (test runners do): take it back.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &signals, nil)
+        signal(SIGTERM) { _ in shutdownRequested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in shutdownRequested.store(true, ordering: .relaxed) }
+        let stop = { shutdownRequested.load(ordering: .relaxed) }
+        let settings: WatcherConfig
+        let lock: RunLock
+        do {
+            settings = try WatcherConfig.load(path: config)
+            lock = try RunLock(path: settings.resolvedStatePath + ".lock")
+        } catch {
+            printError("watcher: \(error)")
+            throw ExitStatus.code(for: error)
+        }
+        var backoff = 5
+        logger.info("watching; SIGTERM stops after the message in hand")
+        while !stop() {
+            do {
+                let pipeline = try Pipeline.make(config: settings, logger: logger)
+                pipeline.shouldStop = stop
+                backoff = 5
+                while !stop() {
+                    let summary = try pipeline.runOnce()
+                    if summary.examined > 0 || summary.settled > 0 { logger.info("pass finished: \(summary)") }
+                    if stop() { break }
+                    if try !pipeline.waitForMail(seconds: interval * 60, shouldStop: stop) {
+                        sleepUnlessStopped(seconds: interval * 60, stop: stop)
+                    }
+                }
+            } catch let e as MailError where e.isTransient {
+                logger.warning("\(e); retrying in \(backoff) s")
+                sleepUnlessStopped(seconds: backoff, stop: stop)
+                backoff = min(backoff * 2, 300)
+            } catch {
+                printError("watcher: \(error)")
+                throw ExitStatus.code(for: error)
+            }
+        }
+        logger.info("stopped")
+        withExtendedLifetime(lock) {}
+    }
+
+    private func sleepUnlessStopped(seconds: Int, stop: () -> Bool) {
+        var left = Double(seconds)
+        while left > 0, !stop() {
+            Thread.sleep(forTimeInterval: min(0.5, left))
+            left -= 0.5
+        }
+    }
+}
