@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds watcher, and analyses the bundled example spam.
+# Installs what is needed, builds watcher, and runs it over the bundled example spam: messages from
+# examples/spam, reports written to examples/run/drafts (no mail server needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release
-.build/release/watcher analyze examples/spam/*.eml
+.build/release/watcher run --config examples/local.toml
+echo "reports written:"; ls -1 examples/run/drafts
