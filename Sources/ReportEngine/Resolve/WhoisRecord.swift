@@ -137,11 +137,15 @@ public struct WhoisRecord: Sendable, Hashable {
             let ns = v.split(separator: " ").first.map { $0.lowercased().trimmingCharacters(in: ".") } ?? ""
             if !ns.isEmpty, ns.contains("."), !nameservers.contains(ns) { nameservers.append(ns); note("nameserver") }
         case "domain status", "status", "state":
+            // JPRS attribute-type domains: "[State] Connected (2024/03/31)", the date being the end of the term.
+            if key == "state", let open = v.firstIndex(of: "("), expires == nil {
+                expires = WhoisRecord.date(String(v[open...]))
+            }
             if !v.isEmpty {
                 let s = v.split(separator: " ").first.map { $0.lowercased() } ?? ""
                 if !status.contains(s) { status.append(s); note("status") }
             }
-        case "creation date", "created", "created on", "registered on", "registration time", "created date", "registered",
+        case "creation date", "created", "created on", "registered on", "registered date", "registration time", "created date", "registered",
              "domain registration date", "record created":
             if created == nil { created = WhoisRecord.date(v); note("created") }
         case "registry expiry date", "expiration date", "expires on", "expiry date", "paid-till", "expires",
