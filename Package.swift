@@ -27,7 +27,8 @@ let package = Package(
             name: "ReportEngine",
             dependencies: ["CIconv", "CPSL", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
-        .target(name: "IMAPWatcher", dependencies: ["CCurl"]),
+        .target(name: "CDNS", linkerSettings: [.linkedLibrary("resolv")]),
+        .target(name: "IMAPWatcher", dependencies: ["CCurl", "CDNS"]),
         .executableTarget(
             name: "watcher",
             dependencies: [

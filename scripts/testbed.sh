@@ -3,11 +3,12 @@
 #   Dovecot  IMAP 127.0.0.1:10143 (STARTTLS), IMAPS :10993, LMTP :10024, SASL auth :10012
 #   Postfix  submission :10587 (STARTTLS required + AUTH through Dovecot), plain SMTP :10025
 #            every message is delivered by LMTP into Dovecot; recipients outside example.test land in sink@example.test
+#   dnsmasq  DNS :10053 (UDP+TCP): A records of the lookup fixtures (spam URL hosts, nameservers)
 # Users: user1..user8@example.test (password "secret"), sink@example.test ("sink").
 # Usage: scripts/testbed.sh start | stop.  Writes $BASE/env (KEY=VALUE lines) that the tests read.
 set -euo pipefail
 BASE=${WATCHER_TESTBED:-/tmp/watcher-testbed}
-D=$BASE/dovecot; P=$BASE/postfix; MAIL=$BASE/mail
+D=$BASE/dovecot; P=$BASE/postfix; N=$BASE/dns; MAIL=$BASE/mail
 
 stop_pidfile() {   # stop one daemon by its pid file and wait until it is gone (at most 5 s)
   local f=$1 pid; [ -f "$f" ] || return 0; pid=$(tr -d ' \n' < "$f")
@@ -18,6 +19,7 @@ stop_all() {
   stop_pidfile "$D/run/master.pid"
   if [ -f "$P/etc/main.cf" ]; then postfix -c "$P/etc" stop >/dev/null 2>&1 || true; fi
   stop_pidfile "$P/queue/pid/master.pid"
+  stop_pidfile "$N/dnsmasq.pid"
 }
 
 case "${1:-start}" in
@@ -26,17 +28,17 @@ case "${1:-start}" in
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
 
-if ! command -v dovecot >/dev/null || ! command -v postfix >/dev/null || [ ! -e /usr/lib/dovecot/lmtp ]; then
+if ! command -v dovecot >/dev/null || ! command -v postfix >/dev/null || [ ! -e /usr/lib/dovecot/lmtp ] || ! command -v dnsmasq >/dev/null; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    dovecot-imapd dovecot-lmtpd postfix openssl >/dev/null
+    dovecot-imapd dovecot-lmtpd postfix dnsmasq-base openssl >/dev/null
 fi
 
 stop_all
 rm -rf "$MAIL"
-mkdir -p "$D/run" "$D/state" "$P/etc" "$P/queue" "$P/data" "$MAIL"
+mkdir -p "$D/run" "$D/state" "$P/etc" "$P/queue" "$P/data" "$N" "$MAIL"
 id vmail >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail
 VUID=$(id -u vmail); VGID=$(id -g vmail)
 chown vmail:vmail "$MAIL"; chown postfix "$P/data"
@@ -165,7 +167,27 @@ cat >> "$P/etc/master.cf" <<C
 C
 postfix -c "$P/etc" start </dev/null >/dev/null 2>&1 || { script -qc "postfix -c $P/etc check" /dev/null; exit 1; }
 
-for port in 10143 10993 10024 10012 10587; do
+# DNS for the lookup tests: the spam domains' hosts and nameservers have public-looking addresses
+# (nothing ever connects to them), and trap.example.com points at a loopback listener that proves it.
+cat > "$N/dnsmasq.conf" <<C
+port=10053
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+no-poll
+log-facility=$N/dnsmasq.log
+host-record=v42ycn-wtn3.jp,157.7.44.10
+host-record=hecff-i99sq.jp,157.7.44.11
+host-record=ns1.tg5ns.info,45.32.100.5
+host-record=ns2.tg5ns.info,45.32.100.6
+host-record=trap.example.com,127.0.0.1
+host-record=shop.spam-example.com,104.21.8.9
+txt-record=9.8.21.104.abuse-contacts.abusix.zone,"abuse@cdn.example.net"
+C
+dnsmasq --conf-file="$N/dnsmasq.conf" --pid-file="$N/dnsmasq.pid" </dev/null >>"$N/start.log" 2>&1 || { cat "$N/start.log"; exit 1; }
+
+for port in 10143 10993 10024 10012 10587 10053; do
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
   (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "testbed: port $port did not open" >&2; exit 1; }
 done
@@ -182,5 +204,6 @@ PASSWORD=secret
 SINK_USER=sink@example.test
 SINK_PASSWORD=sink
 MAILDIR_ROOT=$MAIL
+DNS_SERVER=127.0.0.1:10053
 E
-echo "testbed: Dovecot and Postfix listening on 127.0.0.1 ($BASE/env)"
+echo "testbed: Dovecot, Postfix and dnsmasq listening on 127.0.0.1 ($BASE/env)"

@@ -24,6 +24,7 @@ public enum TestBed {
     public static var sinkUser: String { values["SINK_USER"] ?? "" }
     public static var sinkPassword: String { values["SINK_PASSWORD"] ?? "" }
     public static var isRunning: Bool { imapURL != nil }
+    public static var dnsServer: String? { values["DNS_SERVER"] }
 
     /// A test user of its own for each test that needs one (user1 … user8).
     public static func user(_ n: Int) -> String { "user\(n)@example.test" }

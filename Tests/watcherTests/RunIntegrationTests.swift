@@ -39,6 +39,9 @@ struct RunIntegrationTests {
                 [state]
                 path = "\(dir)/state.sqlite"
 
+                [lookup]
+                enabled = false
+
                 [reports]
                 from = "Owner <\(user)>"
                 \(extra)

@@ -93,6 +93,15 @@ public struct Ledger: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2-lookup-cache") { db in
+            try db.execute(sql: """
+                CREATE TABLE lookupCache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    answer TEXT NOT NULL,
+                    fetchedAt DATETIME NOT NULL
+                );
+                """)
+        }
         return m
     }
 

@@ -36,6 +36,12 @@ struct Analyze: ParsableCommand {
             throw ExitStatus.code(for: error)
         }
         let analyzer = settings.analyzerConfiguration
+        var resolver: Resolver?
+        if !offline, settings.lookup.enabled {
+            // The ledger caches answers only when the file names it; analyze writes nothing else there.
+            let cache: LookupCache = try settings.statePath.map { _ in try Ledger(path: settings.resolvedStatePath) } ?? MemoryLookupCache()
+            resolver = settings.makeResolver(cache: cache)
+        }
         var failed = false
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -45,7 +51,11 @@ struct Analyze: ParsableCommand {
             }
             do {
                 var analysis = try MessageAnalyzer.analyze(Array(data), file: file, configuration: analyzer)
-                analysis.pending = pendingLookups(analysis)
+                if let resolver {
+                    analysis.add(resolver.resolve(analysis), settings: analyzer.drafts)
+                } else {
+                    analysis.pending = pendingLookups(analysis)
+                }
                 if json {
                     print(analysis.json.serialized())
                 } else {
@@ -69,7 +79,7 @@ struct Analyze: ParsableCommand {
 
     /// The lookups this message needs and that were not made.
     private func pendingLookups(_ analysis: MessageAnalysis) -> [String] {
-        let reason = offline ? "skipped (--offline)" : "not made: this version has no lookup transports yet"
+        let reason = offline ? "skipped (--offline)" : "skipped ([lookup] enabled = false)"
         var pending: [String] = []
         if let ip = analysis.origin.sourceIP { pending.append("network owner of \(ip): \(reason)") }
         for d in analysis.domains { pending.append("registrar, hosting and nameservers of \(d): \(reason)") }

@@ -21,7 +21,7 @@ extension WatcherConfig {
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings],
         "lookup": [
             "enabled": .bool, "timeout": .duration, "cache_ttl": .duration, "whois_servers": .table,
-            "rdap_bootstrap": .string, "dns_server": .string,
+            "rdap_bootstrap": .string, "dns_server": .string, "pacing": .duration,
         ],
         "state": ["path": .string],
     ]
@@ -188,6 +188,18 @@ extension WatcherConfig {
             if let url = config.raw[key], !["imap://", "imaps://", "smtp://", "smtps://"].contains(where: { url.hasPrefix($0) }) {
                 let parts = key.split(separator: ".").map(String.init)
                 fail(parts[0], parts[1], "\"\(url)\" must start with \(parts[0])s:// or \(parts[0]):// (STARTTLS)")
+            }
+        }
+        if let t = table["lookup"]?.table {
+            if let b = t["enabled"]?.bool { config.lookup.enabled = b }
+            if let v = config.raw["lookup.cache_ttl"].flatMap(Duration.parse) { config.lookup.cacheTTL = v }
+            if let v = config.raw["lookup.pacing"].flatMap(Duration.parse) { config.lookup.pacing = Double(v) }
+            config.lookup.rdapBootstrap = config.raw["lookup.rdap_bootstrap"]
+            config.lookup.dnsServer = config.raw["lookup.dns_server"]
+            if let servers = t["whois_servers"]?.table {
+                for key in servers.keys {
+                    if let v = servers[key]?.string { config.lookup.whoisServers[key.lowercased()] = v } else { fail("lookup", "whois_servers", "\(key) must be a string \"host:port\"") }
+                }
             }
         }
         if let t = table["reports"]?.table { config.reports.allowlist = t["allowlist"].flatMap(strings)?.map { $0.lowercased() } ?? [] }

@@ -38,6 +38,18 @@ struct WatcherConfig: Sendable {
         var mark = "keyword"
     }
 
+    struct Lookup: Sendable {
+        var enabled = true
+        var cacheTTL = 7 * 86400
+        var whoisServers: [String: String] = [:]
+        var rdapBootstrap: String?
+        var dnsServer: String?
+        /// Seconds between two questions to one server (politeness toward registries).
+        var pacing: Double = 1
+    }
+
+    var lookup = Lookup()
+    var directoryDesks: [AbuseDesk] = []
     var source = Source()
     var imap = IMAP()
     var smtp = Server()
@@ -59,6 +71,13 @@ struct WatcherConfig: Sendable {
         var table = CarrierTable.bundled
         for c in carriers { table.apply(c) }
         return table
+    }
+
+    /// The abuse-contact directory after the file's changes.
+    var directoryTable: AbuseDirectory {
+        var d = AbuseDirectory.bundled
+        for desk in directoryDesks { d.apply(desk) }
+        return d
     }
 
     /// What the analysis needs from this configuration.

@@ -29,6 +29,7 @@ final class Pipeline {
     let sink: DraftSink
     let analyzer: AnalyzerConfiguration
     private let session: IMAPSession?
+    private var resolver: Resolver?
     /// Set by `watch` when SIGTERM arrives: the message in hand is finished, then the pass stops.
     var shouldStop: () -> Bool = { false }
 
@@ -70,6 +71,7 @@ final class Pipeline {
         // The server first: a run that cannot log in leaves the ledger as it was.
         if let imapConfiguration { session = try IMAPSession(imapConfiguration) }
         ledger = try Ledger(path: config.resolvedStatePath)
+        if config.lookup.enabled { resolver = config.makeResolver(cache: ledger) }
         self.session = session
         if config.source.kind == "directory" {
             source = DirectorySource(path: config.resolvedPath(config.source.path)!)
@@ -84,7 +86,8 @@ final class Pipeline {
             let smtp = try SMTPSubmission(ServerConfiguration(
                 url: config.smtp.url!, user: config.smtp.user ?? config.imap.server.user!, password: secret.value,
                 caFile: config.resolvedPath(config.smtp.caFile), allowInsecure: config.smtp.allowInsecure, timeout: config.lookupTimeout * 3))
-            let desks = Set(config.carrierTable.carriers.map { $0.desk.lowercased() } + config.reports.allowlist)
+            // Automatic sending only to desks the program knows; WHOIS-learned addresses stay drafts.
+            let desks = Set(config.carrierTable.carriers.map { $0.desk.lowercased() } + config.directoryTable.emails + config.reports.allowlist)
             let from = Address.first(in: analyzer.drafts.from) ?? analyzer.drafts.from
             sink = SMTPDraftSink(smtp: smtp, from: from, knownDesks: desks, copies: session, sentFolder: config.imap.sentFolder,
                                  fallback: session.map { IMAPDraftSink(session: $0, folder: config.imap.draftsFolder) })
@@ -131,7 +134,7 @@ final class Pipeline {
         summary.examined += 1
         var log = logger
         log[metadataKey: LogKeys.uid] = "\(uid)"
-        let analysis: MessageAnalysis
+        var analysis: MessageAnalysis
         do {
             analysis = try MessageAnalyzer.analyze(bytes, configuration: analyzer)
         } catch {
@@ -153,6 +156,11 @@ final class Pipeline {
             return
         case .unknown:
             break
+        }
+        if let resolver {
+            let found = resolver.resolve(analysis)
+            analysis.add(found, settings: analyzer.drafts)
+            for p in found.pending { log.notice("lookup pending: \(p)") }
         }
         let drafts = analysis.drafts
         let rowID = try ledger.reserve(contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox,

@@ -1,0 +1,47 @@
+import Foundation
+
+/// An abuse desk the program knows, and how to recognise the domains it can act on.
+public struct AbuseDesk: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    public var email: String?
+    /// The page of the desk's web form, for desks that take reports that way.
+    public var form: String?
+    public var language: String
+    public var whoisEmails: [String]
+    public var nameservers: [String]
+    public var registrarNames: [String]
+}
+
+/// The abuse-contact directory: a data file in the package, changed by the configuration.
+public struct AbuseDirectory: Sendable, Hashable {
+    public var desks: [AbuseDesk]
+
+    public init(desks: [AbuseDesk]) { self.desks = desks }
+
+    public static let bundled: AbuseDirectory = {
+        struct File: Decodable { var desks: [AbuseDesk] }
+        guard let url = Bundle.module.url(forResource: "abuse-directory", withExtension: "json", subdirectory: "Resources"),
+            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
+        else { return AbuseDirectory(desks: []) }
+        return AbuseDirectory(desks: file.desks)
+    }()
+
+    /// The desk behind a WHOIS/RDAP record, recognised by a proxy address, a nameserver or the registrar's name.
+    public func desk(emails: [String], nameservers: [String], registrar: String?) -> (AbuseDesk, String)? {
+        for d in desks {
+            if let e = emails.first(where: { d.whoisEmails.contains($0.lowercased()) }) { return (d, "WHOIS contact \(e)") }
+            if let ns = nameservers.first(where: { n in d.nameservers.contains { HostPattern($0).matches(n) } }) { return (d, "nameserver \(ns)") }
+            if let r = registrar, d.registrarNames.contains(where: { r.lowercased().contains($0.lowercased()) }) { return (d, "registrar \(r)") }
+        }
+        return nil
+    }
+
+    /// Every address the directory lists: the only ones besides the carriers and the allowlist that
+    /// may be sent to without review.
+    public var emails: [String] { desks.compactMap { $0.email?.lowercased() } }
+
+    public mutating func apply(_ desk: AbuseDesk) {
+        if let i = desks.firstIndex(where: { $0.id == desk.id }) { desks[i] = desk } else { desks.append(desk) }
+    }
+}

@@ -1,0 +1,365 @@
+import Foundation
+
+/// How the resolver is set up: servers, data, cache period, pacing.
+public struct ResolverConfiguration: Sendable {
+    /// TLD (or `ip`, `jpnic`) → `host:port`, asked before any referral.
+    public var whoisServers: [String: String]
+    public var bootstrap: RDAPBootstrap
+    public var directory: AbuseDirectory
+    public var cacheTTL: TimeInterval
+    /// Least time between two questions to the same server.
+    public var pacing: TimeInterval
+
+    public init(whoisServers: [String: String] = [:], bootstrap: RDAPBootstrap = RDAPBootstrap(), directory: AbuseDirectory = .bundled,
+                cacheTTL: TimeInterval = 7 * 86400, pacing: TimeInterval = 1) {
+        self.whoisServers = whoisServers
+        self.bootstrap = bootstrap
+        self.directory = directory
+        self.cacheTTL = cacheTTL
+        self.pacing = pacing
+    }
+}
+
+/// Turns a message's source address and URL domains into the desks that can act, with the evidence
+/// for each: the domain's registrar (WHOIS/RDAP; .jp through JPRS), the hosting network of each URL
+/// host's address, the operator of the domain's nameservers, and the network of the source address
+/// (JP space through JPNIC's own WHOIS, never its hostmaster placeholder).
+///
+/// - Important: contacts only registry, RIR, WHOIS and DNS servers. A URL host is resolved to learn its
+///   address; nothing ever connects to it.
+public final class Resolver {
+    let configuration: ResolverConfiguration
+    let whoisTransport: WhoisQuerying
+    let rdapTransport: RDAPFetching?
+    let dns: DNSResolving
+    let cache: LookupCache
+    /// Network questions asked (answers from the cache not counted).
+    public private(set) var lookupsMade = 0
+    private var lastAsked: [String: Date] = [:]
+    private var memo: [String: String] = [:]
+
+    public init(configuration: ResolverConfiguration, whois: WhoisQuerying, rdap: RDAPFetching?, dns: DNSResolving, cache: LookupCache) {
+        self.configuration = configuration
+        self.whoisTransport = whois
+        self.rdapTransport = rdap
+        self.dns = dns
+        self.cache = cache
+    }
+
+    public struct Result: Sendable {
+        public var contacts: [Contact] = []
+        public var pending: [String] = []
+    }
+
+    /// Resolves the desks for one analysed message.
+    public func resolve(_ analysis: MessageAnalysis) -> Result {
+        var result = Result()
+        for domain in analysis.domains {
+            registrar(of: domain, into: &result)
+        }
+        var hostsDone = Set<String>()
+        for url in analysis.urls where hostsDone.insert(url.host).inserted {
+            let domain = url.domain ?? url.host
+            if let ip = IPAddress(url.host) {
+                network(of: ip, role: "hosting", domains: [domain], into: &result)
+                continue
+            }
+            do {
+                let addresses = try ask(dns: url.host, .a)
+                guard let first = addresses.compactMap({ IPAddress($0) }).first else {
+                    result.pending.append("hosting of \(url.host): no address in DNS")
+                    continue
+                }
+                network(of: first, role: "hosting", domains: [domain], into: &result,
+                        via: "DNS A \(url.host) → \(first)")
+            } catch {
+                result.pending.append("hosting of \(url.host): \(error)")
+            }
+        }
+        if let source = analysis.origin.sourceIP, let ip = IPAddress(source) {
+            network(of: ip, role: "network", domains: [], into: &result)
+        }
+        result.contacts = merge(result.contacts)
+        return result
+    }
+
+    // MARK: - Registrars
+
+    private func registrar(of domain: String, into result: inout Result) {
+        let tld = String(domain.split(separator: ".").last ?? "")
+        if tld == "jp" {
+            jprs(domain, into: &result)
+        } else {
+            gtld(domain, tld: tld, into: &result)
+        }
+    }
+
+    /// .jp has no RDAP: JPRS WHOIS in English ("/e"), then the desk from the directory by the
+    /// WHOIS-proxy address or the nameservers.
+    private func jprs(_ domain: String, into result: inout Result) {
+        let server = configuration.whoisServers["jp"] ?? "whois.jprs.jp"
+        let query = domain + "/e"
+        let text: String
+        do { text = try ask(whois: query, server: server) } catch {
+            result.pending.append("registrar of \(domain): \(error)")
+            return
+        }
+        let record = WhoisRecord.parse(text)
+        let stamp = Resolver.timestamp()
+        switch record.availability {
+        case .rateLimited:
+            result.pending.append("registrar of \(domain): \(server) refused: rate limit reached; retried later")
+            return
+        case .available:
+            result.pending.append("registrar of \(domain): JPRS has no such domain")
+            return
+        default: break
+        }
+        if let (desk, why) = configuration.directory.desk(emails: record.emails, nameservers: record.nameservers, registrar: record.registrar) {
+            let line = record.evidence["nameserver"].flatMap { l in why.hasPrefix("nameserver") ? l : nil }
+                ?? record.emails.first.flatMap { e in text.split(separator: "\n").first { $0.contains(e) }.map(String.init) } ?? why
+            result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+                                           evidence: ["\(server), \"\(query)\", \(stamp), \(line.trimmingCharacters(in: " \r"))"]))
+        } else {
+            result.pending.append("registrar of \(domain): JPRS names no registrar and no known desk matches its contacts or nameservers")
+        }
+        nameserverOperators(record.nameservers, domain: domain, into: &result)
+    }
+
+    /// RDAP through the bootstrap when it knows the TLD, else WHOIS (configured server or IANA's referral).
+    private func gtld(_ domain: String, tld: String, into result: inout Result) {
+        let stamp = Resolver.timestamp()
+        var nameservers: [String] = []
+        if let base = configuration.bootstrap.server(forDomain: domain), rdapTransport != nil {
+            let url = base + "domain/" + domain
+            do {
+                if let r = try ask(rdap: url) {
+                    nameservers = r.nameservers
+                    var emails = r.abuseEmails
+                    var source = url
+                    if emails.isEmpty, let related = r.relatedLinks.first, let rr = try ask(rdap: related) {
+                        emails = rr.abuseEmails
+                        source = related
+                    }
+                    let name = r.registrarName ?? "registrar of \(domain)"
+                    if let (desk, why) = configuration.directory.desk(emails: emails, nameservers: nameservers, registrar: r.registrarName) {
+                        result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+                                                       evidence: ["\(source), RDAP, \(stamp), \(why)"]))
+                    } else if let e = emails.first {
+                        result.contacts.append(Contact(role: "registrar", name: name, email: e, form: nil, domains: [domain],
+                                                       evidence: ["\(source), RDAP, \(stamp), abuse entity \(e) of \(name)"]))
+                    } else {
+                        result.pending.append("registrar of \(domain): RDAP gives no abuse contact")
+                    }
+                    nameserverOperators(nameservers, domain: domain, into: &result)
+                    return
+                }
+            } catch {
+                result.pending.append("registrar of \(domain): \(error); trying WHOIS")
+            }
+        }
+        // WHOIS: the configured server, else the one IANA refers to.
+        var server = configuration.whoisServers[tld]
+        if server == nil {
+            do {
+                server = WhoisRecord.parse(try ask(whois: tld, server: configuration.whoisServers["iana"] ?? "whois.iana.org")).referral
+            } catch {
+                result.pending.append("registrar of \(domain): \(error)")
+                return
+            }
+        }
+        guard let whoisServer = server else {
+            result.pending.append("registrar of \(domain): no WHOIS server known for .\(tld)")
+            return
+        }
+        do {
+            var text = try ask(whois: domain, server: whoisServer)
+            var record = WhoisRecord.parse(text)
+            var from = whoisServer
+            if record.availability == .rateLimited {
+                result.pending.append("registrar of \(domain): \(whoisServer) refused: rate limit reached; retried later")
+                return
+            }
+            if record.registrarAbuseEmails.isEmpty, let referral = record.referral, referral != whoisServer {
+                text = try ask(whois: domain, server: referral)
+                let thick = WhoisRecord.parse(text)
+                if !thick.registrarAbuseEmails.isEmpty || thick.registrar != nil {
+                    if record.nameservers.isEmpty { record.nameservers = thick.nameservers }
+                    record.registrarAbuseEmails = thick.registrarAbuseEmails
+                    record.evidence = thick.evidence
+                    record.registrar = thick.registrar ?? record.registrar
+                    record.emails += thick.emails
+                    from = referral
+                }
+            }
+            nameservers = record.nameservers
+            if let (desk, why) = configuration.directory.desk(emails: record.emails + record.registrarAbuseEmails, nameservers: nameservers, registrar: record.registrar) {
+                result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+                                               evidence: ["\(from), \"\(domain)\", \(stamp), \(why)"]))
+            } else if let e = record.registrarAbuseEmails.first {
+                result.contacts.append(Contact(role: "registrar", name: record.registrar ?? "registrar of \(domain)", email: e, form: nil, domains: [domain],
+                                               evidence: ["\(from), \"\(domain)\", \(stamp), \(record.evidence["registrar-abuse"] ?? e)"]))
+            } else {
+                result.pending.append("registrar of \(domain): \(from) gives no abuse contact")
+            }
+            nameserverOperators(nameservers, domain: domain, into: &result)
+        } catch {
+            result.pending.append("registrar of \(domain): \(error)")
+        }
+    }
+
+    /// The operator of a domain's nameservers: a desk of the directory by name, else the network that
+    /// hosts the first nameserver's address.
+    private func nameserverOperators(_ nameservers: [String], domain: String, into result: inout Result) {
+        guard let ns = nameservers.first else { return }
+        if let (desk, why) = configuration.directory.desk(emails: [], nameservers: [ns], registrar: nil) {
+            result.contacts.append(Contact(role: "nameserver", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+                                           evidence: ["nameservers of \(domain), \(Resolver.timestamp()), \(why)"]))
+            return
+        }
+        do {
+            guard let ip = try ask(dns: ns, .a).compactMap({ IPAddress($0) }).first else {
+                result.pending.append("nameserver operator of \(domain): \(ns) has no address in DNS")
+                return
+            }
+            network(of: ip, role: "nameserver", domains: [domain], into: &result, via: "nameserver \(ns) → \(ip)")
+        } catch {
+            result.pending.append("nameserver operator of \(domain): \(error)")
+        }
+    }
+
+    // MARK: - Networks
+
+    /// The abuse desk of the network holding `ip`: RDAP (bootstrap) or WHOIS (IANA referral), and for
+    /// Japanese space JPNIC's WHOIS (`<ip>/e`, its `[Abuse]` line).
+    private func network(of ip: IPAddress, role: String, domains: [String], into result: inout Result, via: String? = nil) {
+        guard !ip.isPrivateOrReserved else {
+            result.pending.append("\(role) \(ip): a private or reserved address, no one to report to")
+            return
+        }
+        let stamp = Resolver.timestamp()
+        let prefix = via.map { "\($0); " } ?? ""
+        var abuse: [String] = []
+        var name = "network \(ip)"
+        var evidence = ""
+        var jpnic = false
+        do {
+            if let base = configuration.bootstrap.server(for: ip), rdapTransport != nil, let r = try ask(rdap: base + "ip/\(ip)") {
+                abuse = r.abuseEmails
+                name = r.name ?? name
+                jpnic = r.pointsToJPNIC
+                evidence = "\(base)ip/\(ip), RDAP, \(stamp), abuse entity \(abuse.first ?? "-")"
+            } else {
+                var server = configuration.whoisServers["ip"]
+                if server == nil {
+                    server = WhoisRecord.parse(try ask(whois: ip.description, server: configuration.whoisServers["iana"] ?? "whois.iana.org")).referral
+                }
+                guard let server else {
+                    result.pending.append("\(role) \(ip): no WHOIS server refers to it")
+                    return
+                }
+                let text = try ask(whois: ip.description, server: server)
+                let record = WhoisRecord.parse(text)
+                if record.availability == .rateLimited {
+                    result.pending.append("\(role) \(ip): \(server) refused: rate limit reached; retried later")
+                    return
+                }
+                abuse = record.abuseEmails
+                name = record.organization ?? record.network ?? name
+                jpnic = text.contains("JPNIC") || text.contains("nic.ad.jp")
+                evidence = "\(server), \"\(ip)\", \(stamp), \(record.evidence["abuse"] ?? "-")"
+            }
+            if jpnic {
+                // APNIC hands Japanese space to JPNIC: ask JPNIC for the real holder.
+                let server = configuration.whoisServers["jpnic"] ?? "whois.nic.ad.jp"
+                let text = try ask(whois: "\(ip)/e", server: server)
+                let record = WhoisRecord.parse(text)
+                let jpAbuse = (record.abuseEmails + record.emails).filter { !WhoisRecord.placeholders.contains($0) }
+                if let first = jpAbuse.first {
+                    abuse = [first]
+                    name = record.organization ?? name
+                    evidence = "\(server), \"\(ip)/e\", \(stamp), \(record.evidence["abuse"] ?? text.split(separator: "\n").first { $0.contains(first) }.map(String.init) ?? first)"
+                } else {
+                    abuse = []
+                }
+            }
+        } catch {
+            result.pending.append("\(role) \(ip): \(error)")
+            return
+        }
+        abuse = abuse.filter { !WhoisRecord.placeholders.contains($0) }
+        guard let email = abuse.first else {
+            result.pending.append("\(role) \(ip): no abuse contact in the records")
+            return
+        }
+        result.contacts.append(Contact(role: role, name: name, email: email, form: nil, domains: domains,
+                                       evidence: [prefix + evidence.trimmingCharacters(in: " \r")]))
+    }
+
+    // MARK: - Asking, with cache and pacing
+
+    private func ask(whois query: String, server: String) throws -> String {
+        try cachedAnswer("whois|\(server)|\(query)", server: server) { try whoisTransport.whois(query, server: server) }
+    }
+
+    private func ask(rdap url: String) throws -> RDAPResponse? {
+        guard let rdapTransport else { return nil }
+        let host = url.split(separator: "/").dropFirst().first.map(String.init) ?? url
+        let text = try cachedAnswer("rdap|\(url)", server: host) {
+            let (status, body) = try rdapTransport.rdap(url)
+            if status == 429 { throw LookupFailure(server: host, query: url, message: "rate limit reached (HTTP 429); retried later") }
+            if status == 404 { return "" }
+            guard status == 200 else { throw LookupFailure(server: host, query: url, message: "HTTP \(status)") }
+            return String(decoding: body, as: UTF8.self)
+        }
+        return RDAPResponse.parse(Array(text.utf8))
+    }
+
+    private func ask(dns name: String, _ type: DNSRecordType) throws -> [String] {
+        let text = try cachedAnswer("dns|\(type.rawValue)|\(name)", server: "dns") {
+            try dns.resolve(name, type: type).joined(separator: "\n")
+        }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    private func cachedAnswer(_ key: String, server: String, fetch: () throws -> String) throws -> String {
+        if let v = memo[key] { return v }
+        if let v = cache.cached(key, maxAge: configuration.cacheTTL) {
+            memo[key] = v
+            return v
+        }
+        if let last = lastAsked[server], configuration.pacing > 0 {
+            let wait = configuration.pacing - Date().timeIntervalSince(last)
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+        }
+        lastAsked[server] = Date()
+        lookupsMade += 1
+        let value = try fetch()
+        memo[key] = value
+        // A refusal is not an answer worth keeping.
+        if WhoisRecord.parse(value).availability != .rateLimited { cache.store(key, value) }
+        return value
+    }
+
+    // MARK: - Grouping
+
+    /// One contact per desk: the same address (or form) collects its domains and evidence.
+    private func merge(_ contacts: [Contact]) -> [Contact] {
+        var out: [Contact] = []
+        for c in contacts {
+            let key = (c.email ?? c.form ?? c.name) + "|" + c.role
+            if let i = out.firstIndex(where: { ($0.email ?? $0.form ?? $0.name) + "|" + $0.role == key }) {
+                for d in c.domains where !out[i].domains.contains(d) { out[i].domains.append(d) }
+                for e in c.evidence where !out[i].evidence.contains(e) { out[i].evidence.append(e) }
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func timestamp() -> String {
+        let f = ISO8601DateFormatter()
+        return f.string(from: Date())
+    }
+}

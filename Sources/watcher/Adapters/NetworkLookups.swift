@@ -1,0 +1,50 @@
+import Foundation
+import IMAPWatcher
+import ReportEngine
+
+/// The lookup transports of IMAPWatcher behind ReportEngine's protocols.
+struct NetworkLookups: WhoisQuerying, RDAPFetching, DNSResolving {
+    let whoisClient: WhoisQuery
+    let http: HTTPSGet
+    let dnsClient: DNSQuery
+
+    init(config: WatcherConfig) {
+        whoisClient = WhoisQuery(timeout: config.lookupTimeout)
+        http = HTTPSGet(timeout: config.lookupTimeout)
+        dnsClient = DNSQuery(server: config.lookup.dnsServer, timeout: max(1, config.lookupTimeout / 2))
+    }
+
+    func whois(_ query: String, server: String) throws -> String {
+        let bytes = try whoisClient.ask(query, server: server)
+        // JPRS and JPNIC answer in ISO-2022-JP or UTF-8; others in ASCII or Latin-1.
+        return Charset.decode(bytes, label: nil).text
+    }
+
+    func rdap(_ url: String) throws -> (status: Int, body: [UInt8]) {
+        try http.get(url)
+    }
+
+    func resolve(_ name: String, type: DNSRecordType) throws -> [String] {
+        let code: Int32 = switch type {
+        case .a: 1
+        case .aaaa: 28
+        case .ns: 2
+        case .txt: 16
+        case .ptr: 12
+        }
+        return try dnsClient.query(name, type: code)
+    }
+}
+
+extension WatcherConfig {
+    /// The resolver this configuration describes, caching in `cache` (the ledger, or memory for `analyze`).
+    func makeResolver(cache: LookupCache) -> Resolver {
+        let lookups = NetworkLookups(config: self)
+        var bootstrap = RDAPBootstrap()
+        if let dir = resolvedPath(lookup.rdapBootstrap) { bootstrap = RDAPBootstrap(directory: dir) }
+        let configuration = ResolverConfiguration(whoisServers: lookup.whoisServers, bootstrap: bootstrap,
+                                                  directory: directoryTable, cacheTTL: TimeInterval(lookup.cacheTTL),
+                                                  pacing: lookup.pacing)
+        return Resolver(configuration: configuration, whois: lookups, rdap: lookups, dns: lookups, cache: cache)
+    }
+}
