@@ -13,39 +13,11 @@ public enum CarrierForward {
         settings: DraftSettings, now: Date = Date(), id: String = UUID().uuidString.lowercased()
     ) -> Draft {
         let subject = "FW: " + MessageWriter.sanitize(summary.subject ?? "", limit: 200)
-        let boundary = "=_watcher_" + id.replacingOccurrences(of: "-", with: "")
-        var w = MessageWriter()
-        w.header("From", raw: settings.from)
-        w.header("To", raw: carrier.desk)
-        w.header("Subject", text: subject)
-        w.header("Date", raw: MessageWriter.rfc5322Date(now))
-        w.header("Message-ID", raw: "<\(id)@\(Address.domain(of: Address.first(in: settings.from) ?? "") ?? "watcher.invalid")>")
-        w.header("MIME-Version", raw: "1.0")
-        w.header("X-Watcher-Draft-Id", raw: id)
-        w.header("X-Watcher-Kind", raw: DraftKind.carrierForward.rawValue)
-        w.header("Content-Type", raw: "multipart/mixed; boundary=\"\(boundary)\"")
-        w.body("This is a multi-part message in MIME format.")
-        w.line("--\(boundary)")
-        w.header("Content-Type", raw: "text/plain; charset=UTF-8")
-        w.header("Content-Transfer-Encoding", raw: "8bit")
-        w.body(bodyText(message: message, summary: summary, origin: origin, carrier: carrier, language: settings.language))
-        w.line("--\(boundary)")
-        let original = message.raw
-        let clean = String(validating: original, as: UTF8.self) != nil
-        w.header("Content-Type", raw: "message/rfc822")
-        w.header("Content-Disposition", raw: "attachment; filename=\"original.eml\"")
-        if clean {
-            w.header("Content-Transfer-Encoding", raw: "8bit")
-            w.line("")
-            w.append(raw: original)
-        } else {
-            w.header("Content-Transfer-Encoding", raw: "base64")
-            w.line("")
-            let b64 = Data(original).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-            w.append(raw: Array(b64.utf8))
-        }
-        w.line("--\(boundary)--")
-        return Draft(kind: .carrierForward, to: [carrier.desk.lowercased()], form: nil, subject: subject, id: id, raw: w.message)
+        let raw = MessageWriter.withAttachment(
+            from: settings.from, to: carrier.desk, subject: subject, id: id, kind: .carrierForward, now: now,
+            text: bodyText(message: message, summary: summary, origin: origin, carrier: carrier, language: settings.language),
+            original: message.raw)
+        return Draft(kind: .carrierForward, to: [carrier.desk.lowercased()], form: nil, subject: subject, id: id, raw: raw)
     }
 
     static func bodyText(message: MIMEMessage, summary: MessageSummary, origin: Origin, carrier: Carrier, language: ReportLanguage) -> String {

@@ -288,6 +288,14 @@ public final class Resolver {
             return
         }
         abuse = abuse.filter { !WhoisRecord.placeholders.contains($0) }
+        if abuse.isEmpty, ip.isIPv4 {
+            // Abusix publishes abuse contacts of IPv4 space in DNS: <reversed ip>.abuse-contacts.abusix.zone TXT.
+            let name = ip.bytes.reversed().map(String.init).joined(separator: ".") + ".abuse-contacts.abusix.zone"
+            if let txt = try? ask(dns: name, .txt), let email = txt.flatMap({ Address.all(in: $0) }).first {
+                abuse = [email]
+                evidence = "DNS TXT \(name), \(stamp), \(email)"
+            }
+        }
         guard let email = abuse.first else {
             result.pending.append("\(role) \(ip): no abuse contact in the records")
             return

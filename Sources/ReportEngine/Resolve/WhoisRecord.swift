@@ -47,9 +47,19 @@ public struct WhoisRecord: Sendable, Hashable {
         }
         var abuseComment: String?
         var inNameServerBlock = false
+        var abuseHandles: [String] = []
+        var blockEmails: [String: [String]] = [:]
+        var blockHandle: String?
+        var blockAddresses: [String] = []
+        var remarkAbuse: [String] = []
+        func endBlock() {
+            if let h = blockHandle { blockEmails[h.lowercased(), default: []] += blockAddresses }
+            blockHandle = nil
+            blockAddresses = []
+        }
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let line = rawLine.trimmingCharacters(in: " \t\r")
-            if line.isEmpty { inNameServerBlock = false; continue }
+            if line.isEmpty { inNameServerBlock = false; endBlock(); continue }
             // RIPE and APNIC: "% Abuse contact for '…' is 'abuse@example.net'"
             if line.hasPrefix("%") || line.hasPrefix("#") {
                 if line.lowercased().contains("abuse contact for"), let email = Address.all(in: line.replacingOccurrences(of: "'", with: " ")).last {
@@ -77,9 +87,27 @@ public struct WhoisRecord: Sendable, Hashable {
                 inNameServerBlock = false
             }
             guard let (key, value) = split(line) else { continue }
+            switch key.lowercased() {
+            case "abuse-c": abuseHandles.append(value)
+            case "nic-hdl", "nic-hdl-br": blockHandle = value
+            case "e-mail", "email": blockAddresses += Address.all(in: value)
+            case "remarks", "comment":
+                let l = value.lowercased()
+                if l.contains("abuse") || l.contains("spam") {
+                    for e in Address.all(in: value) where !remarkAbuse.contains(e) { remarkAbuse.append(e); r.evidence["abuse"] = r.evidence["abuse"] ?? line }
+                }
+            default: break
+            }
             r.absorb(key: key, value: value, line: line)
         }
+        endBlock()
         if let abuseComment, !r.abuseEmails.contains(abuseComment) { r.abuseEmails.insert(abuseComment, at: 0) }
+        // LACNIC and others name the abuse contact by handle ("abuse-c: JDM7"): take that block's address.
+        if r.abuseEmails.isEmpty {
+            for handle in abuseHandles { r.abuseEmails += blockEmails[handle.lowercased()] ?? [] }
+        }
+        // Last resort: a remark such as "please send abuse reports to abuse@example.net".
+        if r.abuseEmails.isEmpty { r.abuseEmails = remarkAbuse }
         r.abuseEmails = r.abuseEmails.filter { !placeholders.contains($0) }
         r.registrarAbuseEmails = r.registrarAbuseEmails.filter { !placeholders.contains($0) }
         if r.availability == .unknown || (r.availability == .available && (r.domain != nil && !r.nameservers.isEmpty)) {
