@@ -49,6 +49,12 @@ public final class FixtureServer: @unchecked Sendable {
     }
 
     public var address: String { "127.0.0.1:\(port)" }
+
+    /// Replaces the recorded answers.
+    public func setAnswers(_ answers: [String: String]) {
+        lock.lock(); defer { lock.unlock() }
+        self.answers = answers
+    }
     public var queries: [String] { lock.lock(); defer { lock.unlock() }; return _queries }
     public var connections: Int { lock.lock(); defer { lock.unlock() }; return _connections }
 

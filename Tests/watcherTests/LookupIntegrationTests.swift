@@ -247,3 +247,55 @@ struct LookupIntegrationTests {
         #expect(traps.allSatisfy { $0.connections == 0 })
     }
 }
+
+@Suite(.serialized, .enabled(if: TestBed.dnsServer != nil, "the test bed (scripts/testbed.sh) is not running"))
+struct RDAPIntegrationTests {
+    static let domainJSON = """
+        {"objectClassName":"domain","ldhName":"SPAM-EXAMPLE.COM","status":["active"],
+         "entities":[{"objectClassName":"entity","roles":["registrar"],
+           "vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Example Registrar, Inc."]]],
+           "entities":[{"objectClassName":"entity","roles":["abuse"],
+             "vcardArray":["vcard",[["version",{},"text","4.0"],["email",{},"text","abuse@registrar.example"]]]}]}],
+         "nameservers":[{"objectClassName":"nameserver","ldhName":"NS1.TG5NS.INFO"}]}
+        """
+
+    /// IANA-format bootstrap files pointing at the loopback server, and the registry's answer.
+    static func bootstrap(_ port: UInt16) -> [String: String] {
+        [
+            "/dns.json": "{\"version\":\"1.0\",\"services\":[[[\"com\",\"net\"],[\"http://127.0.0.1:\(port)/rdap/\"]]]}",
+            "/ipv4.json": "{\"version\":\"1.0\",\"services\":[[[\"203.0.113.0/24\"],[\"http://127.0.0.1:\(port)/rdap/\"]]]}",
+            "/ipv6.json": "{\"version\":\"1.0\",\"services\":[[[\"2001:db8::/32\"],[\"http://127.0.0.1:\(port)/rdap/\"]]]}",
+            "/rdap/domain/spam-example.com": domainJSON,
+        ]
+    }
+
+    @Test func updateDataThenAGTLDDomainGoesThroughRDAPAndAnUnlistedAddressThroughAbusix() throws {
+        let whois = try FixtureServer(mode: .whois, answers: LookupIntegrationTests.answers().merging([
+            "104.21.8.9": "NetRange: 104.16.0.0 - 104.31.255.255\nOrgName: Example CDN\n",
+        ]) { $1 })
+        // The bootstrap files name the server's own port, so the answers are set once it listens.
+        let rdap = try FixtureServer(mode: .http)
+        rdap.setAnswers(Self.bootstrap(rdap.port))
+        let message = LookupIntegrationTests.spam
+            .replacingOccurrences(of: "https://v42ycn-wtn3.jp/again", with: "http://shop.spam-example.com/buy")
+        let suite = LookupIntegrationTests()
+        let (config, eml) = try suite.setup(whois, extra: "", message: message)
+        let configText = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "[lookup]\n", with: "[lookup]\nrdap_bootstrap = \"bootstrap\"\n")
+        try configText.write(toFile: config, atomically: true, encoding: .utf8)
+        let update = try CLI.run(["update-data", "--config", config, "--from", "http://\(rdap.address)/"])
+        #expect(update.status == 0, "\(update.stderr)")
+        #expect(update.stdout.contains("dns.json: 1 entries"))
+        let obj = try suite.analyze(config, eml)
+        let contacts = try #require(obj["contacts"] as? [[String: Any]])
+        let registrar = try #require(contacts.first { ($0["domains"] as? [String])?.contains("spam-example.com") == true && $0["role"] as? String == "registrar" })
+        #expect(registrar["email"] as? String == "abuse@registrar.example")
+        #expect((registrar["evidence"] as? [String])?.first?.contains("/rdap/domain/spam-example.com") == true)
+        #expect(rdap.queries.contains("/rdap/domain/spam-example.com"))
+        let hosting = try #require(contacts.first { ($0["domains"] as? [String])?.contains("spam-example.com") == true && $0["role"] as? String == "hosting" })
+        #expect(hosting["email"] as? String == "abuse@cdn.example.net")
+        #expect((hosting["evidence"] as? [String])?.first?.contains("abuse-contacts.abusix.zone") == true)
+        // A WHOIS-learned address is a draft to review, never sent by itself: it is not a directory desk.
+        #expect(!AbuseDirectory.bundled.emails.contains("abuse@registrar.example"))
+    }
+}

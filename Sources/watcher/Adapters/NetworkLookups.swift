@@ -40,8 +40,7 @@ extension WatcherConfig {
     /// The resolver this configuration describes, caching in `cache` (the ledger, or memory for `analyze`).
     func makeResolver(cache: LookupCache) -> Resolver {
         let lookups = NetworkLookups(config: self)
-        var bootstrap = RDAPBootstrap()
-        if let dir = resolvedPath(lookup.rdapBootstrap) { bootstrap = RDAPBootstrap(directory: dir) }
+        let bootstrap = RDAPBootstrap(directory: bootstrapDirectory)
         let configuration = ResolverConfiguration(whoisServers: lookup.whoisServers, bootstrap: bootstrap,
                                                   directory: directoryTable, cacheTTL: TimeInterval(lookup.cacheTTL),
                                                   pacing: lookup.pacing)
