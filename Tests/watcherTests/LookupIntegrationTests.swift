@@ -299,3 +299,61 @@ struct RDAPIntegrationTests {
         #expect(!AbuseDirectory.bundled.emails.contains("abuse@registrar.example"))
     }
 }
+
+@Suite(.serialized, .enabled(if: TestBed.dnsServer != nil, "the test bed (scripts/testbed.sh) is not running"))
+struct LookupRetryTests {
+    @Test func aFailedLookupIsRetriedByTheNextRunWhileTheCarrierForwardGoesOutAtOnce() throws {
+        let whois = try FixtureServer(mode: .whois, answers: LookupIntegrationTests.answers())
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-retry-\(UUID().uuidString.prefix(6))").path
+        try FileManager.default.createDirectory(atPath: dir + "/spam", withIntermediateDirectories: true)
+        try LookupIntegrationTests.spam.write(toFile: dir + "/spam/1.eml", atomically: true, encoding: .utf8)
+        func config(jprs: String) throws -> String {
+            let path = dir + "/watcher.toml"
+            try """
+                [source]
+                kind = "directory"
+                path = "spam"
+
+                [reports]
+                mode = "directory"
+                directory = "out"
+                from = "Owner <owner@example.net>"
+
+                [lookup]
+                whois_servers = { jp = "\(jprs)", ip = "\(whois.address)", jpnic = "\(whois.address)", iana = "\(whois.address)" }
+                dns_server = "\(TestBed.dnsServer!)"
+                pacing = "0"
+                timeout = "2s"
+
+                [state]
+                path = "state.sqlite"
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        func drafts() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/out").map {
+                try String(contentsOfFile: dir + "/out/" + $0, encoding: .utf8)
+            }
+        }
+        // JPRS unreachable: the carrier forward and the network and hosting reports go out; the registrar waits.
+        let first = try CLI.run(["run", "--config", try config(jprs: "127.0.0.1:1")])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("lookup pending: registrar of v42ycn-wtn3.jp"))
+        let before = try drafts()
+        #expect(before.contains { $0.contains("X-Watcher-Kind: carrier-forward") })
+        #expect(!before.contains { $0.contains("X-Watcher-Kind: registrar") })
+        // JPRS back: the next run finds VALUE-DOMAIN and, through the nameservers JPRS names, their
+        // operator; it adds just those two reports.
+        let second = try CLI.run(["run", "--config", try config(jprs: whois.address)])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("lookups retried: 2 new report(s), 0 still pending"))
+        let after = try drafts()
+        #expect(after.count == before.count + 2)
+        #expect(after.contains { $0.contains("X-Watcher-Kind: nameserver") && $0.contains("abuse@vps-hosting.example") })
+        #expect(after.contains { $0.contains("X-Watcher-Kind: registrar") && $0.contains("https://www.value-domain.com/") })
+        // Nothing left to retry: a third run adds nothing.
+        let third = try CLI.run(["run", "--config", try config(jprs: whois.address)])
+        #expect(third.status == 0)
+        #expect(try drafts().count == after.count)
+    }
+}

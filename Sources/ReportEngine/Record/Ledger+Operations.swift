@@ -124,9 +124,20 @@ extension Ledger {
         }
     }
 
-    /// Marks drafts delivered and, when given, the message processed, in one transaction.
-    public func complete(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String) throws {
+    /// Marks drafts delivered and, when no report of the message is left pending, the message
+    /// processed, in one transaction. `retry` keeps the message for lookups that failed, to be tried
+    /// again by later runs (`nil` clears it).
+    public func complete(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String,
+                         retry: (raw: [UInt8], pending: [String])? = nil) throws {
         try write { db in
+            if let retry, !retry.pending.isEmpty {
+                try db.execute(sql: """
+                    INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt) VALUES (?, ?, ?, 0, ?)
+                    ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1, updatedAt = excluded.updatedAt
+                    """, arguments: [messageRowID, Data(retry.raw), retry.pending.joined(separator: "\n"), Date()])
+            } else if retry != nil {
+                try db.execute(sql: "DELETE FROM lookupRetry WHERE messageRowID = ?", arguments: [messageRowID])
+            }
             for d in delivered {
                 try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
                                arguments: [d.via, d.location, Date(), d.draftID])
@@ -155,5 +166,42 @@ extension Ledger {
     /// How many messages are processed.
     public func processedCount() throws -> Int {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE state = 'processed'") ?? 0 }
+    }
+}
+
+extension Ledger {
+    /// A processed message whose lookups did not all succeed.
+    public struct LookupRetry: Sendable {
+        public var messageRowID: Int64
+        public var raw: [UInt8]
+        public var attempts: Int
+        /// Desks that already have a report for this message (address or form).
+        public var reportedDesks: Set<String>
+    }
+
+    /// Messages to look up again, at most `maxAttempts` tries each.
+    public func lookupRetries(maxAttempts: Int = 20) throws -> [LookupRetry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT messageRowID, raw, attempts FROM lookupRetry WHERE attempts < ? ORDER BY updatedAt",
+                             arguments: [maxAttempts]).map { row in
+                let id: Int64 = row["messageRowID"]
+                let desks = try Row.fetchAll(db, sql: "SELECT recipients, form FROM report WHERE messageRowID = ?", arguments: [id]).map { r in
+                    (r["recipients"] as String).isEmpty ? (r["form"] as String? ?? "") : (r["recipients"] as String)
+                }
+                return LookupRetry(messageRowID: id, raw: [UInt8](row["raw"] as Data), attempts: row["attempts"], reportedDesks: Set(desks))
+            }
+        }
+    }
+
+    /// Records more drafts for a message already in the ledger (found by a later lookup), as pending.
+    public func addDrafts(_ drafts: [Draft], messageRowID: Int64) throws {
+        try write { db in
+            for d in drafts {
+                try db.execute(sql: """
+                    INSERT INTO report (draftID, messageRowID, kind, recipients, form, subject, raw, status, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+                    """, arguments: [d.id, messageRowID, d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Date()])
+            }
+        }
     }
 }

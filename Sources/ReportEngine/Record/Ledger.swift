@@ -102,6 +102,17 @@ public struct Ledger: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v3-lookup-retry") { db in
+            try db.execute(sql: """
+                CREATE TABLE lookupRetry (
+                    messageRowID INTEGER PRIMARY KEY NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+                    raw BLOB NOT NULL,
+                    pending TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    updatedAt DATETIME NOT NULL
+                );
+                """)
+        }
         return m
     }
 

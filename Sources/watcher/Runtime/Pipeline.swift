@@ -104,6 +104,26 @@ final class Pipeline {
             try settle(pending)
             summary.settled += 1
         }
+        // 1b. Messages whose lookups failed before: look again, report to the desks found now.
+        if let resolver {
+            for retry in try ledger.lookupRetries() {
+                guard var analysis = try? MessageAnalyzer.analyze(retry.raw, configuration: analyzer) else { continue }
+                let found = resolver.resolve(analysis)
+                analysis.add(found, settings: analyzer.drafts)
+                let fresh = analysis.drafts.filter { d in
+                    d.kind != .carrierForward && !retry.reportedDesks.contains(d.to.isEmpty ? (d.form ?? "") : d.to.joined(separator: ","))
+                }
+                try ledger.addDrafts(fresh, messageRowID: retry.messageRowID)
+                var delivered: [(draftID: String, via: String, location: String)] = []
+                for d in fresh { delivered.append((d.id, sink.via, try sink.deliver(d))) }
+                let still = found.pending.filter(Pipeline.isWorthRetrying)
+                try ledger.complete(messageRowID: retry.messageRowID, delivered: delivered, outcome: "lookups retried",
+                                    retry: (retry.raw, still))
+                summary.drafts += fresh.count
+                logger.info("lookups retried: \(fresh.count) new report(s), \(still.count) still pending",
+                            metadata: [LogKeys.messageID: "\(analysis.summary.messageID ?? "-")"])
+            }
+        }
         // 2. The source.
         let mailbox = source.identity
         let uidValidity = try source.open()
@@ -157,10 +177,12 @@ final class Pipeline {
         case .unknown:
             break
         }
+        var lookupPending: [String]?
         if let resolver {
             let found = resolver.resolve(analysis)
             analysis.add(found, settings: analyzer.drafts)
             for p in found.pending { log.notice("lookup pending: \(p)") }
+            lookupPending = found.pending.filter(Pipeline.isWorthRetrying)
         }
         let drafts = analysis.drafts
         let rowID = try ledger.reserve(contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox,
@@ -172,7 +194,8 @@ final class Pipeline {
             delivered.append((draft.id, sink.via, location))
         }
         let outcome = drafts.isEmpty ? "no report" : drafts.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
-        try ledger.complete(messageRowID: rowID, delivered: delivered, outcome: outcome)
+        try ledger.complete(messageRowID: rowID, delivered: delivered, outcome: outcome,
+                            retry: lookupPending.flatMap { $0.isEmpty ? nil : (bytes, $0) })
         if drafts.isEmpty {
             summary.withoutReport += 1
         } else {
@@ -181,6 +204,12 @@ final class Pipeline {
         }
         let origin = analysis.origin
         log.info("\(drafts.isEmpty ? "no report" : "\(drafts.count) report(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
+    }
+
+    /// Lookups that failed for a reason a later run may not have (unreachable, timed out, rate-limited),
+    /// as opposed to answers that will not change (no such domain, no contact in the record).
+    static func isWorthRetrying(_ pending: String) -> Bool {
+        ["no answer", "cannot reach", "rate limit", "refused", "connection", "timed out", "HTTP 5", "cannot resolve"].contains { pending.contains($0) }
     }
 
     /// Delivers a pending report unless its sink already has it, then records it.
