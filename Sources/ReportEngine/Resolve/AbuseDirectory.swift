@@ -11,6 +11,18 @@ public struct AbuseDesk: Sendable, Hashable, Codable {
     public var whoisEmails: [String]
     public var nameservers: [String]
     public var registrarNames: [String]
+
+    public init(id: String, name: String, email: String?, form: String?, language: String, whoisEmails: [String],
+                nameservers: [String], registrarNames: [String]) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.form = form
+        self.language = language
+        self.whoisEmails = whoisEmails
+        self.nameservers = nameservers
+        self.registrarNames = registrarNames
+    }
 }
 
 /// The abuse-contact directory: a data file in the package, changed by the configuration.

@@ -115,8 +115,35 @@ extension WatcherConfig {
                 }
                 continue
             }
+            if section == "directory" {
+                for id in sectionTable.keys {
+                    let path = "directory.\(id)"
+                    guard let c = sectionTable[id]?.table else { fail("directory", id, "expected a table"); continue }
+                    var desk = AbuseDirectory.bundled.desks.first { $0.id == id }
+                        ?? AbuseDesk(id: id, name: id, email: nil, form: nil, language: "ja", whoisEmails: [], nameservers: [], registrarNames: [])
+                    for key in c.keys {
+                        let v = c[key]!
+                        switch key {
+                        case "name": if let x = v.string { desk.name = x } else { fail(path, key, "expected a string") }
+                        case "email":
+                            if let x = v.string, let a = Address.first(in: x) { desk.email = a } else { fail(path, key, "expected an e-mail address") }
+                        case "form":
+                            if let x = v.string, x.hasPrefix("https://") || x.hasPrefix("http://") { desk.form = x } else { fail(path, key, "expected a web address") }
+                        case "language":
+                            if let x = v.string, ["ja", "en"].contains(x) { desk.language = x } else { fail(path, key, "expected \"ja\" or \"en\"") }
+                        case "whois_emails": if let x = strings(v) { desk.whoisEmails = x.map { $0.lowercased() } } else { fail(path, key, "expected an array of strings") }
+                        case "nameservers": if let x = strings(v) { desk.nameservers = x } else { fail(path, key, "expected an array of strings") }
+                        case "registrar_names": if let x = strings(v) { desk.registrarNames = x } else { fail(path, key, "expected an array of strings") }
+                        default: fail(path, key, "unknown key (known: email, form, language, name, nameservers, registrar_names, whois_emails)")
+                        }
+                    }
+                    if desk.email == nil && desk.form == nil { fail(path, "email", "a desk needs an email or a form") }
+                    config.directoryDesks.append(desk)
+                }
+                continue
+            }
             guard let keys = schema[section] else {
-                fail(section, nil, "unknown section (known: \((schema.keys.sorted() + ["carriers"]).joined(separator: ", ")))")
+                fail(section, nil, "unknown section (known: \((schema.keys.sorted() + ["carriers", "directory"]).joined(separator: ", ")))")
                 continue
             }
             for key in sectionTable.keys {
