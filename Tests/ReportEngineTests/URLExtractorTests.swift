@@ -57,6 +57,11 @@ import Testing
         #expect(URLExtractor.extract(text: "http://45.76.212.77/")[0].domain == nil)
     }
 
+    @Test func aRedirectorsDestinationIsReportedToo() {
+        let found = URLExtractor.extract(link: "https://click.tracker.example.com/r?u=https%3A%2F%2Fdest.example.net%2Fx&id=1")
+        #expect(found.map(\.host) == ["click.tracker.example.com", "dest.example.net"])
+    }
+
     @Test func aVeryLongURLKeepsItsHost() {
         let long = "http://long.example.com/" + String(repeating: "a", count: 10_000)
         let u = URLExtractor.extract(text: long)
@@ -71,9 +76,10 @@ import Testing
         ("/relative/path", nil),
         ("//cdn.example.net/x.js", "http://cdn.example.net/x.js"),
         ("https://example.com/?q=http://other.example.org/", "https://example.com/?q=http://other.example.org/"),
+        ("/redirect?to=http://inside.example.org/", nil),
         ("hxxps://bad[.]example[.]com", "https://bad.example.com/"),
     ] as [(String, String?)])
     func linkTargets(_ link: String, _ expected: String?) {
-        #expect(URLExtractor.extract(link: link)?.url == expected)
+        #expect(URLExtractor.extract(link: link).first?.url == expected)
     }
 }

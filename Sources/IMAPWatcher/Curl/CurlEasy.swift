@@ -66,6 +66,15 @@ final class CurlEasy {
         _ = ccurl_setopt_pointer(h, CURLOPT_READDATA, ud)
     }
 
+    /// A new handle, its failure reported as a `MailError` about `server`.
+    static func forServer(_ server: String) throws(MailError) -> CurlEasy {
+        do {
+            return try CurlEasy()
+        } catch {
+            throw MailError(curl: error, server: server)
+        }
+    }
+
     deinit {
         curl_easy_cleanup(handle)
         for l in lists { curl_slist_free_all(l) }

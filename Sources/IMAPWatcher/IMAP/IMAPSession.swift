@@ -66,11 +66,7 @@ public final class IMAPSession {
     /// - Throws: `MailError` (`.connection`, `.authentication`, `.certificate`).
     public init(_ configuration: ServerConfiguration) throws(MailError) {
         self.configuration = configuration
-        do {
-            curl = try CurlEasy()
-        } catch {
-            throw MailError(curl: error, server: configuration.server)
-        }
+        curl = try CurlEasy.forServer(configuration.server)
         curl.set(CURLOPT_URL, configuration.server + "/")
         curl.set(CURLOPT_USERNAME, configuration.user)
         curl.set(CURLOPT_PASSWORD, configuration.password)

@@ -13,8 +13,7 @@ public struct HTTPSGet: Sendable {
     /// - Returns: the HTTP status and the body.
     /// - Throws: `MailError(.connection)` or `.certificate`.
     public func get(_ url: String, accept: String = "application/rdap+json, application/json") throws(MailError) -> (Int, [UInt8]) {
-        let curl: CurlEasy
-        do { curl = try CurlEasy() } catch { throw MailError(curl: error, server: url) }
+        let curl = try CurlEasy.forServer(url)
         curl.set(CURLOPT_URL, url)
         curl.set(CURLOPT_FOLLOWLOCATION, 1)
         curl.set(CURLOPT_MAXREDIRS, 5)

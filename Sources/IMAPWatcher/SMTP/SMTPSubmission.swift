@@ -8,11 +8,7 @@ public final class SMTPSubmission {
 
     public init(_ configuration: ServerConfiguration) throws(MailError) {
         self.configuration = configuration
-        do {
-            curl = try CurlEasy()
-        } catch {
-            throw MailError(curl: error, server: configuration.server)
-        }
+        curl = try CurlEasy.forServer(configuration.server)
     }
 
     /// Sends `message` from `from` to `recipients` (bare addresses).

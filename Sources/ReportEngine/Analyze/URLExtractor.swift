@@ -19,32 +19,27 @@ public enum URLExtractor {
         return scan(s, f, part: part)
     }
 
-    /// The URL named by a link target (an HTML `href`/`src` value), or nil for mailto:, tel:,
-    /// javascript:, fragments and relative paths.
-    public static func extract(link: String, part: String = "html") -> ExtractedURL? {
+    /// The URLs named by a link target (an HTML `href`/`src` value): the target itself and any URL it
+    /// carries in its query (a redirector's destination). Empty for mailto:, tel:, javascript:,
+    /// fragments and relative paths ("/path?u=http://x" is a relative link, not a URL).
+    public static func extract(link: String, part: String = "html") -> [ExtractedURL] {
         var (s, f) = normalize(link.trimmingCharacters(in: " \t\r\n"))
         let lower = String(String.UnicodeScalarView(s.prefix(12))).lowercased()
         for skip in ["mailto:", "tel:", "javascript:", "data:", "cid:", "sms:", "#", "about:", "file:"] where lower.hasPrefix(skip) {
-            return nil
+            return []
         }
         if lower.hasPrefix("//") {
             s = Array("http:".unicodeScalars) + s
             f = Array(repeating: 0, count: 5) + f
         }
-        return scan(s, f, part: part).first { url in
-            // Only a URL that starts the link: "/path?u=http://x" is a relative link, not a URL.
-            true && url.host.isEmpty == false
-        }.flatMap { found in
-            let startsWithURL = lower.hasPrefix("http") || lower.hasPrefix("ftp") || lower.hasPrefix("www.") || lower.hasPrefix("//")
-                || lower.first.map { $0.isLetter || $0.isNumber } == true
-            return startsWithURL ? found : nil
-        }
+        guard lower.first.map({ $0.isLetter || $0.isNumber }) == true || lower.hasPrefix("//") else { return [] }
+        return scan(s, f, part: part)
     }
 
     // MARK: - Normalisation
 
     static let zeroWidth: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x2061, 0x2062, 0x2063, 0x2064, 0x034F]
-    static let dotLike: Set<UInt32> = [0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52, 0x3002]
+    static let dotLike: Set<UInt32> = [0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52]
 
     /// Produces the scalars to scan and, for each, how it came to be.
     static func normalize(_ text: String) -> ([Unicode.Scalar], [UInt8]) {

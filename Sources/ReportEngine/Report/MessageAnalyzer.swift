@@ -111,7 +111,7 @@ public enum MessageAnalyzer {
             let text = leaf.decodedText().text
             if leaf.contentType.subtype == "html" {
                 let rendered = HTMLText.render(text)
-                for link in rendered.links { if let u = URLExtractor.extract(link: link, part: "html") { add(u) } }
+                for link in rendered.links { URLExtractor.extract(link: link, part: "html").forEach(add) }
                 for u in URLExtractor.extract(text: rendered.text, part: "html") { add(u) }
             } else {
                 for u in URLExtractor.extract(text: text, part: "text") { add(u) }
