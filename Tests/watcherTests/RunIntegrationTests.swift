@@ -307,3 +307,35 @@ struct WatchAndCheckTests {
         #expect(bad.stdout.contains("Entwürfe"))
     }
 }
+
+@Suite(.serialized, .enabled(if: TestBed.isRunning, "the test bed (scripts/testbed.sh) is not running"))
+struct CredentialTests {
+    typealias Account = RunIntegrationTests.Account
+
+    /// A configuration without password_file, the password coming from elsewhere.
+    func config(_ account: Account, extra: String = "") throws -> String {
+        let path = try account.config(imap: ["password_file": ""])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try (text.replacingOccurrences(of: "[imap]\n", with: "[imap]\n\(extra)")).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func passwordFromTheEnvironmentCredentialsDirectoryOrACommand() throws {
+        let account = try Account(1)
+        let plain = try config(account)
+        let env = try CLI.run(["check", "--config", plain], environment: ["WATCHER_IMAP_PASSWORD": TestBed.password])
+        #expect(env.status == 0, "\(env.stdout)")
+        let credentials = account.dir + "/credentials"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+        try TestBed.password.write(toFile: credentials + "/imap", atomically: true, encoding: .utf8)
+        let systemd = try CLI.run(["check", "--config", plain], environment: ["CREDENTIALS_DIRECTORY": credentials])
+        #expect(systemd.status == 0, "\(systemd.stdout)")
+        let none = try CLI.run(["check", "--config", plain], environment: ["WATCHER_IMAP_PASSWORD": ""])
+        #expect(none.status == 78)
+        #expect(none.stdout.contains("no password"))
+        // (config(_:extra:) rewrites the same file: the command comes last.)
+        let command = try CLI.run(["check", "--config", try config(account, extra: "password_command = \"echo \(TestBed.password)\"\n")])
+        #expect(command.status == 0, "\(command.stdout)")
+        #expect(!command.stdout.contains(TestBed.password))
+    }
+}

@@ -33,6 +33,13 @@ enum ReadableReport {
             }
         }
         out.append("Domains:  \(a.domains.isEmpty ? "none" : a.domains.joined(separator: ", "))")
+        if !a.contacts.isEmpty {
+            out.append("Contacts:")
+            for c in a.contacts {
+                out.append("  \(c.role): \(c.name) <\(c.email ?? c.form ?? "-")> for \(c.domains.isEmpty ? "the source address" : c.domains.joined(separator: ", "))")
+                for e in c.evidence { out.append("      because \(e)") }
+            }
+        }
         if !a.pending.isEmpty {
             out.append("Pending:")
             for p in a.pending { out.append("  \(p)") }
