@@ -181,7 +181,8 @@ struct CorpusScoringTests {
             }
             score.check("ip", r.ip?.description, field("ip").flatMap { IPAddress($0)?.description }, value)
             score.check("rdns", r.rdns, field("rdns"), value)
-            score.check("helo", r.helo, field("helo"), value)
+            // SpamAssassin writes an address given as HELO as "!1.2.3.4!"; here it is the address itself.
+            score.check("helo", r.helo?.trimmingCharacters(in: "[]"), field("helo")?.trimmingCharacters(in: "!"), value)
             score.check("by", r.by, field("by"), value)
         }
         score.report()

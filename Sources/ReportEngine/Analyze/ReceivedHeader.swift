@@ -65,10 +65,21 @@ public struct ReceivedHeader: Sendable, Hashable {
             }
             i += 1
         }
-        if sawFrom { parseFrom(fromTokens) }
+        let lowerTrace = trace.lowercased()
+        // Mail fetched from a mailbox (fetchmail) or rescanned locally records no network hand-over.
+        if lowerTrace.contains("fetchmail") || lowerTrace.contains("with qmail-scanner") { return }
+        if sawFrom { parseFrom(fromTokens, exchange: lowerTrace.contains("smtpsvc")) }
+        // Webmail: the address is the browser's, and there is no HELO.
+        if lowerTrace.contains(" with http") || lowerTrace.contains("via http") || lowerTrace.contains("authenticated user") {
+            helo = nil
+        }
+        // "…(61.197.82.27), claiming to be "foo.example" via SMTP"
+        if let r = trace.range(of: "claiming to be \"") {
+            helo = String(trace[r.upperBound...].prefix { $0 != "\"" }).lowercased()
+        }
     }
 
-    private mutating func parseFrom(_ tokens: [Token]) {
+    private mutating func parseFrom(_ tokens: [Token], exchange isExchange: Bool) {
         var words: [String] = []
         var comments: [String] = []
         for t in tokens {
@@ -79,6 +90,9 @@ public struct ReceivedHeader: Sendable, Hashable {
         }
         var leadingName: String?
         var leadingIP: IPAddress?
+        let leadingWasBracketed = words.first?.hasPrefix("[") ?? false
+        var nameOnlyComment: String?
+        var commentRest: [String] = []
         if let first = words.first {
             if let a = ReceivedHeader.address(in: first) {
                 leadingIP = a
@@ -120,13 +134,21 @@ public struct ReceivedHeader: Sendable, Hashable {
                     ipHere = a
                     continue
                 }
-                if n == 1, p.contains("."), !lp.hasPrefix("port") {
-                    nameHere = lp.trimmingCharacters(in: ".")
+                if n == 1, !["unknown", "softdnserr", "account", "may", "authenticated", "mail"].contains(lp),
+                    lp.allSatisfy({ $0.isLetter || $0.isNumber || "-._<>".contains($0) }), lp.contains(where: \.isLetter)
+                {
+                    nameHere = lp.trimmingCharacters(in: ".<>")
                 }
             }
+            if ipHere == nil, parts.count == 1, let name = nameHere, name.contains(".") { nameOnlyComment = nameOnlyComment ?? name }
             if commentIP == nil, let ipHere {
                 commentIP = ipHere
                 commentName = nameHere
+                // What else the comment says besides the address: "unknown" (no reverse name), a name…
+                commentRest = parts.filter { p in
+                    let lp = p.lowercased()
+                    return ReceivedHeader.address(in: p) == nil && lp != "verified" && !lp.hasPrefix("port")
+                }
             }
         }
         // The address the receiving relay saw itself ("(rdns [ip])") wins over a literal the client sent.
@@ -139,9 +161,18 @@ public struct ReceivedHeader: Sendable, Hashable {
             // qmail: "from rdns (HELO name) (ip)"
             rdns = leadingName
             helo = qmailHelo
+        } else if commentIP != nil, commentRest.isEmpty, leadingName != nil, !isExchange {
+            // qmail, Exim, CommuniGate: "from name (ip)", "from name ([ip])", "([ip] verified)": the name
+            // the relay wrote is the client's checked name (and its greeting).
+            rdns = leadingName
+            helo = leadingName
+        } else if let nameOnly = nameOnlyComment, wordIP != nil {
+            // Exim 3: "from rdns (helo) [ip]"
+            rdns = leadingName
+            helo = nameOnly
         } else {
-            // Postfix, Sendmail, Gmail, Exchange: "from helo (rdns [ip])"
-            helo = leadingName ?? leadingIP?.description
+            // Postfix, Sendmail, Gmail: "from helo (rdns [ip])"; a bracketed address is a literal HELO.
+            helo = leadingName ?? (leadingWasBracketed ? leadingIP?.description : nil)
             if commentIP != nil { rdns = commentName }
         }
     }
