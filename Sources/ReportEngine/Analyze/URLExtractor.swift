@@ -235,6 +235,13 @@ public enum URLExtractor {
                     continue
                 }
             }
+            // Scheme-relative "//host/path" after white space.
+            if c == "/", i + 2 < n, s[i + 1] == "/", i == 0 || s[i - 1].properties.isWhitespace, isHostChar(s[i + 2], allowUnicode: true) {
+                let (url, end) = authorityAndPath(s, f, scheme: "http", hostStart: i + 2, urlStart: i, part: part)
+                if let url { add(url) }
+                i = max(end, i + 2)
+                continue
+            }
             // Bare names start at a letter or digit that follows a non-host character.
             if isHostChar(c, allowUnicode: true), c != "-", c != ".", c != "_", startsName(s, at: i) {
                 let prev: Unicode.Scalar? = i > 0 ? s[i - 1] : nil
@@ -298,6 +305,13 @@ public enum URLExtractor {
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return (nil, j) }
         let lowerHost = host.lowercased()
         let scheme = lowerHost.hasPrefix("ftp.") ? "ftp" : "http"
+        // A bare IPv4 address is a URL only when a path follows it ("45.76.212.77/login").
+        if labels.count == 4, labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
+            let pathFollows = j + 1 < s.count && s[j] == "/" && isPathChar(s[j + 1])
+            let portFollows = j + 1 < s.count && s[j] == ":" && (48...57).contains(s[j + 1].value)
+            guard IPAddress(host) != nil, pathFollows || portFollows else { return (nil, j) }
+            return authorityAndPath(s, f, scheme: "http", hostStart: start, urlStart: start, part: part)
+        }
         if !lowerHost.hasPrefix("www.") && !lowerHost.hasPrefix("ftp.") {
             guard let tld = labels.last, let asciiTLD = DomainName.toASCII(String(tld)), DomainName.isKnownTLD(asciiTLD),
                 !tld.allSatisfy(\.isNumber)
