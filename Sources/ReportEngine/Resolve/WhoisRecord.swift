@@ -35,14 +35,16 @@ public struct WhoisRecord: Sendable, Hashable {
 
     public static func parse(_ text: String) -> WhoisRecord {
         var r = WhoisRecord()
-        let lower = text.lowercased()
-        for phrase in ["query rate limit", "rate limit exceeded", "exceeded the query limit", "too many queries",
-                       "quota exceeded", "try again later", "limit exceeded", "too many requests"] where lower.contains(phrase) {
+        // Refusals and "no such domain" are short lines of their own; the same words inside a long
+        // terms-of-use paragraph ("queries are throttled…") are not an answer.
+        let shortLines = text.lowercased().split(whereSeparator: \.isNewline).filter { $0.count < 200 }
+        func says(_ phrases: [String]) -> Bool { shortLines.contains { line in phrases.contains { line.contains($0) } } }
+        if says(["query rate limit", "rate limit exceeded", "exceeded the query limit", "too many queries", "quota exceeded",
+                 "try again later", "limit exceeded", "too many requests"]) {
             r.availability = .rateLimited
-        }
-        for phrase in ["no match", "not found", "no data found", "no entries found", "status: free", "status: available",
-                       "is available for registration", "no object found", "domain not found", "object does not exist"]
-        where lower.contains(phrase) && r.availability == .unknown {
+        } else if says(["no match", "not found", "no data found", "no entries found", "status: free", "status: available",
+                        "available for registration", "no object found", "object does not exist", "not registered",
+                        "not been registered", "no such domain", "is free"]) {
             r.availability = .available
         }
         var abuseComment: String?
@@ -52,6 +54,7 @@ public struct WhoisRecord: Sendable, Hashable {
         var blockHandle: String?
         var blockAddresses: [String] = []
         var remarkAbuse: [String] = []
+        var registrarHeading = false
         func endBlock() {
             if let h = blockHandle { blockEmails[h.lowercased(), default: []] += blockAddresses }
             blockHandle = nil
@@ -86,7 +89,20 @@ public struct WhoisRecord: Sendable, Hashable {
                 }
                 inNameServerBlock = false
             }
+            // "Registrar:" as a heading: the name follows on the next line, alone or as "Name: …".
+            if registrarHeading {
+                registrarHeading = false
+                if r.registrar == nil {
+                    if let (k, v) = split(line), k.lowercased() == "name" || k.lowercased() == "organization" {
+                        r.registrar = v
+                    } else if !line.contains(":") {
+                        r.registrar = line
+                    }
+                    if r.registrar != nil { r.evidence["registrar"] = line }
+                }
+            }
             guard let (key, value) = split(line) else { continue }
+            if key.lowercased() == "registrar", value.isEmpty { registrarHeading = true }
             switch key.lowercased() {
             case "abuse-c": abuseHandles.append(value)
             case "nic-hdl", "nic-hdl-br": blockHandle = value
