@@ -55,7 +55,6 @@ struct WhoisScoringTests {
             let raw = root.appendingPathComponent(file.replacingOccurrences(of: ".expected", with: ".txt"))
             guard FileManager.default.fileExists(atPath: raw.path) else { continue }
             let r = WhoisRecord.parse(read(raw))
-            let server = file.split(separator: "/").first.map(String.init) ?? ""
             var property = ""
             for line in read(root.appendingPathComponent(file)).split(separator: "\n") {
                 let t = line.trimmingCharacters(in: " ")
@@ -94,7 +93,6 @@ struct WhoisScoringTests {
                     break
                 }
             }
-            _ = server
         }
         score.report()
         #expect(score.ratio("available?") >= 0.8)
