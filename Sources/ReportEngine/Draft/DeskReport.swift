@@ -103,17 +103,7 @@ extension MessageAnalysis {
         contacts = result.contacts
         pending += result.pending
         // One draft per desk: a desk named in several roles gets one report with all its domains.
-        var byDesk: [(String, Contact)] = []
-        for c in result.contacts {
-            let key = c.email ?? c.form ?? c.name
-            if let i = byDesk.firstIndex(where: { $0.0 == key }) {
-                for d in c.domains where !byDesk[i].1.domains.contains(d) { byDesk[i].1.domains.append(d) }
-                for e in c.evidence where !byDesk[i].1.evidence.contains(e) { byDesk[i].1.evidence.append(e) }
-            } else {
-                byDesk.append((key, c))
-            }
-        }
-        for (_, contact) in byDesk {
+        for contact in Contact.merged(result.contacts, by: \.desk) {
             drafts.append(DeskReport.make(contact: contact, analysis: self, settings: settings, now: now))
         }
     }

@@ -35,6 +35,25 @@ public struct Contact: Sendable, Hashable {
     }
 }
 
+extension Contact {
+    /// Where reports to this contact go: its address, else its form, else its name.
+    public var desk: String { email ?? form ?? name }
+
+    /// Contacts with the same key merged into the first one: its domains and evidence collected, order kept.
+    public static func merged(_ contacts: [Contact], by key: (Contact) -> String) -> [Contact] {
+        var out: [Contact] = []
+        for c in contacts {
+            if let i = out.firstIndex(where: { key($0) == key(c) }) {
+                for d in c.domains where !out[i].domains.contains(d) { out[i].domains.append(d) }
+                for e in c.evidence where !out[i].evidence.contains(e) { out[i].evidence.append(e) }
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+}
+
 /// Everything `analyze` learns about one message. Its JSON form is the `analyze --json` schema.
 public struct MessageAnalysis: Sendable, Hashable {
     public var file: String?

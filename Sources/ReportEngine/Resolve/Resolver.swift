@@ -79,7 +79,8 @@ public final class Resolver {
         if let source = analysis.origin.sourceIP, let ip = IPAddress(source) {
             network(of: ip, role: "network", domains: [], into: &result)
         }
-        result.contacts = merge(result.contacts)
+        // One contact per desk and role: the same address collects its domains and evidence.
+        result.contacts = Contact.merged(result.contacts, by: { $0.desk + "|" + $0.role })
         return result
     }
 
@@ -159,14 +160,12 @@ public final class Resolver {
             }
         }
         // WHOIS: the configured server, else the one IANA refers to.
-        var server = configuration.whoisServers[tld]
-        if server == nil {
-            do {
-                server = WhoisRecord.parse(try ask(whois: tld, server: configuration.whoisServers["iana"] ?? "whois.iana.org")).referral
-            } catch {
-                result.pending.append("registrar of \(domain): \(error)")
-                return
-            }
+        let server: String?
+        do {
+            server = try configuration.whoisServers[tld] ?? referral(for: tld)
+        } catch {
+            result.pending.append("registrar of \(domain): \(error)")
+            return
         }
         guard let whoisServer = server else {
             result.pending.append("registrar of \(domain): no WHOIS server known for .\(tld)")
@@ -250,11 +249,7 @@ public final class Resolver {
                 jpnic = r.pointsToJPNIC
                 evidence = "\(base)ip/\(ip), RDAP, \(stamp), abuse entity \(abuse.first ?? "-")"
             } else {
-                var server = configuration.whoisServers["ip"]
-                if server == nil {
-                    server = WhoisRecord.parse(try ask(whois: ip.description, server: configuration.whoisServers["iana"] ?? "whois.iana.org")).referral
-                }
-                guard let server else {
+                guard let server = try configuration.whoisServers["ip"] ?? referral(for: ip.description) else {
                     result.pending.append("\(role) \(ip): no WHOIS server refers to it")
                     return
                 }
@@ -306,8 +301,16 @@ public final class Resolver {
 
     // MARK: - Asking, with cache and pacing
 
+    /// The WHOIS server IANA refers a TLD or an address to.
+    private func referral(for query: String) throws -> String? {
+        WhoisRecord.parse(try ask(whois: query, server: configuration.whoisServers["iana"] ?? "whois.iana.org")).referral
+    }
+
     private func ask(whois query: String, server: String) throws -> String {
-        try cachedAnswer("whois|\(server)|\(query)", server: server) { try whoisTransport.whois(query, server: server) }
+        // A refusal ("rate limit exceeded") is not an answer worth keeping.
+        try cachedAnswer("whois|\(server)|\(query)", server: server, keep: { WhoisRecord.parse($0).availability != .rateLimited }) {
+            try whoisTransport.whois(query, server: server)
+        }
     }
 
     private func ask(rdap url: String) throws -> RDAPResponse? {
@@ -330,7 +333,8 @@ public final class Resolver {
         return text.split(separator: "\n").map(String.init)
     }
 
-    private func cachedAnswer(_ key: String, server: String, fetch: () throws -> String) throws -> String {
+    private func cachedAnswer(_ key: String, server: String, keep: (String) -> Bool = { _ in true },
+                              fetch: () throws -> String) throws -> String {
         if let v = memo[key] { return v }
         if let v = cache.cached(key, maxAge: configuration.cacheTTL) {
             memo[key] = v
@@ -344,26 +348,8 @@ public final class Resolver {
         lookupsMade += 1
         let value = try fetch()
         memo[key] = value
-        // A refusal is not an answer worth keeping.
-        if WhoisRecord.parse(value).availability != .rateLimited { cache.store(key, value) }
+        if keep(value) { cache.store(key, value) }
         return value
-    }
-
-    // MARK: - Grouping
-
-    /// One contact per desk: the same address (or form) collects its domains and evidence.
-    private func merge(_ contacts: [Contact]) -> [Contact] {
-        var out: [Contact] = []
-        for c in contacts {
-            let key = (c.email ?? c.form ?? c.name) + "|" + c.role
-            if let i = out.firstIndex(where: { ($0.email ?? $0.form ?? $0.name) + "|" + $0.role == key }) {
-                for d in c.domains where !out[i].domains.contains(d) { out[i].domains.append(d) }
-                for e in c.evidence where !out[i].evidence.contains(e) { out[i].evidence.append(e) }
-            } else {
-                out.append(c)
-            }
-        }
-        return out
     }
 
     static func timestamp() -> String {

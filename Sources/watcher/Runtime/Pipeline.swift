@@ -114,8 +114,7 @@ final class Pipeline {
                     d.kind != .carrierForward && !retry.reportedDesks.contains(d.to.isEmpty ? (d.form ?? "") : d.to.joined(separator: ","))
                 }
                 try ledger.addDrafts(fresh, messageRowID: retry.messageRowID)
-                var delivered: [(draftID: String, via: String, location: String)] = []
-                for d in fresh { delivered.append((d.id, sink.via, try sink.deliver(d))) }
+                let delivered = try deliver(fresh)
                 let still = found.pending.filter(Pipeline.isWorthRetrying)
                 try ledger.complete(messageRowID: retry.messageRowID, delivered: delivered, outcome: "lookups retried",
                                     retry: (retry.raw, still))
@@ -188,11 +187,7 @@ final class Pipeline {
         let rowID = try ledger.reserve(contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox,
                                        uidValidity: uidValidity, uid: uid, subject: analysis.summary.subject,
                                        sender: analysis.summary.from, drafts: drafts)
-        var delivered: [(draftID: String, via: String, location: String)] = []
-        for draft in drafts {
-            let location = try sink.deliver(draft)
-            delivered.append((draft.id, sink.via, location))
-        }
+        let delivered = try deliver(drafts)
         let outcome = drafts.isEmpty ? "no report" : drafts.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
         try ledger.complete(messageRowID: rowID, delivered: delivered, outcome: outcome,
                             retry: lookupPending.flatMap { $0.isEmpty ? nil : (bytes, $0) })
@@ -210,6 +205,11 @@ final class Pipeline {
     /// as opposed to answers that will not change (no such domain, no contact in the record).
     static func isWorthRetrying(_ pending: String) -> Bool {
         ["no answer", "cannot reach", "rate limit", "refused", "connection", "timed out", "HTTP 5", "cannot resolve"].contains { pending.contains($0) }
+    }
+
+    /// Hands each draft to the sink; what the ledger records of each.
+    private func deliver(_ drafts: [Draft]) throws -> [(draftID: String, via: String, location: String)] {
+        try drafts.map { ($0.id, sink.via, try sink.deliver($0)) }
     }
 
     /// Delivers a pending report unless its sink already has it, then records it.
