@@ -56,7 +56,7 @@ struct CorpusScoringTests {
             if expected["c_subtype"] is NSNull || expected["c_subtype"] == nil {
                 // A value without a subtype (a Content-Disposition such as "inline; filename=…").
                 let (head, parameters) = ContentType.splitParameters(value)
-                score.check("type", head.lowercased(), (expected["c_type"] as? String)?.lowercased(), header.debugDescription)
+                score.check("type", got?.type ?? head.lowercased(), (expected["c_type"] as? String)?.lowercased(), header.debugDescription)
                 score.check("attributes", parameters, attributes, header.debugDescription)
                 continue
             }

@@ -61,6 +61,12 @@ import Testing
          "application", "x-stuff", ["title": "This is even more ***fun*** isn't it!"]),
         ("TEXT/HTML; CHARSET=Shift_JIS", "text", "html", ["charset": "Shift_JIS"]),
         ("image/jpeg; name=\"=?UTF-8?B?5YaZ55yf?=.jpg\"", "image", "jpeg", ["name": "写真.jpg"]),
+        // Unquoted encoded words separated by spaces stay one value.
+        ("image/png; name==?UTF-8?B?5YaZ?= =?UTF-8?B?55yf?=.png; x=1", "image", "png", ["name": "写真.png", "x": "1"]),
+        // A sender that repeats the charset in every segment; a segment index may be skipped.
+        ("application/pdf; filename*0*=Shift_JIS''%90%BF; filename*1*=Shift_JIS'%8B%81; filename*3=.pdf",
+         "application", "pdf", ["filename": "請求.pdf"]),
+        ("text/plain; name=; charset=utf-8", "text", "plain", ["charset": "utf-8"]),
     ])
     func contentTypes(_ value: String, _ type: String, _ subtype: String, _ params: [String: String]) throws {
         let ct = try #require(ContentType.parse(value))

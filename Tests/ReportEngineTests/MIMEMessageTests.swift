@@ -35,6 +35,41 @@ import Testing
         #expect(a.origin.sourceIP == "198.18.7.1" || a.origin.sourceIP == nil)
     }
 
+    @Test func nestedMultipartThatReusesItsParentsBoundaryReadsAsMailReadersShowIt() throws {
+        // The inner multipart declares the same boundary as the outer one: the innermost boundary
+        // is tried first, so the text part belongs to it.
+        let same = "Subject: s\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+            + "Content-Type: multipart/alternative; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhttp://inner.example.com/\n"
+        let m = try MIMEMessage.parse(Array(same.utf8))
+        #expect(m.root.parts.count == 1)
+        #expect(m.root.parts[0].parts.map(\.contentType.mimeType) == ["text/plain"])
+        #expect(String(decoding: m.root.parts[0].parts[0].body, as: UTF8.self) == "http://inner.example.com/\n")
+
+        // An inner boundary that extends the outer one ("b" and "b--x"): the outer close line
+        // "--b--" ends both, and the part after the inner close is the outer's.
+        let extended = "Subject: e\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+            + "Content-Type: multipart/alternative; boundary=\"bb\"\n\n--bb\nContent-Type: text/plain\n\none\n--bb--\n"
+            + "--b\nContent-Type: text/html\n\n<p>two</p>\n--b--\n"
+        let e = try MIMEMessage.parse(Array(extended.utf8))
+        #expect(e.root.leaves.map { String(decoding: $0.body, as: UTF8.self) } == ["one", "<p>two</p>"])
+        #expect(!e.diagnostics.contains { $0.contains("closing boundary missing") })
+    }
+
+    @Test func boundaryLineRightAfterThePartFieldsStartsTheBody() throws {
+        let text = "Subject: s\nContent-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
+            + "Content-Type: multipart/mixed; boundary=\"i\"\n--i\nContent-Type: text/plain\n\nhello\n--i--\n--o--\n"
+        let m = try MIMEMessage.parse(Array(text.utf8))
+        #expect(m.root.leaves.map { String(decoding: $0.body, as: UTF8.self) } == ["hello"])
+    }
+
+    @Test func ofSeveralContentTypeFieldsTheLastCounts() throws {
+        let text = "Subject: s\nContent-Type: multipart/alternative; boundary=\"zz\"\nContent-Type: text/plain\n\n"
+            + "see http://late.example.com/\n"
+        let m = try MIMEMessage.parse(Array(text.utf8))
+        #expect(m.root.contentType.mimeType == "text/plain")
+        #expect(m.diagnostics.contains("2 Content-Type fields: the last is used"))
+    }
+
     @Test func transferEncodings() {
         #expect(TransferEncoding.base64(Array("44GC44GE\n44GG".utf8)) == Array("あいう".utf8))
         #expect(TransferEncoding.base64(Array("YWJj".utf8)) == Array("abc".utf8))

@@ -94,6 +94,12 @@ public struct ContentType: Sendable, Hashable {
                 i += 1
             } else {
                 while i < scalars.count, scalars[i] != ";", !isSpace(scalars[i]) { raw.append(scalars[i]); i += 1 }
+                // An unquoted run of encoded words (`name==?…?= =?…?=.jpg`) goes on to the next ";".
+                if String(raw).hasPrefix("=?") {
+                    while i < scalars.count, scalars[i] != ";" { raw.append(scalars[i]); i += 1 }
+                    while let last = raw.last, isSpace(last) { raw.removeLast() }
+                }
+                if raw.isEmpty { continue }  // `name=` with nothing after it
             }
             let rawName = String(name).lowercased()
             guard !rawName.isEmpty, rawName.first != "*" else { continue }
@@ -104,7 +110,7 @@ public struct ContentType: Sendable, Hashable {
                 let base = String(starParts[0])
                 let extended = rawName.hasSuffix("*")
                 let index = starParts.count > 2 || !extended ? Int(starParts[1]) : 0
-                guard let index, index < 1000 else { continue }
+                guard let index, index >= 0 else { continue }
                 if pieces[base] == nil { pieces[base] = [:] }
                 if pieces[base]![index] == nil { pieces[base]![index] = (text, extended) }
             } else if simple[rawName] == nil {
@@ -114,10 +120,8 @@ public struct ContentType: Sendable, Hashable {
         for (name, parts) in pieces where simple[name] == nil || parts[0] != nil {
             var bytes: [UInt8] = []
             var charset: String?
-            var expected = 0
+            // Segments are joined in index order; a missing index loses only that segment.
             for key in parts.keys.sorted() {
-                guard key == expected else { break }  // a gap ends the value (RFC 2231 §3)
-                expected += 1
                 let (text, extended) = parts[key]!
                 if extended {
                     var t = Substring(text)
@@ -127,6 +131,9 @@ public struct ContentType: Sendable, Hashable {
                             charset = fields[0].isEmpty ? nil : String(fields[0])
                             t = fields[2]
                         }
+                    } else if let charset, text.lowercased().hasPrefix(charset.lowercased() + "'") {
+                        // Some senders repeat `charset'` in every segment; it is not part of the value.
+                        t = t.dropFirst(charset.count + 1)
                     }
                     bytes += percentDecode(t)
                 } else {

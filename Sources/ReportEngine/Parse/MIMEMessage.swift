@@ -121,11 +121,36 @@ public struct MIMEMessage: Sendable, Hashable {
         return false
     }
 
+    /// Where the header block at the start of `data` ends and the body begins.
+    ///
+    /// The block ends at the first empty line or at a line that starts with `--` and is no field: a
+    /// boundary delimiter right after the fields, with the blank line missing. That line starts the
+    /// body, and `strayLine` tells so. Other lines that are no field stay in the block (a broken fold
+    /// must not push the Received chain into the body). Nil when the data ends inside the block.
+    static func headerBlockEnd(_ data: ArraySlice<UInt8>) -> (headerEnd: Int, bodyStart: Int, strayLine: Bool)? {
+        var lineStart = data.startIndex
+        while lineStart < data.endIndex {
+            let b = data[lineStart]
+            if b == 0x0A { return (lineStart, lineStart + 1, false) }
+            if b == 0x0D, lineStart + 1 < data.endIndex, data[lineStart + 1] == 0x0A {
+                return (lineStart, lineStart + 2, false)
+            }
+            if lineStart > data.startIndex, b == 0x2D, data[(lineStart + 1)...].first == 0x2D,
+                !looksLikeHeader(data[lineStart...]) {
+                return (lineStart, lineStart, true)
+            }
+            guard let lf = data[lineStart...].firstIndex(of: 0x0A) else { return nil }
+            lineStart = lf + 1
+        }
+        return nil
+    }
+
     fileprivate static func parseMessage(_ data: [UInt8], context: ParseContext, depth: Int) -> MIMEMessage {
         var diagnostics: [String] = []
         let whole = data[...]
-        let split = Bytes.headerEnd(whole)
+        let split = headerBlockEnd(whole)
         if split == nil { diagnostics.append("no blank line after the header block: the message has no body") }
+        if split?.strayLine == true { diagnostics.append("a boundary line ends the header block without a blank line") }
         let headerEnd = split?.headerEnd ?? data.count
         let bodyStart = split?.bodyStart ?? data.count
         let root = parsePart(
@@ -134,16 +159,35 @@ public struct MIMEMessage: Sendable, Hashable {
         return MIMEMessage(raw: data, headerEnd: headerEnd, root: root, diagnostics: diagnostics)
     }
 
+    /// Reads a part: its header block, then its body. A multipart part reads its children from
+    /// `body` (which runs to the end of the data) and stops at its closing delimiter or at a line of
+    /// an enclosing boundary; the returned index is where the enclosing multipart goes on.
     private static func parsePart(
         headerBlock: ArraySlice<UInt8>, body: ArraySlice<UInt8>, defaultType: ContentType,
         depth: Int, context: ParseContext, diagnostics: inout [String]
     ) -> MIMEPart {
+        var part = partHead(headerBlock, defaultType: defaultType, context: context, diagnostics: &diagnostics)
+        if let boundary = multipartBoundary(&part, depth: depth, context: context, diagnostics: &diagnostics) {
+            _ = readMultipart(&part, body, boundary: boundary, enclosing: [], depth: depth, context: context,
+                              diagnostics: &diagnostics)
+        } else if part.contentType.type != "multipart" {
+            readLeaf(&part, body, depth: depth, context: context, diagnostics: &diagnostics)
+        }
+        return part
+    }
+
+    /// A part with its header fields read and no content yet.
+    private static func partHead(
+        _ headerBlock: ArraySlice<UInt8>, defaultType: ContentType, context: ParseContext, diagnostics: inout [String]
+    ) -> MIMEPart {
         context.parts += 1
         let headers = Headers.parse(headerBlock, diagnostics: &diagnostics)
         let typeFields = headers.all("Content-Type")
-        if typeFields.count > 1 { diagnostics.append("\(typeFields.count) Content-Type fields: the first is used") }
+        // Of several Content-Type fields the last is used, as mail readers do: senders that add one
+        // rarely remove the one already there.
+        if typeFields.count > 1 { diagnostics.append("\(typeFields.count) Content-Type fields: the last is used") }
         var contentType = defaultType
-        if let field = typeFields.first {
+        if let field = typeFields.last {
             if let parsed = ContentType.parse(field.plain) {
                 contentType = parsed
             } else {
@@ -162,82 +206,149 @@ public struct MIMEMessage: Sendable, Hashable {
             filename = params["filename"]
         }
         if filename == nil { filename = contentType.parameters["name"] }
-
-        var part = MIMEPart(
+        return MIMEPart(
             headers: headers, contentType: contentType, transferEncoding: cte, disposition: disposition,
             filename: filename, body: [], parts: [], embedded: [])
+    }
 
-        if contentType.type == "multipart" {
-            guard let boundary = contentType.boundary, !boundary.isEmpty else {
-                diagnostics.append("multipart/\(contentType.subtype) without a boundary: read as text")
-                part.contentType = ContentType(type: "text", subtype: "plain", parameters: contentType.parameters)
-                part.body = decode(body, encoding: cte, diagnostics: &diagnostics)
-                return part
-            }
-            if depth >= context.limits.maxDepth {
-                if !context.reportedDepth {
-                    diagnostics.append("nesting deeper than \(context.limits.maxDepth) levels: inner parts not parsed")
-                    context.reportedDepth = true
-                }
-                return part
-            }
-            let childType = contentType.subtype == "digest"
-                ? ContentType(type: "message", subtype: "rfc822") : ContentType.textPlain
-            let (chunks, closed) = splitMultipart(body, boundary: Array(boundary.utf8))
-            if !closed { diagnostics.append("multipart/\(contentType.subtype): closing boundary missing") }
-            if chunks.isEmpty {
-                // No delimiter at all: the body is all there is, so read it as text.
-                diagnostics.append("multipart/\(contentType.subtype): no body part found; the body is read as text")
-                part.parts = [MIMEPart(headers: Headers(), contentType: .textPlain, transferEncoding: cte, disposition: nil,
-                                       filename: nil, body: decode(body, encoding: cte, diagnostics: &diagnostics), parts: [], embedded: [])]
-                return part
-            }
-            for chunk in chunks {
-                if context.parts >= context.limits.maxParts {
-                    if !context.reportedParts {
-                        diagnostics.append("more than \(context.limits.maxParts) body parts: the rest were not parsed")
-                        context.reportedParts = true
-                    }
-                    break
-                }
-                let (h, b): (ArraySlice<UInt8>, ArraySlice<UInt8>)
-                if chunk.first == 0x0A || (chunk.first == 0x0D && chunk.dropFirst().first == 0x0A) {
-                    h = chunk[chunk.startIndex..<chunk.startIndex]
-                    b = chunk.dropFirst(chunk.first == 0x0A ? 1 : 2)
-                } else if let split = Bytes.headerEnd(chunk) {
-                    h = chunk[..<split.headerEnd]
-                    b = chunk[split.bodyStart...]
-                } else if looksLikeHeader(chunk) {
-                    h = chunk
-                    b = chunk[chunk.endIndex...]
-                } else {
-                    h = chunk[chunk.startIndex..<chunk.startIndex]
-                    b = chunk
-                }
-                part.parts.append(
-                    parsePart(headerBlock: h, body: b, defaultType: childType, depth: depth + 1,
-                        context: context, diagnostics: &diagnostics))
-            }
-            return part
+    /// The boundary of a multipart part whose children are to be read; nil for a leaf, for a multipart
+    /// without a boundary (turned into text) and for one nested too deep (left empty).
+    private static func multipartBoundary(
+        _ part: inout MIMEPart, depth: Int, context: ParseContext, diagnostics: inout [String]
+    ) -> [UInt8]? {
+        guard part.contentType.type == "multipart" else { return nil }
+        guard let boundary = part.contentType.boundary, !boundary.isEmpty else {
+            diagnostics.append("multipart/\(part.contentType.subtype) without a boundary: read as text")
+            part.contentType = ContentType(type: "text", subtype: "plain", parameters: part.contentType.parameters)
+            return nil
         }
+        if depth >= context.limits.maxDepth {
+            if !context.reportedDepth {
+                diagnostics.append("nesting deeper than \(context.limits.maxDepth) levels: inner parts not parsed")
+                context.reportedDepth = true
+            }
+            return nil
+        }
+        return Array(boundary.utf8)
+    }
 
-        part.body = decode(body, encoding: cte, diagnostics: &diagnostics)
-        if contentType.type == "message", ["rfc822", "global"].contains(contentType.subtype) {
-            if depth >= context.limits.maxDepth {
-                if !context.reportedDepth {
-                    diagnostics.append("nesting deeper than \(context.limits.maxDepth) levels: inner parts not parsed")
-                    context.reportedDepth = true
+    /// Decodes a leaf's content and parses an encapsulated message.
+    private static func readLeaf(
+        _ part: inout MIMEPart, _ body: ArraySlice<UInt8>, depth: Int, context: ParseContext, diagnostics: inout [String]
+    ) {
+        part.body = decode(body, encoding: part.transferEncoding, diagnostics: &diagnostics)
+        let contentType = part.contentType
+        guard contentType.type == "message", ["rfc822", "global"].contains(contentType.subtype) else { return }
+        if depth >= context.limits.maxDepth {
+            if !context.reportedDepth {
+                diagnostics.append("nesting deeper than \(context.limits.maxDepth) levels: inner parts not parsed")
+                context.reportedDepth = true
+            }
+        } else if looksLikeHeader(part.body[...]) {
+            var inner = parseMessage(part.body, context: context, depth: depth + 1)
+            diagnostics += inner.diagnostics.map { "attached message: \($0)" }
+            inner.diagnostics = []
+            part.embedded = [inner]
+        } else {
+            diagnostics.append("message/\(contentType.subtype) part holds no header block")
+        }
+    }
+
+    /// Reads the children of a multipart part from `data` (RFC 2046 §5.1.1) and returns the index
+    /// where reading stopped: after the closing delimiter, at the first line of an enclosing
+    /// multipart's boundary, or at the end.
+    ///
+    /// A line is a delimiter when it starts with `--` and a boundary; the innermost boundary is tried
+    /// first. Matching is by prefix, as RFC 2046 warns composers to expect ("must not contain the
+    /// boundary of an enclosing multipart as a prefix"), and as mail readers do, so a nested
+    /// multipart that reuses or extends its parent's boundary reads as they show it.
+    private static func readMultipart(
+        _ part: inout MIMEPart, _ data: ArraySlice<UInt8>, boundary: [UInt8], enclosing: [[UInt8]],
+        depth: Int, context: ParseContext, diagnostics: inout [String]
+    ) -> Int {
+        let subtype = part.contentType.subtype
+        let childType = subtype == "digest" ? ContentType(type: "message", subtype: "rfc822") : ContentType.textPlain
+        let stack = enclosing + [boundary]
+        let own = stack.count - 1
+        let lines = DelimiterScanner(data: data, boundaries: stack)
+
+        // The preamble, up to the first delimiter.
+        guard let first = lines.next(from: data.startIndex) else {
+            if data.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
+                diagnostics.append("multipart/\(subtype) is empty")
+                return data.endIndex
+            }
+            // No delimiter at all: the body is all there is, so read it as text.
+            diagnostics.append("multipart/\(subtype): no body part found; the body is read as text")
+            var text = MIMEPart(headers: Headers(), contentType: .textPlain, transferEncoding: part.transferEncoding,
+                                disposition: nil, filename: nil, body: [], parts: [], embedded: [])
+            readLeaf(&text, data, depth: depth + 1, context: context, diagnostics: &diagnostics)
+            part.parts = [text]
+            return data.endIndex
+        }
+        if first.level < own {
+            diagnostics.append("multipart/\(subtype) has no body part before its parent's boundary")
+            return first.lineStart
+        }
+        if first.close { return first.next }
+        var start = first.next
+        while true {
+            if context.parts >= context.limits.maxParts {
+                if !context.reportedParts {
+                    diagnostics.append("more than \(context.limits.maxParts) body parts: the rest were not parsed")
+                    context.reportedParts = true
                 }
-            } else if looksLikeHeader(part.body[...]) {
-                var inner = parseMessage(part.body, context: context, depth: depth + 1)
-                diagnostics += inner.diagnostics.map { "attached message: \($0)" }
-                inner.diagnostics = []
-                part.embedded = [inner]
+                return data.endIndex
+            }
+            // The part's header block.
+            let rest = data[start...]
+            let headerEnd: Int
+            let bodyStart: Int
+            if rest.first == 0x0A || (rest.first == 0x0D && rest.dropFirst().first == 0x0A) {
+                headerEnd = start
+                bodyStart = start + (rest.first == 0x0A ? 1 : 2)
+            } else if lines.delimiter(at: start) != nil || !looksLikeHeader(rest) {
+                headerEnd = start
+                bodyStart = start
+            } else if let split = headerBlockEnd(rest) {
+                headerEnd = split.headerEnd
+                bodyStart = split.bodyStart
             } else {
-                diagnostics.append("message/\(contentType.subtype) part holds no header block")
+                headerEnd = data.endIndex
+                bodyStart = data.endIndex
             }
+            var child = partHead(data[start..<headerEnd], defaultType: childType, context: context, diagnostics: &diagnostics)
+            var resume: Int
+            if let inner = multipartBoundary(&child, depth: depth + 1, context: context, diagnostics: &diagnostics) {
+                resume = readMultipart(&child, data[bodyStart...], boundary: inner, enclosing: stack,
+                                       depth: depth + 1, context: context, diagnostics: &diagnostics)
+            } else {
+                let next = lines.next(from: bodyStart)
+                resume = next?.lineStart ?? data.endIndex
+                if child.contentType.type != "multipart" {
+                    // The line break before a delimiter belongs to the delimiter.
+                    var end = resume
+                    if next != nil {
+                        if end > bodyStart, data[end - 1] == 0x0A { end -= 1 }
+                        if end > bodyStart, data[end - 1] == 0x0D { end -= 1 }
+                    }
+                    readLeaf(&child, data[bodyStart..<max(bodyStart, end)], depth: depth + 1, context: context,
+                             diagnostics: &diagnostics)
+                }
+            }
+            part.parts.append(child)
+            // What follows a nested multipart's end up to the next delimiter is its epilogue.
+            guard let delimiter = lines.next(from: resume) else {
+                diagnostics.append("multipart/\(subtype): closing boundary missing")
+                return data.endIndex
+            }
+            if delimiter.level < own {
+                diagnostics.append("multipart/\(subtype): closing boundary missing")
+                return delimiter.lineStart
+            }
+            if delimiter.close { return delimiter.next }
+            start = delimiter.next
         }
-        return part
     }
 
     private static func decode(_ body: ArraySlice<UInt8>, encoding: String, diagnostics: inout [String]) -> [UInt8] {
@@ -254,39 +365,50 @@ public struct MIMEMessage: Sendable, Hashable {
         }
     }
 
-    /// Splits a multipart body at its delimiter lines (RFC 2046 §5.1.1); the preamble and epilogue
-    /// are dropped. Returns the parts and whether the closing delimiter was seen.
-    static func splitMultipart(_ body: ArraySlice<UInt8>, boundary: [UInt8]) -> ([ArraySlice<UInt8>], Bool) {
-        var parts: [ArraySlice<UInt8>] = []
-        var partStart: Int?
-        var lineStart = body.startIndex
-        let dashes: [UInt8] = [0x2D, 0x2D]
-        let marker = dashes + boundary
-        while lineStart < body.endIndex {
-            var lineEnd = lineStart
-            while lineEnd < body.endIndex, body[lineEnd] != 0x0A { lineEnd += 1 }
-            let next = lineEnd < body.endIndex ? lineEnd + 1 : lineEnd
-            let line = body[lineStart..<lineEnd]
-            if line.count >= marker.count, line.starts(with: marker) {
-                let rest = line.dropFirst(marker.count)
-                let isClose = rest.starts(with: dashes)
-                let tail = isClose ? rest.dropFirst(2) : rest
-                if tail.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                    if let s = partStart {
-                        // The line break before the delimiter belongs to the delimiter.
-                        var end = lineStart
-                        if end > s, body[end - 1] == 0x0A { end -= 1 }
-                        if end > s, body[end - 1] == 0x0D { end -= 1 }
-                        parts.append(body[s..<max(s, end)])
-                    }
-                    if isClose { return (parts, true) }
-                    partStart = next
-                }
-            }
-            lineStart = next
+}
+
+/// Finds delimiter lines of a stack of multipart boundaries.
+private struct DelimiterScanner {
+    let data: ArraySlice<UInt8>
+    /// `--` + boundary, outermost first.
+    let markers: [[UInt8]]
+
+    struct Delimiter {
+        /// Index into the boundary stack (0 = outermost).
+        var level: Int
+        var close: Bool
+        var lineStart: Int
+        /// Where the line after it starts.
+        var next: Int
+    }
+
+    init(data: ArraySlice<UInt8>, boundaries: [[UInt8]]) {
+        self.data = data
+        markers = boundaries.map { [0x2D, 0x2D] + $0 }
+    }
+
+    /// The delimiter on the line starting at `lineStart`, if that line is one.
+    func delimiter(at lineStart: Int) -> Delimiter? {
+        guard lineStart + 1 < data.endIndex, data[lineStart] == 0x2D, data[lineStart + 1] == 0x2D else { return nil }
+        let lineEnd = data[lineStart...].firstIndex(of: 0x0A) ?? data.endIndex
+        let line = data[lineStart..<lineEnd]
+        for level in markers.indices.reversed() where line.starts(with: markers[level]) {
+            let close = line.dropFirst(markers[level].count).starts(with: [0x2D, 0x2D])
+            return Delimiter(level: level, close: close, lineStart: lineStart,
+                             next: lineEnd < data.endIndex ? lineEnd + 1 : lineEnd)
         }
-        if let s = partStart, s < body.endIndex { parts.append(body[s...]) }
-        return (parts, false)
+        return nil
+    }
+
+    /// The first delimiter on a line starting at or after `index` (which is a line start).
+    func next(from index: Int) -> Delimiter? {
+        var lineStart = index
+        while lineStart < data.endIndex {
+            if let d = delimiter(at: lineStart) { return d }
+            guard let lf = data[lineStart...].firstIndex(of: 0x0A) else { return nil }
+            lineStart = lf + 1
+        }
+        return nil
     }
 }
 
