@@ -97,7 +97,7 @@ struct CorpusScoringTests {
                 score.check("subject", message.headers.first("Subject")?.text(fallback: charset), subject["Text"] as? String, file)
             }
             if let from = value("from"), let address = stalwartFirstAddress(from) {
-                score.check("from", message.headers.first("From").flatMap { Address.first(in: $0.text()) }, address.lowercased(), file)
+                score.check("from", message.headers.first("From").flatMap { Address.first(in: $0.text(), localNames: true) }, address.lowercased(), file)
             }
             if let date = value("date")?["DateTime"] as? [String: Any] {
                 score.check("date", message.headers.first("Date").flatMap { MailDate.iso8601($0.plain) }, stalwartDate(date), file)

@@ -92,8 +92,15 @@ import Testing
         ("Group: a@b.example, c@d.example;", "a@b.example"),
         ("<@route.example:user@host.example>", "user@host.example"),
         ("undisclosed-recipients:;", nil),
+        ("<>", nil),
     ] as [(String, String?)])
     func addresses(_ value: String, _ expected: String?) {
         #expect(Address.first(in: value) == expected)
+    }
+
+    @Test func aLocalSenderNameCountsOnlyWhereAsked() {
+        #expect(Address.first(in: "List Moderator <moderator>", localNames: true) == "moderator")
+        #expect(Address.first(in: "List Moderator <moderator>") == nil)
+        #expect(Address.first(in: "<>", localNames: true) == nil)
     }
 }

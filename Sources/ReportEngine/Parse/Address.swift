@@ -1,18 +1,22 @@
 /// Reads the address (addr-spec, RFC 5322 §3.4.1) out of a mailbox such as `"名前" <a@b.jp>`.
 public enum Address {
     /// The first addr-spec in `value`, lower-cased, without display name or comments; nil when none.
-    public static func first(in value: String) -> String? {
-        all(in: value).first
+    /// With `localNames`, a bare name in angle brackets (`<moderator>`, as local submissions write a
+    /// sender) counts too; it never does where an address is to be mailed.
+    public static func first(in value: String, localNames: Bool = false) -> String? {
+        all(in: value, localNames: localNames).first
     }
 
     /// Every addr-spec in `value`, in order.
-    public static func all(in value: String) -> [String] {
+    public static func all(in value: String, localNames: Bool = false) -> [String] {
         let cleaned = AuthenticationResults.stripComments(value)
         var result: [String] = []
         for chunk in ContentType.splitOutsideQuotes(cleaned, separator: ",") {
             var candidate: Substring
+            var bracketed = false
             if let open = chunk.lastIndex(of: "<"), let close = chunk[open...].firstIndex(of: ">") {
                 candidate = chunk[chunk.index(after: open)..<close]
+                bracketed = true
             } else {
                 guard let word = chunk.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\"" }).first(where: { $0.contains("@") }) else { continue }
                 candidate = word
@@ -20,8 +24,13 @@ public enum Address {
             // Source routes: <@a,@b:user@host>
             if let colon = candidate.lastIndex(of: ":"), candidate.hasPrefix("@") { candidate = candidate[candidate.index(after: colon)...] }
             let addr = candidate.trimmingCharacters(in: " \t\r\n\"';<>").lowercased()
-            guard let at = addr.lastIndex(of: "@"), at != addr.startIndex, addr.index(after: at) != addr.endIndex else { continue }
-            guard !addr.contains(where: { $0 == " " || $0.isNewline }) else { continue }
+            guard !addr.isEmpty, !addr.contains(where: { $0 == " " || $0.isNewline }) else { continue }
+            if let at = addr.lastIndex(of: "@") {
+                guard at != addr.startIndex, addr.index(after: at) != addr.endIndex else { continue }
+            } else if !(bracketed && localNames) {
+                continue
+            }
+            // else a local name alone in angle brackets (`<moderator>`), as local submissions write it
             result.append(addr)
         }
         return result

@@ -59,7 +59,7 @@ public enum MessageAnalyzer {
         let h = message.headers
         let fallback = message.root.contentType.charset
         let fromText = h.first("From")?.text(fallback: fallback)
-        let from = fromText.flatMap(Address.first(in:))
+        let from = fromText.flatMap { Address.first(in: $0, localNames: true) }
         if h.first("From") != nil, from == nil { diagnostics.append("From has no readable address") }
         let dateText = h.first("Date")?.plain
         let date = dateText.flatMap(MailDate.iso8601)
