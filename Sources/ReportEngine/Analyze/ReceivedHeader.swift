@@ -58,7 +58,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                     continue
                 }
                 if lw == "by", by == nil, i + 1 < tokens.count, case .word(let host) = tokens[i + 1] {
-                    by = host.trimmingCharacters(in: "[];,").lowercased()
+                    by = host.trimmingCharacters(in: "[];,<>").lowercased()
                     i += 2
                     continue
                 }
@@ -68,7 +68,15 @@ public struct ReceivedHeader: Sendable, Hashable {
         let lowerTrace = trace.lowercased()
         // Mail fetched from a mailbox (fetchmail) or rescanned locally records no network hand-over.
         if lowerTrace.contains("fetchmail") || lowerTrace.contains("with qmail-scanner") { return }
-        if sawFrom { parseFrom(fromTokens, exchange: lowerTrace.contains("smtpsvc")) }
+        if sawFrom {
+            // "from name(ip)" with the comment glued on: smtpd/smap, which records no HELO unless
+            // it adds "claiming to be".
+            let afterFrom = trace.range(of: "from ", options: .caseInsensitive).map { trace[$0.upperBound...] }
+            let glued = afterFrom.map { rest in
+                rest.drop { $0 == " " }.prefix { $0 != " " }.contains("(")
+            } ?? false
+            parseFrom(fromTokens, trace: lowerTrace, glued: glued)
+        }
         // Webmail: the address is the browser's, and there is no HELO.
         if lowerTrace.contains(" with http") || lowerTrace.contains("via http") || lowerTrace.contains("authenticated user") {
             helo = nil
@@ -79,7 +87,8 @@ public struct ReceivedHeader: Sendable, Hashable {
         }
     }
 
-    private mutating func parseFrom(_ tokens: [Token], exchange isExchange: Bool) {
+    private mutating func parseFrom(_ tokens: [Token], trace lowerTrace: String, glued: Bool) {
+        let isExchange = lowerTrace.contains("smtpsvc")
         var words: [String] = []
         var comments: [String] = []
         for t in tokens {
@@ -93,6 +102,9 @@ public struct ReceivedHeader: Sendable, Hashable {
         let leadingWasBracketed = words.first?.hasPrefix("[") ?? false
         var nameOnlyComment: String?
         var commentRest: [String] = []
+        // How the relay wrote the address: "[ip]", "[ip]:port" (Exim 4), "ip", "ip:port".
+        var commentIPBracketed = false
+        var commentIPPort = false
         if let first = words.first {
             if let a = ReceivedHeader.address(in: first) {
                 leadingIP = a
@@ -123,15 +135,23 @@ public struct ReceivedHeader: Sendable, Hashable {
                     continue
                 }
                 if lp == "helo" || lp == "ehlo" || lp == "lhlo" {
-                    // "(HELO name)": the name, even a bracketed address, is what the client said.
+                    // "(HELO name)": the name, even a bracketed address, is what the client said;
+                    // "(HELO )" says the client gave none.
                     if n < parts.count {
                         qmailHelo = parts[n].lowercased()
                         n += 1
+                    } else {
+                        qmailHelo = ""
                     }
                     continue
                 }
                 if ipHere == nil, let a = ReceivedHeader.address(in: p) {
                     ipHere = a
+                    if commentIP == nil {
+                        commentIPBracketed = p.hasPrefix("[")
+                        let afterAddress = p.hasPrefix("[") ? p.drop { $0 != "]" }.dropFirst() : p.drop { $0 != ":" || p.contains("::") }
+                        commentIPPort = afterAddress.hasPrefix(":")
+                    }
                     continue
                 }
                 if n == 1, !["unknown", "softdnserr", "account", "may", "authenticated", "mail"].contains(lp),
@@ -158,13 +178,19 @@ public struct ReceivedHeader: Sendable, Hashable {
             rdns = leadingName
             helo = heloParameter
         } else if let qmailHelo {
-            // qmail: "from rdns (HELO name) (ip)"
-            rdns = leadingName
-            helo = qmailHelo
+            // qmail: "from rdns (HELO name) (ip)"; the reverse name may be written as an address.
+            rdns = leadingName ?? (leadingWasBracketed ? nil : leadingIP?.description)
+            helo = qmailHelo.isEmpty ? nil : qmailHelo
+        } else if commentIP != nil, commentRest.isEmpty, let name = leadingName, !isExchange,
+            ReceivedHeader.nameIsChecked(bracketed: commentIPBracketed, port: commentIPPort, verified: commentsSayVerified(comments),
+                                         trace: lowerTrace)
+        {
+            // qmail "from name (ip)", Exim 4 "from name ([ip])" or "([ip]:port)", CommuniGate
+            // "([ip] verified)": the relay wrote the client's checked name (its greeting matched).
+            rdns = name
+            helo = glued ? nil : name
         } else if commentIP != nil, commentRest.isEmpty, leadingName != nil, !isExchange {
-            // qmail, Exim, CommuniGate: "from name (ip)", "from name ([ip])", "([ip] verified)": the name
-            // the relay wrote is the client's checked name (and its greeting).
-            rdns = leadingName
+            // Sendmail and the rest: "from helo ([ip])" has no reverse name.
             helo = leadingName
         } else if let nameOnly = nameOnlyComment, wordIP != nil {
             // Exim 3: "from rdns (helo) [ip]"
@@ -172,9 +198,23 @@ public struct ReceivedHeader: Sendable, Hashable {
             helo = nameOnly
         } else {
             // Postfix, Sendmail, Gmail: "from helo (rdns [ip])"; a bracketed address is a literal HELO.
-            helo = leadingName ?? (leadingWasBracketed ? leadingIP?.description : nil)
+            helo = leadingName ?? (leadingWasBracketed || commentIP != nil ? leadingIP?.description : nil)
             if commentIP != nil { rdns = commentName }
         }
+    }
+
+    /// Whether "from name (address)" names the client as the relay checked it. qmail writes a bare
+    /// address after the checked name; Exim 4 writes "[ip]" (with ":port" when it logs ports);
+    /// CommuniGate adds "verified". Sendmail, Exim 3 ("[ip.port]"), XMail ("ip:port") and Scalix
+    /// write the client's greeting there instead.
+    static func nameIsChecked(bracketed: Bool, port: Bool, verified: Bool, trace: String) -> Bool {
+        if verified { return true }
+        if bracketed { return (port && !trace.contains("xmail")) || trace.contains("(exim 4") }
+        return !port && !trace.contains("scalix")
+    }
+
+    private func commentsSayVerified(_ comments: [String]) -> Bool {
+        comments.contains { $0.lowercased().split(separator: " ").contains("verified") }
     }
 
     /// The address in a Received token as relays write it: `[1.2.3.4]`, `[IPv6:2001:db8::1]`,
