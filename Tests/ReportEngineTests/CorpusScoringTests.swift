@@ -201,7 +201,9 @@ struct CorpusScoringTests {
             for line in config {
                 let words = line.split(separator: " ").map(String.init)
                 guard words.count >= 2, ["trusted_networks", "internal_networks"].contains(words[0]) else { continue }
-                for w in words.dropFirst() where !w.hasPrefix("!") { relays.append(expandNetwork(w)) }
+                for w in words.dropFirst() {
+                    relays.append(w.hasPrefix("!") ? "!" + expandNetwork(String(w.dropFirst())) : expandNetwork(w))
+                }
             }
             var diagnostics: [String] = []
             let headers = Headers.parse(ArraySlice(headerLines.joined(separator: "\n").utf8), diagnostics: &diagnostics)

@@ -20,6 +20,28 @@ import Testing
         "Authentication-Results: mfsmax.docomo.ne.jp; spf=pass smtp.mailfrom=x@docomo.ne.jp; dkim=none; dmarc=pass header.from=docomo.ne.jp",
     ]
 
+    @Test func anExceptionInTheTrustedRelaysMakesThatHostTheSource() {
+        let chain = [
+            "Received: from relay1.isp.example (relay1.isp.example [61.197.82.10]) by mx.user.example (Postfix) with ESMTP id A",
+            "Received: from gw.isp.example (gw.isp.example [61.197.82.66]) by relay1.isp.example (Postfix) with ESMTP id B",
+            "Received: from sender.example (sender.example [45.76.212.5]) by gw.isp.example (Postfix) with ESMTP id C",
+        ]
+        #expect(origin(chain, from: nil, relays: ["61.197.82.0/24"]).sourceIP == "45.76.212.5")
+        // The exception comes first and wins over the block, even though the name would match too.
+        #expect(origin(chain, from: nil, relays: ["!61.197.82.66", "61.197.82.0/24", "*.isp.example"]).sourceIP == "61.197.82.66")
+    }
+
+    @Test func webmailBehindTrustedRelaysIsTracedByXOriginatingIP() {
+        let chain = [
+            "Received: from web.mail.example (web.mail.example [61.197.82.20]) by mx.user.example (Postfix) with ESMTP id A",
+            "X-Originating-IP: [45.76.212.77]",
+        ]
+        let o = origin(chain, from: nil, relays: ["61.197.82.0/24"])
+        #expect(o.sourceIP == "45.76.212.77")
+        #expect(o.reasons.contains { $0.contains("X-Originating-IP") })
+        #expect(origin(chain, from: nil, relays: ["61.197.82.0/24", "45.76.212.0/24"]).sourceIP == nil)
+    }
+
     @Test func carrierSubscriberBehindAForwardingHop() {
         let o = origin(docomoChain, from: "docomo.ne.jp")
         #expect(o.carrier == "docomo")

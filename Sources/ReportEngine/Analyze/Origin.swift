@@ -56,7 +56,7 @@ public enum OriginAnalyzer {
         var writerTrusted = true
         var reachedEnd = true
         for hop in received where hop.isRelay {
-            let byTrusted = writerTrusted || hop.by.map { h in policy.relays.contains { $0.matches(h) } } ?? false
+            let byTrusted = writerTrusted || hop.by.map { HostPattern.any(policy.relays, match: [$0]) } ?? false
             guard byTrusted else {
                 origin.reasons.append("stopped at a Received header by untrusted host \(hop.by ?? "(none)")")
                 reachedEnd = false
@@ -64,7 +64,8 @@ public enum OriginAnalyzer {
             }
             let isInternal = hop.ip?.isPrivateOrReserved ?? false
             if isInternal || HostPattern.any(policy.relays, match: hop.fromIdentities) {
-                writerTrusted = isInternal
+                // The trusted or internal client wrote the next header down.
+                writerTrusted = true
                 continue
             }
             if let ip = hop.ip {
@@ -77,7 +78,17 @@ public enum OriginAnalyzer {
             break
         }
         if reachedEnd, origin.sourceIP == nil, !received.isEmpty {
-            origin.reasons.append("every Received hop is trusted or internal: no external source address")
+            // Webmail: the trusted relays took the message from a web client whose address the
+            // service records in X-Originating-IP.
+            if let value = headers.first("X-Originating-IP")?.plain,
+                let ip = ReceivedHeader.address(in: value.trimmingCharacters(in: " \t[]")), !ip.isPrivateOrReserved,
+                !HostPattern.any(policy.relays, match: [ip.description])
+            {
+                origin.sourceIP = ip.description
+                origin.reasons.append("every Received hop is trusted; X-Originating-IP gives the web client \(ip)")
+            } else {
+                origin.reasons.append("every Received hop is trusted or internal: no external source address")
+            }
         }
 
         // Authentication results: the trusted header nearest the origin.
