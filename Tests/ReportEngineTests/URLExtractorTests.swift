@@ -42,6 +42,12 @@ import Testing
         Case(name: "unknown TLD is not a name", text: "file.exe and readme.txt and v1.2.3", urls: []),
         Case(name: "ISO-2022-JP escape touching a URL", text: "\u{1B}(Bhttp://example.com/x\u{1B}$B", urls: ["http://example.com/x"]),
         Case(name: "http:www. without slashes", text: "http:www.example.com/", urls: ["http://www.example.com/"]),
+        Case(name: "symbol label after a scheme (UTS #46, as browsers)", text: "http://✪df.ws/123", urls: ["http://xn--df-oiy.ws/123"]),
+        Case(name: "a decoration symbol before a bare name is not part of it", text: "★お得★example.com/x", urls: ["http://example.com/x"]),
+        Case(name: "a port above 65535 makes no URL", text: "google.com:500000 and http://example.com:99999/", urls: []),
+        Case(name: "odd userinfo before the host", text: "http:////$%^&****((@example.org//#f", urls: ["http://example.org//#f"]),
+        Case(name: "an address with its local part in other characters", text: "連絡は○○@example.com まで", urls: []),
+        Case(name: "a country code listed only below its top level", text: "see www.example.za now", urls: ["http://www.example.za/"]),
     ]
 
     @Test(arguments: cases)

@@ -1,4 +1,5 @@
 import CPSL
+import Foundation
 
 /// Domain-name facts from maintained C libraries: the Public Suffix List through libpsl (the
 /// distribution's list, `/usr/share/publicsuffix`, or libpsl's built-in copy), and IDNA 2008 / UTS #46
@@ -6,8 +7,27 @@ import CPSL
 public enum DomainName {
     private final class Context: @unchecked Sendable {
         let psl: OpaquePointer?
+        /// Top-level labels that the list names only through rules below them (`za` has `co.za`,
+        /// `ck` has `*.ck`), read from the distribution's list text beside the compiled file.
+        let tldsWithRulesBelow: Set<String>
         init() {
             psl = psl_latest(nil) ?? psl_builtin()
+            var tlds: Set<String> = []
+            var candidates = ["/usr/share/publicsuffix/public_suffix_list.dat"]
+            if let dist = psl_dist_filename().map({ String(cString: $0) }), dist.hasSuffix(".dafsa") {
+                candidates.insert(String(dist.dropLast(6)) + ".dat", at: 0)
+            }
+            if let text = candidates.lazy.compactMap({ try? String(contentsOfFile: $0, encoding: .utf8) }).first {
+                var icann = false
+                for line in text.split(separator: "\n") {
+                    if line.hasPrefix("// ===BEGIN ICANN DOMAINS===") { icann = true; continue }
+                    if line.hasPrefix("// ===END ICANN DOMAINS===") { break }
+                    guard icann, !line.hasPrefix("//"), let last = line.split(separator: ".").last else { continue }
+                    let label = last.trimmingCharacters(in: " \t\r")
+                    if !label.isEmpty, label.allSatisfy({ $0.isASCII }) { tlds.insert(label.lowercased()) }
+                }
+            }
+            tldsWithRulesBelow = tlds
         }
     }
     private static let context = Context()
@@ -27,7 +47,80 @@ public enum DomainName {
                 return String(cString: out).lowercased()
             }
         }
-        return nil
+        return lenientToASCII(lower)
+    }
+
+    /// What browsers do with labels that IDNA 2008 refuses but UTS #46 allows (symbols such as ✪,
+    /// which registries like .ws sell): compatibility-normalise, lower-case, and Punycode-encode.
+    /// Labels with white space, controls or ASCII punctuation other than `-` and `_` stay refused.
+    static func lenientToASCII(_ host: String) -> String? {
+        var labels: [String] = []
+        for label in host.precomposedStringWithCompatibilityMapping.lowercased().split(separator: ".", omittingEmptySubsequences: false) {
+            let scalars = Array(label.unicodeScalars)
+            guard !scalars.isEmpty else { return nil }
+            for c in scalars {
+                if c.isASCII {
+                    guard c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == "_" else { return nil }
+                } else if c.properties.isWhitespace || c.properties.generalCategory == .control
+                    || c.properties.generalCategory == .format || c.properties.generalCategory == .unassigned
+                {
+                    return nil
+                }
+            }
+            if scalars.allSatisfy(\.isASCII) {
+                labels.append(String(label))
+            } else {
+                labels.append("xn--" + punycode(scalars.map(\.value)))
+            }
+        }
+        return labels.joined(separator: ".")
+    }
+
+    /// Punycode (RFC 3492 §6.3) of one label.
+    static func punycode(_ input: [UInt32]) -> String {
+        let base = 36, tmin = 1, tmax = 26, skew = 38, damp = 700
+        var n = 128, delta = 0, bias = 72
+        var output = String(String.UnicodeScalarView(input.filter { $0 < 0x80 }.compactMap(Unicode.Scalar.init)))
+        let basic = output.unicodeScalars.count
+        var handled = basic
+        if basic > 0 { output.append("-") }
+        func adapt(_ delta: Int, _ points: Int, _ first: Bool) -> Int {
+            var d = first ? delta / damp : delta / 2
+            d += d / points
+            var k = 0
+            while d > ((base - tmin) * tmax) / 2 {
+                d /= base - tmin
+                k += base
+            }
+            return k + (base - tmin + 1) * d / (d + skew)
+        }
+        func digit(_ d: Int) -> Character { Character(Unicode.Scalar(UInt8(d < 26 ? 97 + d : 22 + d))) }
+        let codes = input.map(Int.init)
+        while handled < codes.count {
+            let m = codes.filter { $0 >= n }.min()!
+            delta += (m - n) * (handled + 1)
+            n = m
+            for c in codes {
+                if c < n { delta += 1 }
+                guard c == n else { continue }
+                var q = delta
+                var k = base
+                while true {
+                    let t = k <= bias ? tmin : (k >= bias + tmax ? tmax : k - bias)
+                    if q < t { break }
+                    output.append(digit(t + (q - t) % (base - t)))
+                    q = (q - t) / (base - t)
+                    k += base
+                }
+                output.append(digit(q))
+                bias = adapt(delta, handled + 1, handled == basic)
+                delta = 0
+                handled += 1
+            }
+            delta += 1
+            n += 1
+        }
+        return output
     }
 
     /// The registrable domain ("eTLD+1") of an A-label host, or nil for a public suffix itself or an unknown TLD.
@@ -44,5 +137,6 @@ public enum DomainName {
         guard let psl = context.psl, !label.isEmpty else { return false }
         let l = label.lowercased()
         return psl_is_public_suffix2(psl, l, Int32(PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)) != 0
+            || context.tldsWithRulesBelow.contains(l)
     }
 }

@@ -174,13 +174,16 @@ public enum URLExtractor {
 
     /// Characters of `userinfo@host:port` (RFC 3986 §3.2) as spam writes them; IPv6 brackets only
     /// when the authority starts with one.
-    static func isAuthorityChar(_ c: Unicode.Scalar, bracketed: Bool) -> Bool {
+    /// After a scheme, symbols such as ✪ may stand in a host too (UTS #46 allows them and browsers
+    /// open such names); in bare text they are decoration around a name, not part of it.
+    static func isAuthorityChar(_ c: Unicode.Scalar, bracketed: Bool, symbols: Bool = false) -> Bool {
         if c.isASCII {
             let v = c.value
             if (48...57).contains(v) || (65...90).contains(v) || (97...122).contains(v) { return true }
             if "-._~%:@".unicodeScalars.contains(c) { return true }
             return bracketed && (c == "[" || c == "]")
         }
+        if symbols, c.properties.generalCategory == .otherSymbol, !(0x3000...0x303F).contains(c.value) { return true }
         return isIDNLetter(c)
     }
 
@@ -246,7 +249,10 @@ public enum URLExtractor {
             if isHostChar(c, allowUnicode: true), c != "-", c != ".", c != "_", startsName(s, at: i) {
                 let prev: Unicode.Scalar? = i > 0 ? s[i - 1] : nil
                 // The domain of an e-mail address ("user@host") or a path segment is not a URL of its own.
-                let isAddress = prev == "@" && i >= 2 && isHostChar(s[i - 2], allowUnicode: true)
+                // "@example.com" with its local part written in other characters is an address too;
+                // a "www." name is a web host even there.
+                let isAddress = prev == "@" && ((i >= 2 && isHostChar(s[i - 2], allowUnicode: true))
+                    || !(i + 4 <= n && String(String.UnicodeScalarView(s[i..<(i + 4)])).lowercased() == "www."))
                 if !isAddress, prev != "/", let (url, end) = bareURL(s, f, at: i, part: part) {
                     if let url { add(url) }
                     i = max(end, i + 1)
@@ -328,13 +334,28 @@ public enum URLExtractor {
         -> (ExtractedURL?, Int)
     {
         let n = s.count
+        let afterScheme = urlStart != hostStart
+        var hostStart = hostStart
+        if afterScheme {
+            // Userinfo may hold any printable character ("http://$%^&(@host/"); browsers take the
+            // host from after the last "@" before the path.
+            var k = hostStart
+            var lastAt: Int?
+            while k < n, k - hostStart < 256, !s[k].properties.isWhitespace, !"/?#\\<>\"')]".unicodeScalars.contains(s[k]),
+                !isCJKStop(s[k])
+            {
+                if s[k] == "@" { lastAt = k }
+                k += 1
+            }
+            if let lastAt, lastAt + 1 < n { hostStart = lastAt + 1 }
+        }
         // Authority: up to "/", "?", "#", "\" or a stop character.
         var j = hostStart
         var bracketed = false
         while j < n {
             // An IPv6 literal opens right after the scheme or after userinfo.
             if s[j] == "[", j == hostStart || s[j - 1] == "@" { bracketed = true }
-            guard isAuthorityChar(s[j], bracketed: bracketed) else { break }
+            guard isAuthorityChar(s[j], bracketed: bracketed, symbols: afterScheme) else { break }
             j += 1
         }
         // An IDN label may be written in kana or kanji, but Japanese prose glued to an ASCII name is not part of it.
@@ -383,7 +404,10 @@ public enum URLExtractor {
             port = String(hostText[hostText.index(after: colon)...])
             hostText = String(hostText[..<colon])
         }
-        if !port.isEmpty, !port.allSatisfy(\.isNumber) || port.count > 5 { port = "" }
+        // A port that is no number up to 65535 makes the whole URL invalid, as browsers treat it.
+        if !port.isEmpty, !port.allSatisfy({ $0.isASCII && $0.isNumber }) || port.count > 5 || Int(port)! > 65_535 {
+            return (nil, max(end, hostStart + 1))
+        }
         // Percent-escapes in a host name decode to UTF-8 bytes (RFC 3986 §3.2.2).
         hostText = String(decoding: ContentType.percentDecode(Substring(hostText)), as: UTF8.self)
         while hostText.hasSuffix(".") || hostText.hasSuffix("-") { hostText.removeLast() }
