@@ -154,7 +154,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                     }
                     continue
                 }
-                if n == 1, !["unknown", "softdnserr", "account", "may", "authenticated", "mail"].contains(lp),
+                if n == 1, !["unknown", "unverified", "softdnserr", "account", "may", "authenticated", "mail"].contains(lp),
                     lp.allSatisfy({ $0.isLetter || $0.isNumber || "-._<>".contains($0) }), lp.contains(where: \.isLetter)
                 {
                     nameHere = lp.trimmingCharacters(in: ".<>")
@@ -174,8 +174,9 @@ public struct ReceivedHeader: Sendable, Hashable {
         // The address the receiving relay saw itself ("(rdns [ip])") wins over a literal the client sent.
         ip = commentIP ?? wordIP ?? leadingIP
         if let heloParameter {
-            // Exim: "from rdns ([ip] helo=name)"; the leading name was verified by the relay.
-            rdns = leadingName
+            // Exim: "from rdns ([ip] helo=name)"; the leading name was verified by the relay. Without
+            // an address ("from root (helo=x) … with local-esmtp") the name is a local user.
+            rdns = ip != nil ? leadingName : nil
             helo = heloParameter
         } else if let qmailHelo {
             // qmail: "from rdns (HELO name) (ip)"; the reverse name may be written as an address.
@@ -196,6 +197,10 @@ public struct ReceivedHeader: Sendable, Hashable {
             // Exim 3: "from rdns (helo) [ip]"
             rdns = leadingName
             helo = nameOnly
+        } else if let nameOnly = nameOnlyComment, ip == nil {
+            // "from helo (rdns)" with no address written (LSMTP, SMTPRS)
+            rdns = nameOnly
+            helo = leadingName
         } else {
             // Postfix, Sendmail, Gmail: "from helo (rdns [ip])"; a bracketed address is a literal HELO.
             helo = leadingName ?? (leadingWasBracketed || commentIP != nil ? leadingIP?.description : nil)
