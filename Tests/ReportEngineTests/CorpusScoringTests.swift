@@ -152,6 +152,23 @@ struct CorpusScoringTests {
         #expect(results > 500)
     }
 
+    @Test func japaneseMessagesFromMikelsMail() throws {
+        let score = CorpusScore("mikel-mail")
+        let root = try #require(Fixture.corpus).appendingPathComponent("mime/mikel-mail-fixtures/spec/fixtures/emails/multi_charset")
+        func analysis(_ name: String) throws -> MessageAnalysis {
+            try MessageAnalyzer.analyze(Array(Data(contentsOf: root.appendingPathComponent(name))))
+        }
+        // What upstream asserts: the decoded bodies (Ruby's chomp drops one trailing line break).
+        score.check("body", try analysis("japanese_iso_2022.eml").summary.text, "すみません。\n\n", "japanese_iso_2022.eml")
+        var korean = try analysis("ks_c_5601-1987.eml").summary.text ?? ""
+        if korean.hasSuffix("\n") { korean.removeLast() }
+        score.check("body", korean, "스티해", "ks_c_5601-1987.eml")
+        let message = try MIMEMessage.parse(Array(Data(contentsOf: root.appendingPathComponent("japanese_iso_2022.eml"))))
+        score.check("to", message.headers.first("To").flatMap { Address.first(in: $0.text()) }, "raasdnil@gmail.com", "japanese_iso_2022.eml")
+        score.report()
+        #expect(score.ratio("body") == 1)
+    }
+
     // MARK: - Received headers and trust
 
     @Test func receivedHeadersFromStalwart() throws {
