@@ -88,7 +88,9 @@ public struct ReceivedHeader: Sendable, Hashable {
     }
 
     private mutating func parseFrom(_ tokens: [Token], trace lowerTrace: String, glued: Bool) {
-        let isExchange = lowerTrace.contains("smtpsvc")
+        // Exchange writes the client's greeting before the address, never a checked name.
+        let isExchange = lowerTrace.contains("smtpsvc") || lowerTrace.contains("microsoft smtp server")
+            || lowerTrace.contains("microsoft exchange")
         var words: [String] = []
         var comments: [String] = []
         for t in tokens {
@@ -103,6 +105,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         var nameOnlyComment: String?
         var commentRest: [String] = []
         // How the relay wrote the address: "[ip]", "[ip]:port" (Exim 4), "ip", "ip:port".
+        var commentAddressTwice = false
         var commentIPBracketed = false
         var commentIPPort = false
         if let first = words.first {
@@ -161,6 +164,8 @@ public struct ReceivedHeader: Sendable, Hashable {
                 }
             }
             if ipHere == nil, parts.count == 1, let name = nameHere, name.contains(".") { nameOnlyComment = nameOnlyComment ?? name }
+            // "(1.2.3.4 [1.2.3.4])": the reverse name is written as the address, so there is none.
+            if parts.count >= 2, parts.allSatisfy({ ReceivedHeader.address(in: $0) != nil }) { commentAddressTwice = true }
             if commentIP == nil, let ipHere {
                 commentIP = ipHere
                 commentName = nameHere
@@ -182,7 +187,7 @@ public struct ReceivedHeader: Sendable, Hashable {
             // qmail: "from rdns (HELO name) (ip)"; the reverse name may be written as an address.
             rdns = leadingName ?? (leadingWasBracketed ? nil : leadingIP?.description)
             helo = qmailHelo.isEmpty ? nil : qmailHelo
-        } else if commentIP != nil, commentRest.isEmpty, let name = leadingName, !isExchange,
+        } else if commentIP != nil, commentRest.isEmpty, let name = leadingName, !isExchange, !commentAddressTwice,
             ReceivedHeader.nameIsChecked(bracketed: commentIPBracketed, port: commentIPPort, verified: commentsSayVerified(comments),
                                          trace: lowerTrace)
         {
