@@ -245,8 +245,10 @@ struct CorpusScoringTests {
             guard let e = c["expected"] as? [String: Any] else { continue }
             // SpamAssassin trusts networks; the same boundary here is a list of trusted relay blocks.
             var relays: [String] = []
+            var submission: [String] = []
             for line in config {
                 let words = line.split(separator: " ").map(String.init)
+                if words.first == "msa_networks" { submission += words.dropFirst().map(expandNetwork) }
                 guard words.count >= 2, ["trusted_networks", "internal_networks"].contains(words[0]) else { continue }
                 for w in words.dropFirst() {
                     relays.append(w.hasPrefix("!") ? "!" + expandNetwork(String(w.dropFirst())) : expandNetwork(w))
@@ -254,7 +256,7 @@ struct CorpusScoringTests {
             }
             var diagnostics: [String] = []
             let headers = Headers.parse(ArraySlice(headerLines.joined(separator: "\n").utf8), diagnostics: &diagnostics)
-            let policy = TrustPolicy(relays: relays, carriers: CarrierTable(carriers: []))
+            let policy = TrustPolicy(relays: relays, submissionRelays: submission, carriers: CarrierTable(carriers: []))
             let origin = OriginAnalyzer.analyze(headers: headers, fromDomain: nil, policy: policy, carriers: CarrierTable(carriers: []))
             let untrusted = e["untrusted"] as? [[String: Any]] ?? []
             let expected = (untrusted.first?["ip"] as? String).flatMap { IPAddress($0) }

@@ -31,6 +31,18 @@ import Testing
         #expect(origin(chain, from: nil, relays: ["!61.197.82.66", "61.197.82.0/24", "*.isp.example"]).sourceIP == "61.197.82.66")
     }
 
+    @Test func theClientOfASubmissionRelayIsAUserNotASource() {
+        let chain = [
+            "Received: from smtp.isp.example (smtp.isp.example [61.197.82.25]) by mx.user.example (Postfix) with ESMTP id A",
+            "Received: from laptop (p1.dsl.example [45.76.212.9]) by smtp.isp.example (Postfix) with ESMTPSA id B",
+        ]
+        let config = AnalyzerConfiguration(trustedRelays: ["61.197.82.0/24"], submissionRelays: ["61.197.82.25"])
+        let o = OriginAnalyzer.analyze(headers: headers(chain), fromDomain: nil, policy: config.trust, carriers: config.carriers)
+        #expect(o.sourceIP == nil)
+        #expect(o.reasons.contains { $0.contains("submission relay") })
+        #expect(origin(chain, from: nil, relays: ["61.197.82.0/24"]).sourceIP == "45.76.212.9")
+    }
+
     @Test func webmailBehindTrustedRelaysIsTracedByXOriginatingIP() {
         let chain = [
             "Received: from web.mail.example (web.mail.example [61.197.82.20]) by mx.user.example (Postfix) with ESMTP id A",

@@ -31,10 +31,15 @@ public struct Origin: Sendable, Hashable, Codable {
 public struct TrustPolicy: Sendable, Hashable {
     public var relays: [HostPattern]
     public var authservIDs: [HostPattern]
+    /// Trusted relays that take mail only from their own authenticated users (a provider's
+    /// submission server): the client such a relay took a message from is a user, not a source.
+    public var submissionRelays: [HostPattern]
 
-    public init(relays: [String] = [], authservIDs: [String] = [], carriers: CarrierTable = .bundled) {
+    public init(relays: [String] = [], authservIDs: [String] = [], submissionRelays: [String] = [],
+                carriers: CarrierTable = .bundled) {
         self.relays = (relays + carriers.relayPatterns).map(HostPattern.init)
         self.authservIDs = (authservIDs + carriers.authservPatterns).map(HostPattern.init)
+        self.submissionRelays = submissionRelays.map(HostPattern.init)
     }
 }
 
@@ -54,6 +59,7 @@ public enum OriginAnalyzer {
         // The topmost header was written by the mailbox's own server; a header below a hop whose client
         // had a private address was written by that internal host. Both count as trusted writers.
         var writerTrusted = true
+        var writerIsSubmission = false
         var reachedEnd = true
         for hop in received where hop.isRelay {
             let byTrusted = writerTrusted || hop.by.map { HostPattern.any(policy.relays, match: [$0]) } ?? false
@@ -63,9 +69,12 @@ public enum OriginAnalyzer {
                 break
             }
             let isInternal = hop.ip?.isPrivateOrReserved ?? false
-            if isInternal || HostPattern.any(policy.relays, match: hop.fromIdentities) {
-                // The trusted or internal client wrote the next header down.
+            if isInternal || writerIsSubmission || HostPattern.any(policy.relays, match: hop.fromIdentities) {
+                // The trusted or internal client wrote the next header down; a submission relay's
+                // client is one of its users.
+                if writerIsSubmission { origin.reasons.append("\(hop.ip?.description ?? hop.helo ?? "a client") submitted the message to a submission relay") }
                 writerTrusted = true
+                writerIsSubmission = !isInternal && HostPattern.any(policy.submissionRelays, match: hop.fromIdentities)
                 continue
             }
             if let ip = hop.ip {
@@ -77,7 +86,9 @@ public enum OriginAnalyzer {
             reachedEnd = false
             break
         }
-        if reachedEnd, origin.sourceIP == nil, !received.isEmpty {
+        if reachedEnd, origin.sourceIP == nil, !received.isEmpty, writerIsSubmission {
+            origin.reasons.append("the message was submitted through a submission relay: no external source address")
+        } else if reachedEnd, origin.sourceIP == nil, !received.isEmpty {
             // Webmail: the trusted relays took the message from a web client whose address the
             // service records in X-Originating-IP.
             if let value = headers.first("X-Originating-IP")?.plain,

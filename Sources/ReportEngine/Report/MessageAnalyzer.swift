@@ -8,9 +8,10 @@ public struct AnalyzerConfiguration: Sendable {
     public var drafts: DraftSettings
 
     public init(carriers: CarrierTable = .bundled, trustedRelays: [String] = [], trustedAuthservIDs: [String] = [],
-                limits: MIMELimits = MIMELimits(), drafts: DraftSettings = DraftSettings()) {
+                submissionRelays: [String] = [], limits: MIMELimits = MIMELimits(), drafts: DraftSettings = DraftSettings()) {
         self.carriers = carriers
-        self.trust = TrustPolicy(relays: trustedRelays, authservIDs: trustedAuthservIDs, carriers: carriers)
+        self.trust = TrustPolicy(relays: trustedRelays, authservIDs: trustedAuthservIDs, submissionRelays: submissionRelays,
+                                 carriers: carriers)
         self.limits = limits
         self.drafts = drafts
     }

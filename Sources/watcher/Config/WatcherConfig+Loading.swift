@@ -18,7 +18,7 @@ extension WatcherConfig {
             "redact_tracking": .bool, "allowlist": .strings,
         ],
         "summary": ["to": .string],
-        "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings],
+        "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings],
         "lookup": [
             "enabled": .bool, "timeout": .duration, "cache_ttl": .duration, "whois_servers": .table,
             "rdap_bootstrap": .string, "dns_server": .string, "pacing": .duration,
@@ -233,6 +233,7 @@ extension WatcherConfig {
         if let t = table["analysis"]?.table {
             config.analysis.trustedRelays = t["trusted_relays"].flatMap(strings) ?? []
             config.analysis.trustedAuthservIDs = t["trusted_authserv_ids"].flatMap(strings) ?? []
+            config.analysis.submissionRelays = t["submission_relays"].flatMap(strings) ?? []
         }
         if !errors.isEmpty { throw ConfigErrors(errors: errors) }
         return config

@@ -7,6 +7,7 @@ struct WatcherConfig: Sendable {
     struct Analysis: Sendable {
         var trustedRelays: [String] = []
         var trustedAuthservIDs: [String] = []
+        var submissionRelays: [String] = []
     }
     struct Reports: Sendable {
         var mode = "draft"
@@ -85,6 +86,7 @@ struct WatcherConfig: Sendable {
         let from = reports.from ?? imapUser ?? "watcher@localhost"
         return AnalyzerConfiguration(
             carriers: carrierTable, trustedRelays: analysis.trustedRelays, trustedAuthservIDs: analysis.trustedAuthservIDs,
+            submissionRelays: analysis.submissionRelays,
             drafts: DraftSettings(from: from, language: reports.language))
     }
 }
