@@ -47,6 +47,9 @@ import Testing
         Case(name: "a port above 65535 makes no URL", text: "google.com:500000 and http://example.com:99999/", urls: []),
         Case(name: "odd userinfo before the host", text: "http:////$%^&****((@example.org//#f", urls: ["http://example.org//#f"]),
         Case(name: "an address with its local part in other characters", text: "連絡は○○@example.com まで", urls: []),
+        Case(name: "a token such as path:to:file.pm is no name, but サイト:x is", text: "path:to:file.pm サイト:example.jp",
+             urls: ["http://example.jp/"]),
+        Case(name: "a scheme glued to an identifier", text: "_http://example.com/ x", urls: []),
         Case(name: "a country code listed only below its top level", text: "see www.example.za now", urls: ["http://www.example.za/"]),
     ]
 

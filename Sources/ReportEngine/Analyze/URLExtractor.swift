@@ -231,7 +231,8 @@ public enum URLExtractor {
         while i < n {
             let c = s[i]
             // Schemes.
-            if c == "h" || c == "H" || c == "f" || c == "F" {
+            // A scheme glued to an identifier ("_http://", "var_http://") is a name, not a link.
+            if c == "h" || c == "H" || c == "f" || c == "F", !(i > 0 && s[i - 1] == "_") {
                 if let (url, end) = schemeURL(s, f, at: i, part: part) {
                     if let url { add(url) }
                     i = end
@@ -253,7 +254,10 @@ public enum URLExtractor {
                 // a "www." name is a web host even there.
                 let isAddress = prev == "@" && ((i >= 2 && isHostChar(s[i - 2], allowUnicode: true))
                     || !(i + 4 <= n && String(String.UnicodeScalarView(s[i..<(i + 4)])).lowercased() == "www."))
-                if !isAddress, prev != "/", let (url, end) = bareURL(s, f, at: i, part: part) {
+                // "path:to:file.pm": a name glued after "word:" is part of that token ("サイト:x.jp" is not).
+                let inColonToken = prev == ":" && i >= 2 && s[i - 2].isASCII && (s[i - 2].properties.isAlphabetic || (48...57).contains(s[i - 2].value))
+                    && !(i + 4 <= n && String(String.UnicodeScalarView(s[i..<(i + 4)])).lowercased() == "www.")
+                if !isAddress, !inColonToken, prev != "/", let (url, end) = bareURL(s, f, at: i, part: part) {
                     if let url { add(url) }
                     i = max(end, i + 1)
                     continue
