@@ -19,24 +19,22 @@ public struct HeaderField: Sendable, Hashable {
     }
 
     /// The value as a person reads it: 8-bit bytes decoded by `fallback` charset (or detected), encoded
-    /// words decoded, runs of white space (folding included) shown as one space, ends trimmed.
+    /// words decoded, each fold shown as one space, tabs and line breaks as spaces, ends trimmed.
+    /// Spaces the sender wrote inside a line stay.
     public func text(fallback: String? = nil) -> String {
-        HeaderField.collapsingWhiteSpace(EncodedWord.decode(bytes: rawValue, fallback: fallback))
+        HeaderField.flattened(EncodedWord.decode(bytes: rawValue, fallback: fallback))
     }
 
-    static func collapsingWhiteSpace(_ s: String) -> String {
+    static func flattened(_ s: String) -> String {
         var out = String.UnicodeScalarView()
-        var space = false
         for c in s.unicodeScalars {
-            if c == " " || c == "\t" || c == "\r" || c == "\n" {
-                space = !out.isEmpty
+            if c == "\t" || c == "\r" || c == "\n" {
+                out.append(" ")
             } else {
-                if space { out.append(" ") }
-                space = false
                 out.append(c)
             }
         }
-        return String(out)
+        return String(out).trimmingCharacters(in: " ")
     }
 
     /// The raw value as text without encoded-word decoding (for structured fields such as Received).
@@ -62,6 +60,34 @@ public struct Headers: Sendable, Hashable {
     /// Every field named `name`, top to bottom.
     public func all(_ name: String) -> [HeaderField] { fields.filter { $0.is(name) } }
 
+    /// Whether `value` ends inside a quoted string (an odd number of unescaped `"`).
+    static func endsInsideQuotes(_ value: [UInt8]) -> Bool {
+        var inside = false
+        var escaped = false
+        for b in value {
+            if escaped { escaped = false } else if b == 0x5C, inside { escaped = true } else if b == 0x22 { inside.toggle() }
+        }
+        return inside
+    }
+
+    /// Whether `value` ends in an encoded word that has not been closed yet (`=?cs?B?abc`).
+    static func endsInsideEncodedWord(_ value: [UInt8]) -> Bool {
+        var i = value.count - 2
+        while i >= 0, !(value[i] == 0x3D && value[i + 1] == 0x3F) { i -= 1 }
+        guard i >= 0 else { return false }
+        var marks = 0
+        var j = i + 2
+        while j < value.count {
+            if value[j] == 0x20 || value[j] == 0x09 { return false }
+            if value[j] == 0x3F {
+                marks += 1
+                if marks >= 3, j + 1 < value.count, value[j + 1] == 0x3D { return false }
+            }
+            j += 1
+        }
+        return marks >= 2
+    }
+
     /// Parses a header block (without the blank line that ends it).
     ///
     /// Folded lines are joined (RFC 5322 §2.2.3); a line with no colon is kept out and reported.
@@ -73,7 +99,9 @@ public struct Headers: Sendable, Hashable {
             if let n = name {
                 var v = value[...]
                 while let f = v.first, f == 0x20 || f == 0x09 { v = v.dropFirst() }
-                while let l = v.last, l == 0x20 || l == 0x09 { v = v.dropLast() }
+                if !Headers.endsInsideQuotes(value) {
+                    while let l = v.last, l == 0x20 || l == 0x09 { v = v.dropLast() }
+                }
                 fields.append(HeaderField(name: n, rawValue: Array(v)))
             }
             name = nil
@@ -83,7 +111,17 @@ public struct Headers: Sendable, Hashable {
         for line in Bytes.lines(block) {
             if let f = line.first, f == 0x20 || f == 0x09 {
                 if name != nil {
-                    value.append(contentsOf: line)
+                    // A fold reads as one space, however the continuation is indented.
+                    let rest = line.drop { $0 == 0x20 || $0 == 0x09 }
+                    if Headers.endsInsideQuotes(value) {
+                        // Inside a quoted string the fold's white space is part of the value (RFC 5322 §3.2.4).
+                        value.append(contentsOf: line)
+                    } else if !rest.isEmpty {
+                        while let l = value.last, l == 0x20 || l == 0x09 { value.removeLast() }
+                        // A fold inside an encoded word (some mailers break long words) joins it up.
+                        if !value.isEmpty, !Headers.endsInsideEncodedWord(value) { value.append(0x20) }
+                        value.append(contentsOf: rest)
+                    }
                 } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                     badLines += 1
                 }
