@@ -188,6 +188,8 @@ struct CorpusScoringTests {
             score.judge("iprev", key, "'from name (HELO x) (ip)' / 'from name ([ip] helo=x)': SpamAssassin's suite reads the leading name as the checked one; so do we")
         }
         score.judge("iprev", "(localhost [", "the relay recorded the reverse name localhost; stalwart leaves it out")
+        score.judge("iprev", "(helene.cats.ms) [10.0.8.6.13219]", "Exim 3 'from rdns (helo) [ip]': SpamAssassin's suite has this header with the first name as the reverse name")
+        score.judge("iprev", "] verified)", "CommuniGate 'from name ([ip] verified)': SpamAssassin's suite reads the verified name as the reverse name")
         for key in ["(benelli@", "(?dXqpg", "dyn-81-166-39-132.ppp.tiscali.fr (81", "TCE-E-7-182-54.bta.net.cn(", "pl027.nas934",
                     "server040.webpack.hosteurope.de ([", "snake.corp.yahoo.com(", "nodnsquery(", "ironport.com (10", "pop3.mail.dk (",
                     "olgisoft.com (127"] {

@@ -34,7 +34,9 @@ public struct ReceivedHeader: Sendable, Hashable {
         let v = value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
             .replacingOccurrences(of: "\t", with: " ")
         // The part before ";" is the trace; the date follows.
-        let trace = v.lastIndex(of: ";").map { v[..<$0] } ?? v[...]
+        var trace = v.lastIndex(of: ";").map { v[..<$0] } ?? v[...]
+        // MDaemon writes "[(ip)]" where others write "([ip])".
+        if trace.contains("[(") { trace = Substring(trace.replacingOccurrences(of: "[(", with: "([").replacingOccurrences(of: ")]", with: "])")) }
         var tokens = ReceivedHeader.tokenize(trace)
         // Some gateways wrap the whole from-part in parentheses: "(from host [1.2.3.4]) by …".
         if case .comment(let c)? = tokens.first, c.lowercased().hasPrefix("from ") {
@@ -106,6 +108,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         var commentRest: [String] = []
         // How the relay wrote the address: "[ip]", "[ip]:port" (Exim 4), "ip", "ip:port".
         var commentAddressTwice = false
+        var localName: String?
         var commentIPBracketed = false
         var commentIPPort = false
         if let first = words.first {
@@ -164,6 +167,8 @@ public struct ReceivedHeader: Sendable, Hashable {
                 }
             }
             if ipHere == nil, parts.count == 1, let name = nameHere, name.contains(".") { nameOnlyComment = nameOnlyComment ?? name }
+            // OpenSMTPD: "(rdns [local])" for a client on the local socket.
+            if ipHere == nil, parts.count == 2, parts[1].lowercased() == "[local]", let name = nameHere { localName = name }
             // "(1.2.3.4 [1.2.3.4])": the reverse name is written as the address, so there is none.
             if parts.count >= 2, parts.allSatisfy({ ReceivedHeader.address(in: $0) != nil }) { commentAddressTwice = true }
             if commentIP == nil, let ipHere {
@@ -202,6 +207,9 @@ public struct ReceivedHeader: Sendable, Hashable {
             // Exim 3: "from rdns (helo) [ip]"
             rdns = leadingName
             helo = nameOnly
+        } else if let localName, ip == nil {
+            rdns = localName
+            helo = leadingName
         } else if let nameOnly = nameOnlyComment, ip == nil {
             // "from helo (rdns)" with no address written (LSMTP, SMTPRS)
             rdns = nameOnly
