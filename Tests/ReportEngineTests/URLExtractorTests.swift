@@ -49,6 +49,8 @@ import Testing
         Case(name: "an address with its local part in other characters", text: "連絡は○○@example.com まで", urls: []),
         Case(name: "a token such as path:to:file.pm is no name, but サイト:x is", text: "path:to:file.pm サイト:example.jp",
              urls: ["http://example.jp/"]),
+        Case(name: "a sentence running on after a full stop is no name", text: "for three months course.You can write. Shop at Amazon.Com",
+             urls: ["http://amazon.com/"]),
         Case(name: "a scheme glued to an identifier", text: "_http://example.com/ x", urls: []),
         Case(name: "a country code listed only below its top level", text: "see www.example.za now", urls: ["http://www.example.za/"]),
     ]

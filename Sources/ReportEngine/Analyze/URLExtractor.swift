@@ -328,6 +328,13 @@ public enum URLExtractor {
             else { return (nil, j) }
             // A dotted-number string is a version or an address, not a name.
             if labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) { return (nil, j) }
+            // "course.You can…", "FBI.Office": a sentence running on after a full stop. A capitalised
+            // last label counts as a name only when the label before it is capitalised too ("Amazon.Com").
+            func isCapitalised(_ l: Substring) -> Bool {
+                guard let f = l.first, f.isUppercase else { return false }
+                return l.dropFirst().contains(where: \.isLowercase) && !l.dropFirst().contains(where: \.isUppercase)
+            }
+            if let tld = labels.last, isCapitalised(tld), !isCapitalised(labels[labels.count - 2]) { return (nil, j) }
         } else if labels.count < 3 {
             return (nil, j)
         }
