@@ -51,6 +51,7 @@ import Testing
              urls: ["http://example.jp/"]),
         Case(name: "a sentence running on after a full stop is no name", text: "for three months course.You can write. Shop at Amazon.Com",
              urls: ["http://amazon.com/"]),
+        Case(name: "a numbered list item is no name", text: "1.YOUR FULL NAMES:\n2.CONTACT ADDRESS:\nmail 163.com", urls: ["http://163.com/"]),
         Case(name: "a scheme glued to an identifier", text: "_http://example.com/ x", urls: []),
         Case(name: "a country code listed only below its top level", text: "see www.example.za now", urls: ["http://www.example.za/"]),
     ]

@@ -335,6 +335,8 @@ public enum URLExtractor {
                 return l.dropFirst().contains(where: \.isLowercase) && !l.dropFirst().contains(where: \.isUppercase)
             }
             if let tld = labels.last, isCapitalised(tld), !isCapitalised(labels[labels.count - 2]) { return (nil, j) }
+            // "2.CONTACT ADDRESS:": a numbered list item, not a name.
+            if labels.count == 2, labels[0].count <= 2, labels[0].allSatisfy(\.isNumber) { return (nil, j) }
         } else if labels.count < 3 {
             return (nil, j)
         }
