@@ -60,14 +60,15 @@ public struct Headers: Sendable, Hashable {
     /// Every field named `name`, top to bottom.
     public func all(_ name: String) -> [HeaderField] { fields.filter { $0.is(name) } }
 
-    /// Whether `value` ends inside a quoted string (an odd number of unescaped `"`).
-    static func endsInsideQuotes(_ value: [UInt8]) -> Bool {
+    /// Whether the bytes so far end inside a quoted string (an odd number of unescaped `"`).
+    struct QuoteState {
         var inside = false
         var escaped = false
-        for b in value {
-            if escaped { escaped = false } else if b == 0x5C, inside { escaped = true } else if b == 0x22 { inside.toggle() }
+        mutating func feed(_ bytes: ArraySlice<UInt8>) {
+            for b in bytes {
+                if escaped { escaped = false } else if b == 0x5C, inside { escaped = true } else if b == 0x22 { inside.toggle() }
+            }
         }
-        return inside
     }
 
     /// Whether `value` ends in an encoded word that has not been closed yet (`=?cs?B?abc`).
@@ -95,17 +96,19 @@ public struct Headers: Sendable, Hashable {
         var fields: [HeaderField] = []
         var name: String?
         var value: [UInt8] = []
+        var quotes = QuoteState()
         func flush() {
             if let n = name {
                 var v = value[...]
                 while let f = v.first, f == 0x20 || f == 0x09 { v = v.dropFirst() }
-                if !Headers.endsInsideQuotes(value) {
+                if !quotes.inside {
                     while let l = v.last, l == 0x20 || l == 0x09 { v = v.dropLast() }
                 }
                 fields.append(HeaderField(name: n, rawValue: Array(v)))
             }
             name = nil
             value.removeAll(keepingCapacity: true)
+            quotes = QuoteState()
         }
         var badLines = 0
         for line in Bytes.lines(block) {
@@ -113,14 +116,16 @@ public struct Headers: Sendable, Hashable {
                 if name != nil {
                     // A fold reads as one space, however the continuation is indented.
                     let rest = line.drop { $0 == 0x20 || $0 == 0x09 }
-                    if Headers.endsInsideQuotes(value) {
+                    if quotes.inside {
                         // Inside a quoted string the fold's white space is part of the value (RFC 5322 §3.2.4).
                         value.append(contentsOf: line)
+                        quotes.feed(line)
                     } else if !rest.isEmpty {
                         while let l = value.last, l == 0x20 || l == 0x09 { value.removeLast() }
                         // A fold inside an encoded word (some mailers break long words) joins it up.
                         if !value.isEmpty, !Headers.endsInsideEncodedWord(value) { value.append(0x20) }
                         value.append(contentsOf: rest)
+                        quotes.feed(rest)
                     }
                 } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                     badLines += 1
@@ -140,6 +145,7 @@ public struct Headers: Sendable, Hashable {
             }
             name = String(decoding: nameBytes, as: UTF8.self)
             value.append(contentsOf: line[(colon + 1)...])
+            quotes.feed(line[(colon + 1)...])
         }
         flush()
         if badLines > 0 { diagnostics.append("header block: \(badLines) line(s) without a field name were skipped") }
