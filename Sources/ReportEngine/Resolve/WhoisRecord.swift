@@ -55,6 +55,8 @@ public struct WhoisRecord: Sendable, Hashable {
         var blockAddresses: [String] = []
         var remarkAbuse: [String] = []
         var registrarHeading = false
+        var nameServerBlockHasHost = false
+        var lastKey: String?
         func endBlock() {
             if let h = blockHandle { blockEmails[h.lowercased(), default: []] += blockAddresses }
             blockHandle = nil
@@ -62,7 +64,19 @@ public struct WhoisRecord: Sendable, Hashable {
         }
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let line = rawLine.trimmingCharacters(in: " \t\r")
-            if line.isEmpty { inNameServerBlock = false; endBlock(); continue }
+            if line.isEmpty {
+                // A blank line may separate a heading from its hosts; after the hosts it ends the block.
+                if !(inNameServerBlock && !nameServerBlockHasHost) { inNameServerBlock = false }
+                lastKey = nil
+                endBlock()
+                continue
+            }
+            // A value continued on indented lines without a key ("nameservers: ns1.\n    ns2.").
+            if let k = lastKey, rawLine.first == " " || rawLine.first == "\t", !line.contains(":") {
+                r.absorb(key: k, value: line, line: line)
+                continue
+            }
+            lastKey = nil
             // RIPE and APNIC: "% Abuse contact for '…' is 'abuse@example.net'"
             if line.hasPrefix("%") || line.hasPrefix("#") {
                 if line.lowercased().contains("abuse contact for"), let email = Address.all(in: line.replacingOccurrences(of: "'", with: " ")).last {
@@ -73,12 +87,21 @@ public struct WhoisRecord: Sendable, Hashable {
             }
             // A "Name servers" heading followed by one host per line (.ch, .dk, .uk and others).
             let heading = line.lowercased().trimmingCharacters(in: ": ")
-            if ["name servers", "nameservers", "name servers:", "dns servers"].contains(heading) {
+            if ["name servers", "nameservers", "dns servers", "domain nameservers", "domain name servers", "name servers information",
+                "nameserver in listed order", "domain servers", "domain servers in listed order", "name server"].contains(heading)
+            {
                 inNameServerBlock = true
+                nameServerBlockHasHost = false
                 continue
             }
+            if inNameServerBlock, line.allSatisfy({ $0 == "-" || $0 == "=" }) { continue }
+            // "Record created on 2005-04-15 21:43:27" (.mo): a sentence, not a key.
+            for (prefix, key) in [("record created on ", "created"), ("record expires on ", "expires")] where line.lowercased().hasPrefix(prefix) {
+                r.absorb(key: key, value: String(line.dropFirst(prefix.count)), line: line)
+            }
             if inNameServerBlock {
-                let first = line.split(separator: " ").first.map { $0.lowercased().trimmingCharacters(in: ".") } ?? ""
+                nameServerBlockHasHost = true
+                let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { $0.lowercased().trimmingCharacters(in: ".") } ?? ""
                 if !line.contains(":") || line.hasPrefix("Hostname"), !first.isEmpty {
                     if let (k, v) = split(line), k.lowercased() == "hostname" {
                         r.absorb(key: "nameserver", value: v, line: line)
@@ -93,13 +116,18 @@ public struct WhoisRecord: Sendable, Hashable {
             if registrarHeading {
                 registrarHeading = false
                 if r.registrar == nil {
-                    if let (k, v) = split(line), k.lowercased() == "name" || k.lowercased() == "organization" {
-                        r.registrar = v
-                    } else if !line.contains(":") {
-                        r.registrar = line
+                    if let (k, v) = split(line) {
+                        if ["name", "organization", "registrar"].contains(k.lowercased()) { r.registrar = v }
+                    } else {
+                        // "MarkMonitor Inc. (http://www.markmonitor.com)": the name without its web address
+                        r.registrar = line.range(of: " (http").map { String(line[..<$0.lowerBound]) } ?? line
                     }
                     if r.registrar != nil { r.evidence["registrar"] = line }
                 }
+            }
+            if ["registrar", "registrar:"].contains(line.lowercased()) {
+                registrarHeading = true
+                continue
             }
             guard let (key, value) = split(line) else { continue }
             if key.lowercased() == "registrar", value.isEmpty { registrarHeading = true }
@@ -115,6 +143,8 @@ public struct WhoisRecord: Sendable, Hashable {
             default: break
             }
             r.absorb(key: key, value: value, line: line)
+            let lk = key.lowercased()
+            if ["nameservers", "nameserver", "name servers", "nserver", "dns"].contains(lk) { lastKey = lk }
         }
         endBlock()
         if let abuseComment, !r.abuseEmails.contains(abuseComment) { r.abuseEmails.insert(abuseComment, at: 0) }
@@ -142,8 +172,17 @@ public struct WhoisRecord: Sendable, Hashable {
             let value = s[s.index(after: close)...].trimmingCharacters(in: " \t")
             return (String(key), value)
         }
-        guard let colon = s.firstIndex(of: ":") else { return nil }
-        let key = s[..<colon].trimmingCharacters(in: " \t")
+        guard let colon = s.firstIndex(of: ":") else {
+            // "Key<TAB>value" (.ch, .li)
+            if let tab = s.firstIndex(of: "\t") {
+                let key = s[..<tab].trimmingCharacters(in: " \t")
+                let value = s[tab...].trimmingCharacters(in: " \t")
+                if !key.isEmpty, key.count <= 40, !value.isEmpty { return (key, value) }
+            }
+            return nil
+        }
+        // "registrar..........: Gandi SAS" (.fi, .kz): the dots lead the eye to the value.
+        let key = s[..<colon].trimmingCharacters(in: " \t.")
         guard !key.isEmpty, key.count <= 60, !key.contains("http") else { return nil }
         let value = s[s.index(after: colon)...].trimmingCharacters(in: " \t")
         return (key, value)
@@ -171,14 +210,16 @@ public struct WhoisRecord: Sendable, Hashable {
         switch key {
         case "domain name", "domain", "domainname", "domain_name":
             if domain == nil, !v.isEmpty { domain = v.lowercased(); note("domain") }
-        case "registrar", "sponsoring registrar", "registrar name", "registrar organization", "registrar-name":
+        case "registrar", "sponsoring registrar", "registrar name", "registrar organization", "registrar-name", "registrar_name",
+             "registration service provider", "authorized agency", "current registar", "current registrar":
             if registrar == nil, !v.isEmpty { registrar = v; note("registrar") }
         case "registrar abuse contact email", "abuse contact email", "registrar abuse email":
             addEmails(&registrarAbuseEmails, "registrar-abuse")
         case "abuse-mailbox", "orgabuseemail", "abuse", "abuse email", "abuse-c email", "abuse e-mail", "irt-abuse-mailbox":
             addEmails(&abuseEmails, "abuse")
-        case "name server", "nameserver", "nserver", "nameservers", "name servers", "hostname", "host name":
-            let ns = v.split(separator: " ").first.map { $0.lowercased().trimmingCharacters(in: ".") } ?? ""
+        case "name server", "nameserver", "nserver", "nameservers", "name servers", "hostname", "host name", "dns",
+             "primary server", "secondary server", _ where key.hasPrefix("ns_name"):
+            let ns = v.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { $0.lowercased().trimmingCharacters(in: ".") } ?? ""
             if !ns.isEmpty, ns.contains("."), !nameservers.contains(ns) { nameservers.append(ns); note("nameserver") }
         case "domain status", "status", "state":
             // JPRS attribute-type domains: "[State] Connected (2024/03/31)", the date being the end of the term.
@@ -190,10 +231,12 @@ public struct WhoisRecord: Sendable, Hashable {
                 if !status.contains(s) { status.append(s); note("status") }
             }
         case "creation date", "created", "created on", "registered on", "registered date", "registration time", "created date", "registered",
-             "domain registration date", "record created":
+             "domain registration date", "record created", "domain name commencement date", "domain registered", "domain record activated",
+             "registration date":
             if created == nil { created = WhoisRecord.date(v); note("created") }
         case "registry expiry date", "expiration date", "expires on", "expiry date", "paid-till", "expires",
-             "registrar registration expiration date", "domain expiration date", "expire date":
+             "registrar registration expiration date", "domain expiration date", "expire date", "expiration time", "expire",
+             "record will expire on", "domain expires", "renewal date", "valid until", "expire-date":
             if expires == nil { expires = WhoisRecord.date(v); note("expires") }
         case "updated date", "last updated", "changed", "last-modified", "updated", "last modified":
             if updated == nil { updated = WhoisRecord.date(v) }
@@ -241,6 +284,10 @@ public struct WhoisRecord: Sendable, Hashable {
             return "\(y)-\(two(mi + 1))-\(two(d))"
         }
         if let d = Int(digits[0]), let m = Int(digits[1]), let y = Int(digits[2]), digits[2].count == 4, (1...12).contains(m) {
+            return "\(y)-\(two(m))-\(two(d))"
+        }
+        // "12/18/2001": month first, when the second number cannot be a month
+        if let m = Int(digits[0]), let d = Int(digits[1]), let y = Int(digits[2]), digits[2].count == 4, (1...12).contains(m), (13...31).contains(d) {
             return "\(y)-\(two(m))-\(two(d))"
         }
         return nil
