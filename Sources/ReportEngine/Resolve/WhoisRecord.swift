@@ -38,13 +38,15 @@ public struct WhoisRecord: Sendable, Hashable {
         // Refusals and "no such domain" are short lines of their own; the same words inside a long
         // terms-of-use paragraph ("queries are throttled…") are not an answer.
         let shortLines = text.lowercased().split(whereSeparator: \.isNewline).filter { $0.count < 200 }
+            .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
         func says(_ phrases: [String]) -> Bool { shortLines.contains { line in phrases.contains { line.contains($0) } } }
         if says(["query rate limit", "rate limit exceeded", "exceeded the query limit", "too many queries", "quota exceeded",
                  "try again later", "limit exceeded", "too many requests"]) {
             r.availability = .rateLimited
         } else if says(["no match", "not found", "no data found", "no entries found", "status: free", "status: available",
                         "available for registration", "no object found", "object does not exist", "not registered",
-                        "not been registered", "no such domain", "is free"]) {
+                        "not been registered", "no such domain", "is free", "nothing found for this query", "no information available about domain",
+                        "domain name not known", "query_status: 220 available"]) || shortLines.contains("no found") {
             r.availability = .available
         }
         var abuseComment: String?
