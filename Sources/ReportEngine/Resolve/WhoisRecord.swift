@@ -40,14 +40,20 @@ public struct WhoisRecord: Sendable, Hashable {
         let shortLines = text.lowercased().split(whereSeparator: \.isNewline).filter { $0.count < 200 }
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
         func says(_ phrases: [String]) -> Bool { shortLines.contains { line in phrases.contains { line.contains($0) } } }
+        // "Status: PREMIUM NAME (No match for …)": held by the registry, not free.
+        let premium = says(["premium name"])
         if says(["query rate limit", "rate limit exceeded", "exceeded the query limit", "too many queries", "quota exceeded",
                  "try again later", "limit exceeded", "too many requests"]) {
             r.availability = .rateLimited
         } else if says(["no match", "not found", "no data found", "no entries found", "status: free", "status: available",
                         "available for registration", "no object found", "object does not exist", "not registered",
                         "not been registered", "no such domain", "is free", "nothing found for this query", "no information available about domain",
-                        "domain name not known", "query_status: 220 available"]) || shortLines.contains("no found") {
-            r.availability = .available
+                        "domain name not known", "query_status: 220 available", "not registred", ": no existe", "not available in our whois database",
+                        "object_not_found", "does not exist in database", "do not have an entry in our database",
+                        "could not find the requested domain"])
+            || shortLines.contains { ["no found", "available"].contains($0) || ($0.hasSuffix(" is available.") && !$0.contains(" not ")) }
+        {
+            r.availability = premium ? .unknown : .available
         }
         var abuseComment: String?
         var inNameServerBlock = false
