@@ -31,8 +31,7 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// Parses one Received value.
     public init(_ value: String) {
         text = value
-        let v = value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-            .replacingOccurrences(of: "\t", with: " ")
+        let v = String(String.UnicodeScalarView(value.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\t" ? " " : $0 }))
         // The part before ";" is the trace; the date follows.
         var trace = v.lastIndex(of: ";").map { v[..<$0] } ?? v[...]
         // MDaemon writes "[(ip)]" where others write "([ip])".

@@ -246,14 +246,15 @@ private struct Renderer {
         var lines: [Substring] = []
         var blank = 0
         for line in String(out).split(separator: "\n", omittingEmptySubsequences: false) {
-            let t = line.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
+            var t = line.drop { $0 == " " }
+            while t.last == " " { t = t.dropLast() }
             if t.isEmpty {
                 blank += 1
                 if blank > 1 || lines.isEmpty { continue }
             } else {
                 blank = 0
             }
-            lines.append(Substring(String(t)))
+            lines.append(t)
         }
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         return lines.joined(separator: "\n")

@@ -31,11 +31,13 @@ public enum MessageAnalyzer {
             message = attached
             diagnostics.append("analysed the attached message/rfc822 (the spam forwarded as an attachment)")
         }
-        let summary = summarize(message, diagnostics: &diagnostics)
+        // Each text part is decoded, and each HTML part rendered, once for both the text and the URLs.
+        let parts = readTextParts(message)
+        let summary = summarize(message, parts: parts, diagnostics: &diagnostics)
         let fromDomain = summary.from.flatMap(Address.domain(of:))
         let origin = OriginAnalyzer.analyze(headers: message.headers, fromDomain: fromDomain, policy: configuration.trust,
                                             carriers: configuration.carriers)
-        let urls = collectURLs(message)
+        let urls = collectURLs(parts)
         var domains: [String] = []
         for u in urls { if let d = u.domain, !domains.contains(d) { domains.append(d) } }
         var drafts: [Draft] = []
@@ -57,6 +59,10 @@ public enum MessageAnalyzer {
 
     /// Subject, sender, date and text of `message`.
     public static func summarize(_ message: MIMEMessage, diagnostics: inout [String]) -> MessageSummary {
+        summarize(message, parts: readTextParts(message), diagnostics: &diagnostics)
+    }
+
+    static func summarize(_ message: MIMEMessage, parts: [TextPart], diagnostics: inout [String]) -> MessageSummary {
         let h = message.headers
         let fallback = message.root.contentType.charset
         let fromText = h.first("From")?.text(fallback: fallback)
@@ -73,26 +79,41 @@ public enum MessageAnalyzer {
             messageID: messageID?.isEmpty == false ? messageID : nil,
             subject: h.first("Subject")?.text(fallback: fallback), from: from, fromText: fromText,
             toText: h.first("To")?.text(fallback: fallback), date: date, dateText: dateText,
-            text: bodyText(message, diagnostics: &diagnostics))
+            text: bodyText(parts, diagnostics: &diagnostics))
     }
 
     static func textLeaves(_ message: MIMEMessage) -> [MIMEPart] {
         message.root.leaves.filter { $0.contentType.type == "text" && !$0.isAttachment && $0.embedded.isEmpty }
     }
 
-    static func bodyText(_ message: MIMEMessage, diagnostics: inout [String]) -> String {
-        let leaves = textLeaves(message)
+    /// A text part of the message, decoded, and rendered when it is HTML.
+    struct TextPart {
+        var leaf: MIMEPart
+        var decoded: Charset.Decoded
+        var rendered: HTMLText?
+    }
+
+    static func readTextParts(_ message: MIMEMessage) -> [TextPart] {
+        textLeaves(message).map { leaf in
+            let decoded = leaf.decodedText()
+            return TextPart(leaf: leaf, decoded: decoded,
+                            rendered: leaf.contentType.subtype == "html" ? HTMLText.render(decoded.text) : nil)
+        }
+    }
+
+    static func bodyText(_ parts: [TextPart], diagnostics: inout [String]) -> String {
         var plain: [String] = []
         var html: [String] = []
-        for leaf in leaves {
-            let decoded = leaf.decodedText()
+        for part in parts {
+            let leaf = part.leaf
+            let decoded = part.decoded
             if decoded.detected, let label = leaf.contentType.charset {
                 diagnostics.append("charset \"\(label)\" did not fit the text; decoded as \(decoded.used)")
             } else if decoded.errors > 0 {
                 diagnostics.append("\(decoded.errors) byte(s) could not be decoded as \(decoded.used)")
             }
-            if leaf.contentType.subtype == "html" {
-                html.append(HTMLText.render(decoded.text).text)
+            if let rendered = part.rendered {
+                html.append(rendered.text)
             } else if !["calendar", "csv", "css", "javascript", "xml", "vcard", "rtf"].contains(leaf.contentType.subtype) {
                 plain.append(decoded.text)
             }
@@ -102,20 +123,18 @@ public enum MessageAnalyzer {
     }
 
     /// URLs from every text part and from HTML link targets and visible text, first-seen order, no repeats.
-    static func collectURLs(_ message: MIMEMessage) -> [ExtractedURL] {
+    static func collectURLs(_ parts: [TextPart]) -> [ExtractedURL] {
         var seen = Set<String>()
         var urls: [ExtractedURL] = []
         func add(_ u: ExtractedURL) {
             if seen.insert(u.url).inserted { urls.append(u) }
         }
-        for leaf in textLeaves(message) {
-            let text = leaf.decodedText().text
-            if leaf.contentType.subtype == "html" {
-                let rendered = HTMLText.render(text)
+        for part in parts {
+            if let rendered = part.rendered {
                 for link in rendered.links { URLExtractor.extract(link: link, part: "html").forEach(add) }
                 for u in URLExtractor.extract(text: rendered.text, part: "html") { add(u) }
             } else {
-                for u in URLExtractor.extract(text: text, part: "text") { add(u) }
+                for u in URLExtractor.extract(text: part.decoded.text, part: "text") { add(u) }
             }
         }
         return urls
