@@ -113,13 +113,17 @@ public enum URLExtractor {
     }
 
     /// Replaces `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`, `[:]`, `[://]`, `hxxp` and friends.
+    /// Disguises and what they stand for, as scalars.
+    static let defangingRules: [(pattern: [Unicode.Scalar], replacement: String)] = [
+        ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
+        ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("hxxps", "https"), ("hxxp", "http"), ("hxtps", "https"),
+        ("hxtp", "http"), ("h**ps", "https"), ("h**p", "http"), ("h__ps", "https"), ("h__p", "http"), ("fxp", "ftp"),
+        ("[at]", "@"), (" [.] ", "."), ("http[s]", "https"), ("https[:]//", "https://"), ("http[:]//", "http://"),
+    ].map { (Array($0.0.unicodeScalars), $0.1) }
+
+    static let atSign = Array("[at]".unicodeScalars)
+
     static func undoDefanging(_ s: inout [Unicode.Scalar], _ f: inout [UInt8]) {
-        let rules: [(String, String)] = [
-            ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
-            ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("hxxps", "https"), ("hxxp", "http"), ("hxtps", "https"),
-            ("hxtp", "http"), ("h**ps", "https"), ("h**p", "http"), ("h__ps", "https"), ("h__p", "http"), ("fxp", "ftp"),
-            ("[at]", "@"), (" [.] ", "."), ("http[s]", "https"), ("https[:]//", "https://"), ("http[:]//", "http://"),
-        ]
         guard s.contains(where: { $0 == "[" || $0 == "(" || $0 == "{" || $0 == "x" || $0 == "X" || $0 == "*" || $0 == "_" }) else { return }
         var out: [Unicode.Scalar] = []
         var flags: [UInt8] = []
@@ -128,19 +132,19 @@ public enum URLExtractor {
         outer: while i < s.count {
             let c = s[i]
             if c == "[" || c == "(" || c == "{" || c == "h" || c == "H" || c == " " || c == "f" || c == "F" {
-                for (pattern, replacement) in rules {
-                    let p = Array(pattern.unicodeScalars)
+                let lowered = lowerASCII(c)
+                for (p, replacement) in defangingRules where p[0] == lowered {
                     guard i + p.count <= s.count else { continue }
                     var match = true
                     for k in 0..<p.count where lowerASCII(s[i + k]) != p[k] { match = false; break }
                     guard match else { continue }
                     // `hxxp` only as a scheme: it must be followed by "s:" / ":" soon.
-                    if pattern.hasPrefix("h") || pattern.hasPrefix("f") {
+                    if p[0] == "h" || p[0] == "f" {
                         let next = i + p.count
                         guard next < s.count, s[next] == ":" || s[next] == "[" else { continue }
                         if i > 0, s[i - 1].isASCII, s[i - 1].properties.isAlphabetic { continue }
                     }
-                    if pattern == " [.] " || pattern == "[at]" { continue }
+                    if p[0] == " " || p == atSign { continue }  // " [.] " and "[at]" are left as written
                     let merged = f[i..<(i + p.count)].reduce(0, |) | Flags.defanged.rawValue
                     for r in replacement.unicodeScalars {
                         out.append(r)
