@@ -76,9 +76,33 @@ import Testing
         ("Query rate limit exceeded. Please try again later.\n", .rateLimited),
         ("%ERROR:201: access denied\n% Too many queries from your IP, try again later\n", .rateLimited),
         ("Domain Name: EXAMPLE.COM\nRegistrar: Example Registrar, Inc.\nName Server: NS1.EXAMPLE.NET\n", .registered),
+        ("*** Nothing found for this query.\n", .available),
+        ("Domain:             spam-example.it\nStatus:             AVAILABLE\n", .available),
+        ("Status: PREMIUM NAME (No match for domain \"x.example\")\n", .unknown),
     ])
     func availability(_ text: String, _ expected: WhoisRecord.Availability) {
         #expect(WhoisRecord.parse(text).availability == expected)
+    }
+
+    @Test(arguments: [
+        // Tab between key and value, a "Registrar" heading, a bare list of servers after a heading.
+        ("Domain name\tspam-example.ch\n\nRegistrar\tExample Registrar AG\n\nName servers\nns1.dns-example.net\t192.0.2.53\nns2.dns-example.net\n",
+         "Example Registrar AG", ["ns1.dns-example.net", "ns2.dns-example.net"], nil),
+        // Dot leaders, a heading followed by a blank line, then the hosts.
+        ("Domain Name............: spam-example.kz\n\nRegistrar\n\nregistrar..........: Example Registrar SAS\n\nName Servers Information:\n\nNS1.DNS-EXAMPLE.NET\nNS2.DNS-EXAMPLE.NET\n\nExpiry Date:  11-07-2027\n",
+         "Example Registrar SAS", ["ns1.dns-example.net", "ns2.dns-example.net"], "2027-07-11"),
+        // A value continued on indented lines, and month-first dates.
+        ("nameservers:           ns1.dns-example.net.\n                       ns2.dns-example.net.\nRecord will expire on: 03/22/2027\nAuthorized Agency : Example Agency(http://agency.example)\n",
+         "Example Agency(http://agency.example)", ["ns1.dns-example.net", "ns2.dns-example.net"], "2027-03-22"),
+        // A zone-record nameserver line, and a "DNS:" line that names the domain itself.
+        ("Domain: spam-example.pt\nDNS: spam-example.pt\nNameserver: spam-example.pt\tNS\tns1.dns-example.net.\n",
+         nil, ["ns1.dns-example.net"], nil),
+    ] as [(String, String?, [String], String?)])
+    func ccTLDLayouts(_ text: String, _ registrar: String?, _ nameservers: [String], _ expires: String?) {
+        let r = WhoisRecord.parse(text)
+        #expect(r.registrar == registrar)
+        #expect(r.nameservers == nameservers)
+        #expect(r.expires == expires)
     }
 
     @Test func registrarAbuseAndReferral() {

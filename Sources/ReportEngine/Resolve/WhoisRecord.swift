@@ -96,7 +96,7 @@ public struct WhoisRecord: Sendable, Hashable {
             // A "Name servers" heading followed by one host per line (.ch, .dk, .uk and others).
             let heading = line.lowercased().trimmingCharacters(in: ": ")
             if ["name servers", "nameservers", "dns servers", "domain nameservers", "domain name servers", "name servers information",
-                "nameserver in listed order", "domain servers", "domain servers in listed order", "name server"].contains(heading)
+                "nameserver in listed order", "domain servers", "domain servers in listed order", "name server", "servers"].contains(heading)
             {
                 inNameServerBlock = true
                 nameServerBlockHasHost = false
@@ -227,7 +227,12 @@ public struct WhoisRecord: Sendable, Hashable {
             addEmails(&abuseEmails, "abuse")
         case "name server", "nameserver", "nserver", "nameservers", "name servers", "hostname", "host name", "dns",
              "primary server", "secondary server", _ where key.hasPrefix("ns_name"):
-            let ns = v.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { $0.lowercased().trimmingCharacters(in: ".") } ?? ""
+            let words = v.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            // "google.pt NS ns4.google.com." is written as a zone record: the server is after "NS".
+            let nsIndex = words.firstIndex { $0 == "NS" }.map { $0 + 1 } ?? 0
+            let ns = nsIndex < words.count ? words[nsIndex].lowercased().trimmingCharacters(in: ".") : ""
+            // .dk writes "DNS: <the domain itself>"
+            if key == "dns", ns == domain { break }
             if !ns.isEmpty, ns.contains("."), !nameservers.contains(ns) { nameservers.append(ns); note("nameserver") }
         case "domain status", "status", "state":
             // JPRS attribute-type domains: "[State] Connected (2024/03/31)", the date being the end of the term.
