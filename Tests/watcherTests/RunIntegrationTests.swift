@@ -26,6 +26,19 @@ struct RunIntegrationTests {
             try IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: user, password: TestBed.password, caFile: TestBed.caFile, timeout: 10))
         }
 
+        /// A configuration that sends reports through the test bed's Postfix.
+        func sendModeConfig() throws -> String {
+            try config(extra: """
+                mode = "send"
+
+                [smtp]
+                url = "\(TestBed.smtpURL!)"
+                user = "\(user)"
+                password_file = "\(dir)/imap.pass"
+                ca_file = "\(TestBed.caFile!)"
+                """)
+        }
+
         /// Writes a configuration; `extra` is appended (later sections and keys).
         func config(imap: [String: String] = [:], extra: String = "") throws -> String {
             var keys = ["url": "\"\(TestBed.imapsURL!)\"", "user": "\"\(user)\"", "password_file": "\"\(dir)/imap.pass\"",
@@ -221,15 +234,7 @@ struct RunIntegrationTests {
         let account = try Account(7)
         let tag = "S\(UUID().uuidString.prefix(6))"
         try seed(account, count: 3, tag: tag)
-        let config = try account.config(extra: """
-            mode = "send"
-
-            [smtp]
-            url = "\(TestBed.smtpURL!)"
-            user = "\(account.user)"
-            password_file = "\(account.dir)/imap.pass"
-            ca_file = "\(TestBed.caFile!)"
-            """)
+        let config = try account.sendModeConfig()
         let r = try CLI.run(["run", "--config", config])
         #expect(r.status == 0, "\(r.stderr)")
         // The sink account receives everything Postfix takes for outside addresses.
@@ -248,6 +253,36 @@ struct RunIntegrationTests {
         #expect(heads.contains { $0.contains("To: au-meiwaku@kddi.com") })
         #expect(try drafts(account, folder: "Sent").count == 2)
         #expect(try drafts(account).count == 0)
+    }
+
+    /// Killed at each ledger write of a send-mode run, then run again: every desk gets each report
+    /// exactly once, including when the kill falls between the server's acceptance and the Sent copy.
+    @Test func sendModeKilledAtAnyPointSendsEachReportOnce() throws {
+        var settledFromTheNote = false
+        for crashAfter in 1...7 {
+            let account = try Account(7)
+            let tag = "C\(crashAfter)x\(UUID().uuidString.prefix(6))"
+            try seed(account, count: 3, tag: tag)
+            let config = try account.sendModeConfig()
+            _ = try CLI.run(["run", "--config", config], environment: ["WATCHER_CRASH_AFTER": "\(crashAfter)"])
+            let rerun = try CLI.run(["run", "--config", config])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            if rerun.stderr.contains("accepted by") { settledFromTheNote = true }
+            let sink = try IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: TestBed.sinkUser, password: TestBed.sinkPassword,
+                                                           caFile: TestBed.caFile, timeout: 10))
+            var found: [UInt32] = []
+            for _ in 0..<60 {
+                try sink.open("INBOX", readOnly: true)
+                found = try sink.uidSearch("TEXT \"\(tag)\"")
+                if found.count >= 2 { break }
+                usleep(100_000)
+            }
+            usleep(300_000)  // a second copy, if one were sent, would arrive by now
+            try sink.open("INBOX", readOnly: true)
+            found = try sink.uidSearch("TEXT \"\(tag)\"")
+            #expect(found.count == 2, "crash after \(crashAfter) ledger writes: \(found.count) sent")
+        }
+        #expect(settledFromTheNote, "no kill fell between the server's acceptance and the Sent copy")
     }
 }
 

@@ -151,6 +151,23 @@ extension Ledger {
         }
     }
 
+    /// Notes that a mail server accepted a pending report (SMTP 250), before anything else is done
+    /// with it, so that a run cut off right after the send never sends it again.
+    public func noteAccepted(draftID: String, by server: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE report SET location = ? WHERE draftID = ? AND status = 'pending'",
+                           arguments: ["accepted by \(server)", draftID])
+        }
+    }
+
+    /// Where a pending report was accepted, when `noteAccepted` recorded it.
+    public func acceptance(draftID: String) throws -> String? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT location FROM report WHERE draftID = ? AND status = 'pending' AND location LIKE 'accepted by %'",
+                                arguments: [draftID])
+        }
+    }
+
     /// Every report, newest first.
     public func reports(limit: Int = 1000) throws -> [ReportRecord] {
         try writer.read { db in

@@ -69,24 +69,36 @@ final class IMAPDraftSink: DraftSink {
 }
 
 /// Reports sent over SMTP, only to desks the program knows (the carrier table and the user's
-/// allowlist); anything else goes to `fallback` as a draft for review. A copy of each sent report is
-/// appended to the Sent folder, which is the proof of delivery a later run looks for.
+/// allowlist); anything else goes to `fallback` as a draft for review.
+///
+/// The moment the server accepts a report it is noted in the ledger (`journal`), before the copy is
+/// appended to the Sent folder; a later run that finds either the note or the copy does not send
+/// again. What is left is the instant between the server's reply and that one write.
 final class SMTPDraftSink: DraftSink {
+    /// Notes and reads the acceptance of a report by the server (the ledger).
+    struct Journal {
+        var noteAccepted: (_ draftID: String) throws -> Void
+        var acceptance: (_ draftID: String) throws -> String?
+    }
+
     let smtp: SMTPSubmission
     let from: String
     let knownDesks: Set<String>
     let copies: IMAPSession?
     let sentFolder: MailboxName
     let fallback: DraftSink?
+    let journal: Journal?
     var via: String { "send" }
 
-    init(smtp: SMTPSubmission, from: String, knownDesks: Set<String>, copies: IMAPSession?, sentFolder: String, fallback: DraftSink?) {
+    init(smtp: SMTPSubmission, from: String, knownDesks: Set<String>, copies: IMAPSession?, sentFolder: String, fallback: DraftSink?,
+         journal: Journal? = nil) {
         self.smtp = smtp
         self.from = from
         self.knownDesks = knownDesks
         self.copies = copies
         self.sentFolder = MailboxName(sentFolder)
         self.fallback = fallback
+        self.journal = journal
     }
 
     func deliver(_ draft: Draft) throws -> String {
@@ -95,6 +107,7 @@ final class SMTPDraftSink: DraftSink {
             return "not sent (unknown desk): " + (try fallback.deliver(draft))
         }
         try smtp.send(draft.raw, from: from, to: draft.to)
+        try journal?.noteAccepted(draft.id)
         if let copies {
             _ = try copies.append(draft.raw, to: sentFolder, flags: ["\\Seen"])
         }
@@ -106,6 +119,7 @@ final class SMTPDraftSink: DraftSink {
             try copies.ensureOpen(sentFolder, readOnly: true)
             if let uid = try copies.uidSearch("HEADER X-Watcher-Draft-Id \"\(draftID)\"").first { return "\(sentFolder) UID \(uid)" }
         }
+        if let accepted = try journal?.acceptance(draftID) { return accepted + " (no copy in \(sentFolder))" }
         return try fallback?.find(draftID: draftID)
     }
 }
