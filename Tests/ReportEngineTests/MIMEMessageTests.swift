@@ -62,6 +62,14 @@ import Testing
         #expect(m.root.leaves.map { String(decoding: $0.body, as: UTF8.self) } == ["hello"])
     }
 
+    @Test func contentBeforeAnOnlyClosingDelimiterIsReadAsText() throws {
+        let text = "Subject: s\nContent-Type: multipart/alternative; boundary=\"zz\"\n\n"
+            + "<a href=\"http://kept.example.com/\">x</a>\n--zz--\n"
+        let a = try MessageAnalyzer.analyze(Array(text.utf8))
+        #expect(a.urls.map(\.host) == ["kept.example.com"])
+        #expect(a.diagnostics.contains("multipart/alternative: no body part found; the body is read as text"))
+    }
+
     @Test func ofSeveralContentTypeFieldsTheLastCounts() throws {
         let text = "Subject: s\nContent-Type: multipart/alternative; boundary=\"zz\"\nContent-Type: text/plain\n\n"
             + "see http://late.example.com/\n"

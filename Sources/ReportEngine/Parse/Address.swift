@@ -27,10 +27,11 @@ public enum Address {
             guard !addr.isEmpty, !addr.contains(where: { $0 == " " || $0.isNewline }) else { continue }
             if let at = addr.lastIndex(of: "@") {
                 guard at != addr.startIndex, addr.index(after: at) != addr.endIndex else { continue }
-            } else if !(bracketed && localNames) {
+            } else if !(bracketed && localNames) || addr.contains(".") {
                 continue
             }
-            // else a local name alone in angle brackets (`<moderator>`), as local submissions write it
+            // else a local name alone in angle brackets (`<moderator>`), as local submissions write it;
+            // a dotted name there is a host, not a mailbox
             result.append(addr)
         }
         return result

@@ -273,25 +273,24 @@ public struct MIMEMessage: Sendable, Hashable {
         let lines = DelimiterScanner(data: data, boundaries: stack)
 
         // The preamble, up to the first delimiter.
-        guard let first = lines.next(from: data.startIndex) else {
-            if data.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
+        let first = lines.next(from: data.startIndex)
+        if first == nil || first!.level < own || first!.close {
+            // No body part (no delimiter, only the closing one, or the parent's next): what stands
+            // before that is all the content there is, so it is read as text rather than lost.
+            let end = first.map { $0.level < own ? $0.lineStart : $0.next } ?? data.endIndex
+            let content = data[data.startIndex..<(first?.lineStart ?? data.endIndex)]
+            if content.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
                 diagnostics.append("multipart/\(subtype) is empty")
-                return data.endIndex
+                return end
             }
-            // No delimiter at all: the body is all there is, so read it as text.
             diagnostics.append("multipart/\(subtype): no body part found; the body is read as text")
             var text = MIMEPart(headers: Headers(), contentType: .textPlain, transferEncoding: part.transferEncoding,
                                 disposition: nil, filename: nil, body: [], parts: [], embedded: [])
-            readLeaf(&text, data, depth: depth + 1, context: context, diagnostics: &diagnostics)
+            readLeaf(&text, content, depth: depth + 1, context: context, diagnostics: &diagnostics)
             part.parts = [text]
-            return data.endIndex
+            return end
         }
-        if first.level < own {
-            diagnostics.append("multipart/\(subtype) has no body part before its parent's boundary")
-            return first.lineStart
-        }
-        if first.close { return first.next }
-        var start = first.next
+        var start = first!.next
         while true {
             if context.parts >= context.limits.maxParts {
                 if !context.reportedParts {
