@@ -98,6 +98,7 @@ extension WatcherConfig {
             + ", from \(analyzerConfiguration.drafts.from), language \(reports.language.rawValue)")
         if reports.mode == "send" { lines.append("smtp: \(smtp.url ?? "(unset)") user \(smtp.user ?? imap.server.user ?? "(unset)")") }
         lines.append("trusted relays: \(analysis.trustedRelays.isEmpty ? "(carriers' only)" : analysis.trustedRelays.joined(separator: ", "))")
+        if !analysis.submissionRelays.isEmpty { lines.append("submission relays: \(analysis.submissionRelays.joined(separator: ", "))") }
         lines.append("state: \(resolvedStatePath)")
         return lines.joined(separator: "\n")
     }
