@@ -35,7 +35,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         // The part before ";" is the trace; the date follows.
         var trace = v.lastIndex(of: ";").map { v[..<$0] } ?? v[...]
         // MDaemon writes "[(ip)]" where others write "([ip])".
-        if trace.contains("[(") { trace = Substring(trace.replacingOccurrences(of: "[(", with: "([").replacingOccurrences(of: ")]", with: "])")) }
+        if trace.has("[(") { trace = Substring(trace.replacingOccurrences(of: "[(", with: "([").replacingOccurrences(of: ")]", with: "])")) }
         var tokens = ReceivedHeader.tokenize(trace)
         // Some gateways wrap the whole from-part in parentheses: "(from host [1.2.3.4]) by …".
         if case .comment(let c)? = tokens.first, c.lowercased().hasPrefix("from ") {
@@ -68,7 +68,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         }
         let lowerTrace = trace.lowercased()
         // Mail fetched from a mailbox (fetchmail) or rescanned locally records no network hand-over.
-        if lowerTrace.contains("fetchmail") || lowerTrace.contains("with qmail-scanner") { return }
+        if lowerTrace.has("fetchmail") || lowerTrace.has("with qmail-scanner") { return }
         if sawFrom {
             // "from name(ip)" with the comment glued on: smtpd/smap, which records no HELO unless
             // it adds "claiming to be".
@@ -79,7 +79,7 @@ public struct ReceivedHeader: Sendable, Hashable {
             parseFrom(fromTokens, trace: lowerTrace, glued: glued)
         }
         // Webmail: the address is the browser's, and there is no HELO.
-        if lowerTrace.contains(" with http") || lowerTrace.contains("via http") || lowerTrace.contains("authenticated user") {
+        if lowerTrace.has(" with http") || lowerTrace.has("via http") || lowerTrace.has("authenticated user") {
             helo = nil
         }
         // "…(61.197.82.27), claiming to be "foo.example" via SMTP"
@@ -90,8 +90,8 @@ public struct ReceivedHeader: Sendable, Hashable {
 
     private mutating func parseFrom(_ tokens: [Token], trace lowerTrace: String, glued: Bool) {
         // Exchange writes the client's greeting before the address, never a checked name.
-        let isExchange = lowerTrace.contains("smtpsvc") || lowerTrace.contains("microsoft smtp server")
-            || lowerTrace.contains("microsoft exchange")
+        let isExchange = lowerTrace.has("smtpsvc") || lowerTrace.has("microsoft smtp server")
+            || lowerTrace.has("microsoft exchange")
         var words: [String] = []
         var comments: [String] = []
         for t in tokens {
@@ -154,7 +154,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                     ipHere = a
                     if commentIP == nil {
                         commentIPBracketed = p.hasPrefix("[")
-                        let afterAddress = p.hasPrefix("[") ? p.drop { $0 != "]" }.dropFirst() : p.drop { $0 != ":" || p.contains("::") }
+                        let afterAddress = p.hasPrefix("[") ? p.drop { $0 != "]" }.dropFirst() : p.drop { $0 != ":" || p.has("::") }
                         commentIPPort = afterAddress.hasPrefix(":")
                     }
                     continue
@@ -226,8 +226,8 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// write the client's greeting there instead.
     static func nameIsChecked(bracketed: Bool, port: Bool, verified: Bool, trace: String) -> Bool {
         if verified { return true }
-        if bracketed { return (port && !trace.contains("xmail")) || trace.contains("(exim 4") }
-        return !port && !trace.contains("scalix")
+        if bracketed { return (port && !trace.has("xmail")) || trace.has("(exim 4") }
+        return !port && !trace.has("scalix")
     }
 
     private func commentsSayVerified(_ comments: [String]) -> Bool {
@@ -244,7 +244,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         if t.hasPrefix("["), let close = t.firstIndex(of: "]") { t = t[t.index(after: t.startIndex)..<close] }
         var text = String(t)
         if text.lowercased().hasPrefix("ipv6:") { text = String(text.dropFirst(5)) }
-        if !text.contains("::"), text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+        if !text.has("::"), text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
             text = String(text[..<colon])  // IPv4 with a port
         }
         let dotted = text.split(separator: ".")

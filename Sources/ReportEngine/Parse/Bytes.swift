@@ -45,3 +45,27 @@ enum Bytes {
         }
     }
 }
+
+extension StringProtocol {
+    /// Whether `needle` occurs, compared byte for byte (UTF-8). Foundation's `contains` and
+    /// `range(of:)` go through CFString, which costs far more for the short ASCII tests the parsers make.
+    func has(_ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        func search(_ h: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = n.first else { return true }
+            guard h.count >= n.count else { return false }
+            var i = 0
+            while i <= h.count - n.count {
+                if h[i] == first {
+                    var j = 1
+                    while j < n.count, h[i + j] == n[j] { j += 1 }
+                    if j == n.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+        if let found = utf8.withContiguousStorageIfAvailable(search) { return found }
+        return Array(utf8).withUnsafeBufferPointer(search)
+    }
+}
