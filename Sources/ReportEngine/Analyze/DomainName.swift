@@ -127,7 +127,7 @@ public enum DomainName {
     public static func registrableDomain(_ host: String) -> String? {
         guard let psl = context.psl else { return nil }
         let h = host.lowercased().trimmingCharacters(in: ".")
-        guard h.contains("."), isKnownTLD(String(h.split(separator: ".").last!)) else { return nil }
+        guard h.has("."), isKnownTLD(String(h.split(separator: ".").last!)) else { return nil }
         // libpsl returns a pointer into its argument, so read it while the argument is alive.
         return h.withCString { p in psl_registrable_domain(psl, p).map { String(cString: $0) } }
     }

@@ -90,7 +90,7 @@ public enum URLExtractor {
         func add(_ url: ExtractedURL) {
             results.append(url)
             // A redirector carries its destination in the path or query ("?u=http%3A%2F%2Fdest…"): report both.
-            if depth < 3, let rest = url.url.range(of: "://").flatMap({ r in url.url[r.upperBound...].firstIndex(of: "/") }) {
+            if depth < 3, let rest = URLExtractor.pathStart(url.url) {
                 let tail = String(decoding: ContentType.percentDecode(url.url[url.url.index(after: rest)...]), as: UTF8.self)
                 let inner = Array(tail.unicodeScalars)
                 for var u in scan(inner, [UInt8](repeating: 0, count: inner.count), part: part, depth: depth + 1) {
@@ -183,7 +183,7 @@ public enum URLExtractor {
         while j < s.count, isHostChar(s[j], allowUnicode: true) { j += 1 }
         var host = String(String.UnicodeScalarView(s[start..<j]))
         while host.hasSuffix(".") || host.hasSuffix("-") { host.removeLast(); j -= 1 }
-        guard host.contains(".") else { return nil }
+        guard host.has(".") else { return nil }
         if j < s.count, s[j] == "@" { return (nil, j) }  // the local part of an address
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return (nil, j) }
@@ -310,7 +310,7 @@ public enum URLExtractor {
             let labelsOK = hostText.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
                 !$0.isEmpty && $0.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") && !$0.hasPrefix("_")
             }
-            guard labelsOK, hostText.contains("."), let ascii = DomainName.toASCII(hostText), ascii.count <= 253 else {
+            guard labelsOK, hostText.has("."), let ascii = DomainName.toASCII(hostText), ascii.count <= 253 else {
                 return (nil, max(end, hostStart + 1))
             }
             guard ascii.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") }) else {
@@ -319,15 +319,15 @@ public enum URLExtractor {
             host = ascii
             domain = DomainName.registrableDomain(ascii)
             // Underscores occur in subdomain labels, never in a registered name.
-            if domain?.contains("_") == true { return (nil, max(end, hostStart + 1)) }
+            if domain?.has("_") == true { return (nil, max(end, hostStart + 1)) }
             if domain == nil, !DomainName.isKnownTLD(String(ascii.split(separator: ".").last ?? "")) {
                 return (nil, max(end, hostStart + 1))
             }
         }
         var path = end > j ? String(String.UnicodeScalarView(s[j..<end])) : ""
-        path = path.replacingOccurrences(of: "\\", with: "/")
+        if path.has("\\") { path = path.replacingOccurrences(of: "\\", with: "/") }
         if path.isEmpty || !path.hasPrefix("/") { path = "/" + path }
-        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let shownHost = host.has(":") ? "[\(host)]" : host
         let defaultPort = (scheme == "http" && port == "80") || (scheme == "https" && port == "443") || (scheme == "ftp" && port == "21")
         let url = "\(scheme)://\(shownHost)\(port.isEmpty || defaultPort ? "" : ":" + port)\(path)"
         let flagSet = Flags(rawValue: flags)
@@ -338,10 +338,21 @@ public enum URLExtractor {
         )
     }
 
+    /// Where the path of a normalised URL starts (the "/" after "scheme://host").
+    static func pathStart(_ url: String) -> String.Index? {
+        let u = url.utf8
+        guard let colon = u.firstIndex(of: 0x3A), u[colon...].starts(with: "://".utf8) else { return nil }
+        return url[u.index(colon, offsetBy: 3)...].firstIndex(of: "/")
+    }
+
     /// Parses an IP host: IPv6 in brackets, or IPv4 in dotted, hexadecimal, octal or single-number form
     /// (as browsers read it). The flag says the form was unusual.
     static func parseIPHost(_ text: String) -> (IPAddress, Bool)? {
         if text.hasPrefix("[") { return IPAddress(text).map { ($0, false) } }
+        // A name: its last label is no number (decimal, octal, or 0x hexadecimal).
+        let last = text.utf8.split(separator: 0x2E, omittingEmptySubsequences: false).last ?? Substring(text).utf8[...]
+        let isNumber = last.allSatisfy { (0x30...0x39).contains($0) } || last.starts(with: "0x".utf8) || last.starts(with: "0X".utf8)
+        if !isNumber { return nil }
         if let ip = IPAddress(text), ip.isIPv4 { return (ip, false) }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...4).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else { return nil }
