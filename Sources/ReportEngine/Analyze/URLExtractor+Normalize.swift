@@ -82,19 +82,22 @@ extension URLExtractor {
         ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("hxxps", "https"), ("hxxp", "http"), ("hxtps", "https"),
         ("hxtp", "http"), ("h**ps", "https"), ("h**p", "http"), ("h__ps", "https"), ("h__p", "http"), ("fxp", "ftp"),
         ("[at]", "@"), (" [.] ", "."), ("http[s]", "https"), ("https[:]//", "https://"), ("http[:]//", "http://"),
+        // Japanese spam spells the dot out: "example(ドット)com", "exampleドットjp".
+        ("(ドット)", "."), ("[ドット]", "."), ("{ドット}", "."), ("ドット", "."),
     ].map { (Array($0.0.unicodeScalars), $0.1) }
 
     static let atSign = Array("[at]".unicodeScalars)
 
     static func undoDefanging(_ s: inout [Unicode.Scalar], _ f: inout [UInt8]) {
-        guard s.contains(where: { $0 == "[" || $0 == "(" || $0 == "{" || $0 == "x" || $0 == "X" || $0 == "*" || $0 == "_" }) else { return }
+        guard s.contains(where: { $0 == "[" || $0 == "(" || $0 == "{" || $0 == "x" || $0 == "X" || $0 == "*" || $0 == "_" || $0 == "ド" })
+        else { return }
         var out: [Unicode.Scalar] = []
         var flags: [UInt8] = []
         out.reserveCapacity(s.count)
         var i = 0
         outer: while i < s.count {
             let c = s[i]
-            if c == "[" || c == "(" || c == "{" || c == "h" || c == "H" || c == " " || c == "f" || c == "F" {
+            if c == "[" || c == "(" || c == "{" || c == "h" || c == "H" || c == " " || c == "f" || c == "F" || c == "ド" {
                 let lowered = lowerASCII(c)
                 for (p, replacement) in defangingRules where p[0] == lowered {
                     guard i + p.count <= s.count else { continue }
@@ -108,6 +111,11 @@ extension URLExtractor {
                         if i > 0, s[i - 1].isASCII, s[i - 1].properties.isAlphabetic { continue }
                     }
                     if p[0] == " " || p == atSign { continue }  // " [.] " and "[at]" are left as written
+                    // A bare "ドット" is a dot only between two parts of a name ("exampleドットcom").
+                    if p[0] == "ド" {
+                        func isNameChar(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-") }
+                        guard i > 0, isNameChar(s[i - 1]), i + p.count < s.count, isNameChar(s[i + p.count]) else { continue }
+                    }
                     let merged = f[i..<(i + p.count)].reduce(0, |) | Flags.defanged.rawValue
                     for r in replacement.unicodeScalars {
                         out.append(r)

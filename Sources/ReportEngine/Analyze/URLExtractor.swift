@@ -245,11 +245,13 @@ public enum URLExtractor {
             guard isAuthorityChar(s[j], bracketed: bracketed, symbols: afterScheme) else { break }
             j += 1
         }
-        // An IDN label may be written in kana or kanji, but Japanese prose glued to an ASCII name is not part of it.
-        if let lastDot = s[hostStart..<j].lastIndex(of: "."), lastDot + 1 < j, s[lastDot + 1].isASCII,
-            let cut = s[(lastDot + 1)..<j].firstIndex(where: { !$0.isASCII })
+        // An IDN label may be written in kana or kanji, but Japanese prose glued to an ASCII name is not part of
+        // it: "example.comまで。またはhttps://…" ends where the ASCII name with its top-level label ends.
+        if let firstForeign = s[hostStart..<j].firstIndex(where: { !$0.isASCII }),
+            let lastDot = s[hostStart..<firstForeign].lastIndex(of: "."), lastDot + 1 < firstForeign,
+            DomainName.isKnownTLD(String(String.UnicodeScalarView(s[(lastDot + 1)..<firstForeign])))
         {
-            j = cut
+            j = firstForeign
         } else if !s[hostStart..<j].contains(".") {
             j = s[hostStart..<j].firstIndex(where: { !$0.isASCII }) ?? j
         }
