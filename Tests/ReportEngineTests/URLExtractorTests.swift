@@ -55,6 +55,8 @@ import Testing
              urls: ["http://bad-site.com/", "https://x.example.jp/a"]),
         Case(name: "the dot spelled out in katakana", text: "詳細はexample-shop(ドット)jp/regへ、またはbad-siteドットcomまで。ドットを打つ",
              urls: ["http://example-shop.jp/reg", "http://bad-site.com/"], defanged: true),
+        Case(name: "lenticular brackets around the dot", text: "bad-site【.】com と bad-shop【ドット】jp", urls: ["http://bad-site.com/", "http://bad-shop.jp/"],
+             defanged: true),
         Case(name: "a numbered list item is no name", text: "1.YOUR FULL NAMES:\n2.CONTACT ADDRESS:\nmail 163.com", urls: ["http://163.com/"]),
         Case(name: "a scheme glued to an identifier", text: "_http://example.com/ x", urls: []),
         Case(name: "a country code listed only below its top level", text: "see www.example.za now", urls: ["http://www.example.za/"]),

@@ -83,13 +83,13 @@ extension URLExtractor {
         ("hxtp", "http"), ("h**ps", "https"), ("h**p", "http"), ("h__ps", "https"), ("h__p", "http"), ("fxp", "ftp"),
         ("[at]", "@"), (" [.] ", "."), ("http[s]", "https"), ("https[:]//", "https://"), ("http[:]//", "http://"),
         // Japanese spam spells the dot out: "example(ドット)com", "exampleドットjp".
-        ("(ドット)", "."), ("[ドット]", "."), ("{ドット}", "."), ("ドット", "."),
+        ("(ドット)", "."), ("[ドット]", "."), ("{ドット}", "."), ("【ドット】", "."), ("【.】", "."), ("ドット", "."),
     ].map { (Array($0.0.unicodeScalars), $0.1) }
 
     static let atSign = Array("[at]".unicodeScalars)
 
     static func undoDefanging(_ s: inout [Unicode.Scalar], _ f: inout [UInt8]) {
-        guard s.contains(where: { $0 == "[" || $0 == "(" || $0 == "{" || $0 == "x" || $0 == "X" || $0 == "*" || $0 == "_" || $0 == "ド" })
+        guard s.contains(where: { $0 == "[" || $0 == "(" || $0 == "{" || $0 == "x" || $0 == "X" || $0 == "*" || $0 == "_" || $0 == "ド" || $0 == "【" })
         else { return }
         var out: [Unicode.Scalar] = []
         var flags: [UInt8] = []
@@ -97,7 +97,7 @@ extension URLExtractor {
         var i = 0
         outer: while i < s.count {
             let c = s[i]
-            if c == "[" || c == "(" || c == "{" || c == "h" || c == "H" || c == " " || c == "f" || c == "F" || c == "ド" {
+            if c == "[" || c == "(" || c == "{" || c == "h" || c == "H" || c == " " || c == "f" || c == "F" || c == "ド" || c == "【" {
                 let lowered = lowerASCII(c)
                 for (p, replacement) in defangingRules where p[0] == lowered {
                     guard i + p.count <= s.count else { continue }
