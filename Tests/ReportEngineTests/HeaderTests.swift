@@ -31,6 +31,20 @@ import Testing
         #expect(m.headers.first("x-folded")?.plain == "first second third")
     }
 
+    @Test func foldsInsideQuotesAndEncodedWords() {
+        var diagnostics: [String] = []
+        let block = "Subject: =?UTF-8?B?5YaZ55yf44Gu?=\r\n =?UTF-8?B?6KuL5rGC?=  two  spaces\r\n"
+            + "X-Broken: =?UTF-8?Q?Hello\r\n _there!?=\r\n"
+            + "Content-Type: text/plain; name=\"a\r\n   b\"\r\n"
+        let h = Headers.parse(ArraySlice(block.utf8), diagnostics: &diagnostics)
+        // Adjacent encoded words join (RFC 2047 §6.2); spaces the sender typed stay.
+        #expect(h.first("Subject")?.text() == "写真の請求  two  spaces")
+        // A mailer that folded inside an encoded word: the word is joined up again.
+        #expect(h.first("X-Broken")?.text() == "Hello there!")
+        // Inside a quoted string the fold keeps its white space.
+        #expect(ContentType.parse(h.first("Content-Type")!.plain)?.parameters["name"] == "a   b")
+    }
+
     @Test func rawShiftJISHeaderBytesAreDecoded() throws {
         let m = try Fixture.message("sjis-raw-header.eml")
         let a = try MessageAnalyzer.analyze(m.raw)
