@@ -26,6 +26,16 @@ import Testing
         return String(s[..<s.range(of: "\r\n\r\n")!.lowerBound])
     }
 
+    @Test(arguments: [
+        (1_795_000_000, "Asia/Tokyo", "Wed, 18 Nov 2026 20:06:40 +0900"),
+        (0, "Asia/Tokyo", "Thu, 01 Jan 1970 09:00:00 +0900"),
+        (1_795_000_000, "America/Bogota", "Wed, 18 Nov 2026 06:06:40 -0500"),
+        (951_782_400, "UTC", "Tue, 29 Feb 2000 00:00:00 +0000"),
+    ] as [(Double, String, String)])
+    func draftDates(_ seconds: Double, _ zone: String, _ expected: String) {
+        #expect(MessageWriter.rfc5322Date(Date(timeIntervalSince1970: seconds), timeZone: TimeZone(identifier: zone)!) == expected)
+    }
+
     @Test func oneForwardToTheCarrierDesk() throws {
         let a = try analysis()
         #expect(a.drafts.count == 1)

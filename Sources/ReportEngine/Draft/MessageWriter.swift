@@ -106,10 +106,18 @@ public struct MessageWriter {
 
     /// An RFC 5322 date for `date`, in the given time zone.
     public static func rfc5322Date(_ date: Date, timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = timeZone
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return f.string(from: date)
+        // Written out by hand: a DateFormatter per draft costs more than the rest of the draft.
+        let offset = timeZone.secondsFromGMT(for: date)
+        var t = time_t(date.timeIntervalSince1970.rounded(.down)) + time_t(offset)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        let zone = sign + two(Int32(minutes / 60)) + two(Int32(minutes % 60))
+        return "\(days[Int(tm.tm_wday)]), \(two(tm.tm_mday)) \(months[Int(tm.tm_mon)]) \(tm.tm_year + 1900) "
+            + "\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec)) \(zone)"
     }
 }
