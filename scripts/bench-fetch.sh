@@ -30,7 +30,7 @@ import re, sys
 n, folder, sources = int(sys.argv[1]), sys.argv[2], [open(p, "rb").read() for p in sys.argv[3:]]
 for i in range(n):
     raw = sources[i % len(sources)]
-    raw = re.sub(rb"(?im)^Message-ID: <", b"Message-ID: <bench%d." % i, raw, count=1)
+    raw = re.sub(rb"(?im)^Message-ID: <", b"Message-ID: <bench%d." % i, raw)  # the attached one too
     raw = re.sub(rb"(?im)^Subject: ", b"Subject: %d " % i, raw, count=1)
     with open(f"{folder}/{1700000000 + i}.bench{i}:2,S", "wb") as f:
         f.write(raw)
