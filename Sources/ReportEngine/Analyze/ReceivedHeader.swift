@@ -105,9 +105,9 @@ public struct ReceivedHeader: Sendable, Hashable {
         let leadingWasBracketed = words.first?.hasPrefix("[") ?? false
         var nameOnlyComment: String?
         var commentRest: [String] = []
-        // How the relay wrote the address: "[ip]", "[ip]:port" (Exim 4), "ip", "ip:port".
         var commentAddressTwice = false
         var localName: String?
+        // How the relay wrote the address: "[ip]", "[ip]:port" (Exim 4), "ip", "ip:port".
         var commentIPBracketed = false
         var commentIPPort = false
         if let first = words.first {
