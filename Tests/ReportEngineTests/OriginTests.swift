@@ -31,6 +31,15 @@ import Testing
         #expect(origin(chain, from: nil, relays: ["!61.197.82.66", "61.197.82.0/24", "*.isp.example"]).sourceIP == "61.197.82.66")
     }
 
+    @Test func aCarrierNameGivenOnlyAsGreetingIsNotTrusted() {
+        // Sendmail writes "from <greeting> ([ip])" when the address has no matching reverse name: the
+        // name is the client's word only, so a spammer greeting as a docomo relay stays the source.
+        let chain = [
+            "Received: from mgw-out.docomo.ne.jp ([45.76.212.77]) by mx.user.example (8.17.1/8.17.1) with ESMTP id A",
+        ]
+        #expect(origin(chain, from: "docomo.ne.jp").sourceIP == "45.76.212.77")
+    }
+
     @Test func theClientOfASubmissionRelayIsAUserNotASource() {
         let chain = [
             "Received: from smtp.isp.example (smtp.isp.example [61.197.82.25]) by mx.user.example (Postfix) with ESMTP id A",
