@@ -7,30 +7,35 @@ import Foundation
 public enum DomainName {
     private final class Context: @unchecked Sendable {
         let psl: OpaquePointer?
-        /// Top-level labels that the list names only through rules below them (`za` has `co.za`,
-        /// `ck` has `*.ck`), read from the distribution's list text beside the compiled file.
-        let tldsWithRulesBelow: Set<String>
         init() {
             psl = psl_latest(nil) ?? psl_builtin()
-            var tlds: Set<String> = []
-            var candidates = ["/usr/share/publicsuffix/public_suffix_list.dat"]
-            if let dist = psl_dist_filename().map({ String(cString: $0) }), dist.hasSuffix(".dafsa") {
-                candidates.insert(String(dist.dropLast(6)) + ".dat", at: 0)
-            }
-            if let text = candidates.lazy.compactMap({ try? String(contentsOfFile: $0, encoding: .utf8) }).first {
-                var icann = false
-                for line in text.split(separator: "\n") {
-                    if line.hasPrefix("// ===BEGIN ICANN DOMAINS===") { icann = true; continue }
-                    if line.hasPrefix("// ===END ICANN DOMAINS===") { break }
-                    guard icann, !line.hasPrefix("//"), let last = line.split(separator: ".").last else { continue }
-                    let label = last.trimmingCharacters(in: " \t\r")
-                    if !label.isEmpty, label.allSatisfy({ $0.isASCII }) { tlds.insert(label.lowercased()) }
-                }
-            }
-            tldsWithRulesBelow = tlds
         }
     }
     private static let context = Context()
+
+    /// Top-level labels that the list names only through rules below them (`za` has `co.za`,
+    /// `ck` has `*.ck`), read from the distribution's list text beside the compiled file. Read on
+    /// first need only: most names have a top-level label libpsl knows itself.
+    private static let tldsWithRulesBelow: Set<String> = {
+        var candidates = ["/usr/share/publicsuffix/public_suffix_list.dat"]
+        if let dist = psl_dist_filename().map({ String(cString: $0) }), dist.hasSuffix(".dafsa") {
+            candidates.insert(String(dist.dropLast(6)) + ".dat", at: 0)
+        }
+        guard let data = candidates.lazy.compactMap({ FileManager.default.contents(atPath: $0) }).first else { return [] }
+        var tlds: Set<String> = []
+        var icann = false
+        // Bytes, not String lines: the list has some 10,000 lines and this runs in every process.
+        for line in Array(data).split(separator: 0x0A) {
+            if line.starts(with: "// ===BEGIN ICANN DOMAINS===".utf8) { icann = true; continue }
+            if line.starts(with: "// ===END ICANN DOMAINS===".utf8) { break }
+            guard icann, !line.starts(with: "//".utf8) else { continue }
+            var label = line.split(separator: 0x2E).last ?? line
+            while let b = label.last, b == 0x20 || b == 0x09 || b == 0x0D { label = label.dropLast() }
+            while let b = label.first, b == 0x20 || b == 0x09 { label = label.dropFirst() }
+            if !label.isEmpty, label.allSatisfy({ $0 < 0x80 }) { tlds.insert(String(decoding: label, as: UTF8.self).lowercased()) }
+        }
+        return tlds
+    }()
 
     /// Whether the PSL is loaded (false only on a broken installation).
     public static var isAvailable: Bool { context.psl != nil }
@@ -137,6 +142,6 @@ public enum DomainName {
         guard let psl = context.psl, !label.isEmpty else { return false }
         let l = label.lowercased()
         return psl_is_public_suffix2(psl, l, Int32(PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)) != 0
-            || context.tldsWithRulesBelow.contains(l)
+            || tldsWithRulesBelow.contains(l)
     }
 }
