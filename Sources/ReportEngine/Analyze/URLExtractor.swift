@@ -126,11 +126,10 @@ public enum URLExtractor {
                 // The domain of an e-mail address ("user@host") or a path segment is not a URL of its own.
                 // "@example.com" with its local part written in other characters is an address too;
                 // a "www." name is a web host even there.
-                let isAddress = prev == "@" && ((i >= 2 && isHostChar(s[i - 2], allowUnicode: true))
-                    || !(i + 4 <= n && String(String.UnicodeScalarView(s[i..<(i + 4)])).lowercased() == "www."))
+                let isAddress = prev == "@" && ((i >= 2 && isHostChar(s[i - 2], allowUnicode: true)) || !startsWithWWW(s, at: i))
                 // "path:to:file.pm": a name glued after "word:" is part of that token ("サイト:x.jp" is not).
                 let inColonToken = prev == ":" && i >= 2 && s[i - 2].isASCII && (s[i - 2].properties.isAlphabetic || (48...57).contains(s[i - 2].value))
-                    && !(i + 4 <= n && String(String.UnicodeScalarView(s[i..<(i + 4)])).lowercased() == "www.")
+                    && !startsWithWWW(s, at: i)
                 if !isAddress, !inColonToken, prev != "/", let (url, end) = bareURL(s, f, at: i, part: part) {
                     if let url { add(url) }
                     i = max(end, i + 1)
@@ -158,6 +157,11 @@ public enum URLExtractor {
         return j == 0 || !isHostChar(s[j - 1], allowUnicode: true)
     }
 
+    /// Whether `www.` (in any case) starts at `i`.
+    static func startsWithWWW(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+        i + 4 <= s.count && s[i..<(i + 4)].map(lowerASCII) == ["w", "w", "w", "."]
+    }
+
     /// A URL with a scheme at `start`, or nil when there is no scheme there.
     static func schemeURL(_ s: [Unicode.Scalar], _ f: [UInt8], at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
@@ -172,7 +176,7 @@ public enum URLExtractor {
         while j < s.count, s[j] == "/" || s[j] == "\\" { j += 1; slashes += 1 }
         if slashes == 0 {
             // "http:www.example.com" is written by some mailers; anything else is not a URL.
-            guard j + 4 <= s.count, String(String.UnicodeScalarView(s[j..<(j + 4)])).lowercased() == "www." else { return nil }
+            guard startsWithWWW(s, at: j) else { return nil }
         }
         return authorityAndPath(s, f, scheme: scheme, hostStart: j, urlStart: start, part: part)
     }

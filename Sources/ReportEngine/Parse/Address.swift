@@ -28,10 +28,10 @@ public enum Address {
             if let at = addr.lastIndex(of: "@") {
                 guard at != addr.startIndex, addr.index(after: at) != addr.endIndex else { continue }
             } else if !(bracketed && localNames) || addr.contains(".") {
+                // Without "@" only a local name alone in angle brackets counts (`<moderator>`, as local
+                // submissions write it), and only where asked; a dotted name there is a host.
                 continue
             }
-            // else a local name alone in angle brackets (`<moderator>`), as local submissions write it;
-            // a dotted name there is a host, not a mailbox
             result.append(addr)
         }
         return result
