@@ -222,11 +222,7 @@ public struct MIMEMessage: Sendable, Hashable {
             part.contentType = ContentType(type: "text", subtype: "plain", parameters: part.contentType.parameters)
             return nil
         }
-        if depth >= context.limits.maxDepth {
-            if !context.reportedDepth {
-                diagnostics.append("nesting deeper than \(context.limits.maxDepth) levels: inner parts not parsed")
-                context.reportedDepth = true
-            }
+        if context.tooDeep(depth, diagnostics: &diagnostics) {
             return nil
         }
         return Array(boundary.utf8)
@@ -239,12 +235,8 @@ public struct MIMEMessage: Sendable, Hashable {
         part.body = decode(body, encoding: part.transferEncoding, diagnostics: &diagnostics)
         let contentType = part.contentType
         guard contentType.type == "message", ["rfc822", "global"].contains(contentType.subtype) else { return }
-        if depth >= context.limits.maxDepth {
-            if !context.reportedDepth {
-                diagnostics.append("nesting deeper than \(context.limits.maxDepth) levels: inner parts not parsed")
-                context.reportedDepth = true
-            }
-        } else if looksLikeHeader(part.body[...]) {
+        if context.tooDeep(depth, diagnostics: &diagnostics) { return }
+        if looksLikeHeader(part.body[...]) {
             var inner = parseMessage(part.body, context: context, depth: depth + 1)
             diagnostics += inner.diagnostics.map { "attached message: \($0)" }
             inner.diagnostics = []
@@ -277,4 +269,14 @@ final class ParseContext {
     var reportedDepth = false
     var reportedParts = false
     init(limits: MIMELimits) { self.limits = limits }
+
+    /// Whether `depth` is past the nesting limit; the first time, says so in `diagnostics`.
+    func tooDeep(_ depth: Int, diagnostics: inout [String]) -> Bool {
+        guard depth >= limits.maxDepth else { return false }
+        if !reportedDepth {
+            diagnostics.append("nesting deeper than \(limits.maxDepth) levels: inner parts not parsed")
+            reportedDepth = true
+        }
+        return true
+    }
 }
