@@ -110,6 +110,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         // How the relay wrote the address: "[ip]", "[ip]:port" (Exim 4), "ip", "ip:port".
         var commentIPBracketed = false
         var commentIPPort = false
+        var commentSaysVerified = false
         if let first = words.first {
             if let a = ReceivedHeader.address(in: first) {
                 leadingIP = a
@@ -135,6 +136,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                 let p = parts[n]
                 let lp = p.lowercased()
                 n += 1
+                if lp == "verified" { commentSaysVerified = true }
                 if lp.hasPrefix("helo=") || lp.hasPrefix("ehlo=") {
                     heloParameter = String(lp.dropFirst(5)).trimmingCharacters(in: "[]")
                     continue
@@ -192,7 +194,7 @@ public struct ReceivedHeader: Sendable, Hashable {
             rdns = leadingName ?? (leadingWasBracketed ? nil : leadingIP?.description)
             helo = qmailHelo.isEmpty ? nil : qmailHelo
         } else if commentIP != nil, commentRest.isEmpty, let name = leadingName, !isExchange, !commentAddressTwice,
-            ReceivedHeader.nameIsChecked(bracketed: commentIPBracketed, port: commentIPPort, verified: commentsSayVerified(comments),
+            ReceivedHeader.nameIsChecked(bracketed: commentIPBracketed, port: commentIPPort, verified: commentSaysVerified,
                                          trace: lowerTrace)
         {
             // qmail "from name (ip)", Exim 4 "from name ([ip])" or "([ip]:port)", CommuniGate
@@ -228,10 +230,6 @@ public struct ReceivedHeader: Sendable, Hashable {
         if verified { return true }
         if bracketed { return (port && !trace.has("xmail")) || trace.has("(exim 4") }
         return !port && !trace.has("scalix")
-    }
-
-    private func commentsSayVerified(_ comments: [String]) -> Bool {
-        comments.contains { $0.lowercased().split(separator: " ").contains("verified") }
     }
 
     /// The address in a Received token as relays write it: `[1.2.3.4]`, `[IPv6:2001:db8::1]`,
