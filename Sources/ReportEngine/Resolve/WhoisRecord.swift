@@ -94,7 +94,8 @@ public struct WhoisRecord: Sendable, Hashable {
                 continue
             }
             // A "Name servers" heading followed by one host per line (.ch, .dk, .uk and others).
-            let heading = line.lowercased().trimmingCharacters(in: ": ")
+            let lower = line.lowercased()
+            let heading = lower.trimmingCharacters(in: ": ")
             if ["name servers", "nameservers", "dns servers", "domain nameservers", "domain name servers", "name servers information",
                 "nameserver in listed order", "domain servers", "domain servers in listed order", "name server", "servers"].contains(heading)
             {
@@ -104,7 +105,7 @@ public struct WhoisRecord: Sendable, Hashable {
             }
             if inNameServerBlock, line.allSatisfy({ $0 == "-" || $0 == "=" }) { continue }
             // "Record created on 2005-04-15 21:43:27" (.mo): a sentence, not a key.
-            for (prefix, key) in [("record created on ", "created"), ("record expires on ", "expires")] where line.lowercased().hasPrefix(prefix) {
+            for (prefix, key) in [("record created on ", "created"), ("record expires on ", "expires")] where lower.hasPrefix(prefix) {
                 r.absorb(key: key, value: String(line.dropFirst(prefix.count)), line: line)
             }
             if inNameServerBlock {
@@ -133,7 +134,7 @@ public struct WhoisRecord: Sendable, Hashable {
                     if r.registrar != nil { r.evidence["registrar"] = line }
                 }
             }
-            if ["registrar", "registrar:"].contains(line.lowercased()) {
+            if ["registrar", "registrar:"].contains(lower) {
                 registrarHeading = true
                 continue
             }
