@@ -71,34 +71,31 @@ final class IMAPDraftSink: DraftSink {
 /// Reports sent over SMTP, only to desks the program knows (the carrier table and the user's
 /// allowlist); anything else goes to `fallback` as a draft for review.
 ///
-/// The moment the server accepts a report it is noted in the ledger (`journal`), before the copy is
-/// appended to the Sent folder; a later run that finds either the note or the copy does not send
-/// again. What is left is the instant between the server's reply and that one write.
+/// The moment the server accepts a report it is noted in the ledger, before the copy is appended to
+/// the Sent folder; a later run that finds either the note or the copy does not send again. What is
+/// left is the instant between the server's reply and that one write.
 final class SMTPDraftSink: DraftSink {
-    /// Notes and reads the acceptance of a report by the server (the ledger).
-    struct Journal {
-        var noteAccepted: (_ draftID: String) throws -> Void
-        var acceptance: (_ draftID: String) throws -> String?
-    }
-
     let smtp: SMTPSubmission
     let from: String
     let knownDesks: Set<String>
     let copies: IMAPSession?
     let sentFolder: MailboxName
     let fallback: DraftSink?
-    let journal: Journal?
+    /// Where acceptances are noted, and the server named in the note.
+    let ledger: Ledger?
+    let server: String
     var via: String { "send" }
 
     init(smtp: SMTPSubmission, from: String, knownDesks: Set<String>, copies: IMAPSession?, sentFolder: String, fallback: DraftSink?,
-         journal: Journal? = nil) {
+         ledger: Ledger? = nil, server: String = "the SMTP server") {
         self.smtp = smtp
         self.from = from
         self.knownDesks = knownDesks
         self.copies = copies
         self.sentFolder = MailboxName(sentFolder)
         self.fallback = fallback
-        self.journal = journal
+        self.ledger = ledger
+        self.server = server
     }
 
     func deliver(_ draft: Draft) throws -> String {
@@ -107,7 +104,7 @@ final class SMTPDraftSink: DraftSink {
             return "not sent (unknown desk): " + (try fallback.deliver(draft))
         }
         try smtp.send(draft.raw, from: from, to: draft.to)
-        try journal?.noteAccepted(draft.id)
+        try ledger?.noteAccepted(draftID: draft.id, by: server)
         if let copies {
             _ = try copies.append(draft.raw, to: sentFolder, flags: ["\\Seen"])
         }
@@ -119,7 +116,7 @@ final class SMTPDraftSink: DraftSink {
             try copies.ensureOpen(sentFolder, readOnly: true)
             if let uid = try copies.uidSearch("HEADER X-Watcher-Draft-Id \"\(draftID)\"").first { return "\(sentFolder) UID \(uid)" }
         }
-        if let accepted = try journal?.acceptance(draftID) { return accepted + " (no copy in \(sentFolder))" }
+        if let accepted = try ledger?.acceptance(draftID: draftID) { return accepted + " (no copy in \(sentFolder))" }
         return try fallback?.find(draftID: draftID)
     }
 }

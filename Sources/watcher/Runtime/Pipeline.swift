@@ -89,13 +89,9 @@ final class Pipeline {
             // Automatic sending only to desks the program knows; WHOIS-learned addresses stay drafts.
             let desks = Set(config.carrierTable.carriers.map { $0.desk.lowercased() } + config.directoryTable.emails + config.reports.allowlist)
             let from = Address.first(in: analyzer.drafts.from) ?? analyzer.drafts.from
-            let ledger = self.ledger
-            let server = config.smtp.url ?? "the SMTP server"
-            let journal = SMTPDraftSink.Journal(
-                noteAccepted: { try ledger.noteAccepted(draftID: $0, by: server) },
-                acceptance: { try ledger.acceptance(draftID: $0) })
             sink = SMTPDraftSink(smtp: smtp, from: from, knownDesks: desks, copies: session, sentFolder: config.imap.sentFolder,
-                                 fallback: session.map { IMAPDraftSink(session: $0, folder: config.imap.draftsFolder) }, journal: journal)
+                                 fallback: session.map { IMAPDraftSink(session: $0, folder: config.imap.draftsFolder) },
+                                 ledger: ledger, server: config.smtp.url!)
         default:
             sink = IMAPDraftSink(session: session!, folder: config.imap.draftsFolder)
         }
