@@ -57,11 +57,7 @@ public enum MessageAnalyzer {
         return nil
     }
 
-    /// Subject, sender, date and text of `message`.
-    public static func summarize(_ message: MIMEMessage, diagnostics: inout [String]) -> MessageSummary {
-        summarize(message, parts: readTextParts(message), diagnostics: &diagnostics)
-    }
-
+    /// Subject, sender, date and text of `message`, whose text parts `readTextParts` gave.
     static func summarize(_ message: MIMEMessage, parts: [TextPart], diagnostics: inout [String]) -> MessageSummary {
         let h = message.headers
         let fallback = message.root.contentType.charset
