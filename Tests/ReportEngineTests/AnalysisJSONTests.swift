@@ -17,7 +17,7 @@ import Testing
         #expect(origin["spoofed"] as? Bool == false)
         let urls = try #require(object["urls"] as? [[String: Any]])
         #expect(urls.count == 2)
-        #expect(Set(urls[0].keys) == ["url", "host", "domain", "defanged", "obfuscated", "part"])
+        #expect(Set(urls[0].keys) == ["url", "host", "domain", "defanged", "obfuscated", "part", "role", "deceptive"])
         #expect(urls[1]["domain"] is NSNull)
         #expect(object["domains"] as? [String] == ["example.org"])
         #expect(!text.contains("\"null\""))

@@ -144,6 +144,8 @@ import Testing
 
     @Test func collectsLinkTargets() {
         let h = HTMLText.render("<a href='https://a.example/x?y=1&amp;z=2'>a</a><img src=http://b.example/i.png><form action=\"//c.example/post\"></form><meta http-equiv=refresh content=\"0; url=http://d.example/\">")
-        #expect(h.links == ["https://a.example/x?y=1&z=2", "http://b.example/i.png", "//c.example/post", "http://d.example/"])
+        #expect(h.links.map(\.target) == ["https://a.example/x?y=1&z=2", "http://b.example/i.png", "//c.example/post", "http://d.example/"])
+        #expect(h.links.map(\.role) == [.link, .image, .link, .link])
+        #expect(h.links.first?.anchorText == "a")
     }
 }

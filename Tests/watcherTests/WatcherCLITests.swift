@@ -91,7 +91,7 @@ enum CLI {
         let r = try CLI.run(["analyze", "--offline", "--config", "examples/analyze.toml", examples[1]])
         #expect(r.status == 0)
         #expect(r.stdout.contains("Origin:   forged carrier sender, source IP 45.76.212.77"))
-        #expect(r.stdout.contains("https://secure-login-verify.com/jp/?u=123  [secure-login-verify.com; html, defanged]"))
+        #expect(r.stdout.contains("https://secure-login-verify.com/jp/?u=123  [secure-login-verify.com; html, link, defanged]"))
         #expect(r.stdout.contains("Drafts:   none"))
     }
 
@@ -128,6 +128,22 @@ enum CLI {
         let raw = try #require(draft["raw"] as? String)
         #expect(raw.contains("From: Reporter <reporter@example.net>"))
         #expect(raw.contains("Please take action against the sender."))
+    }
+
+    @Test func neverReportKeepsAConfiguredDomainOutOfTheReports() throws {
+        let kit = CLI.projectRoot.appendingPathComponent("Tests/ReportEngineTests/Fixtures/phishing/kit-delivery.eml").path
+        let before = try CLI.run(["analyze", "--offline", "--json", kit])
+        #expect(try objects(before.stdout).first?["domains"] as? [String] == ["sagawa-redelivery-check.top"])
+        let config = try CLI.temporaryFile("never.toml", "[analysis]\nnever_report = [\"Sagawa-Redelivery-Check.top\"]\n")
+        let r = try CLI.run(["analyze", "--offline", "--json", "--config", config, kit])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try objects(r.stdout).first)
+        #expect(obj["domains"] as? [String] == [])
+        #expect((obj["diagnostics"] as? [String])?.contains { $0.hasPrefix("sagawa-redelivery-check.top is not reported") } == true)
+        let bad = try CLI.temporaryFile("never-bad.toml", "[analysis]\nnever_report = [\"https://x.example/\"]\n")
+        let e = try CLI.run(["analyze", "--config", bad, kit])
+        #expect(e.status == 78)
+        #expect(e.stderr.contains("analysis.never_report (line 2)"))
     }
 
     @Test func syntaxErrorNamesTheLine() throws {

@@ -12,13 +12,24 @@ public struct ExtractedURL: Sendable, Hashable, Codable {
     public var obfuscated: Bool
     /// Where it was found: `text` or `html`.
     public var part: String
+    /// What it is: `link` (an HTML link target: `href`, `action`, refresh), `image` (a resource loaded to
+    /// show the message: `src`, `background`) or `text` (written in the text, visible).
+    public var role: String
+    /// An anchor shows one host in its text and links to another: the classic phishing tell.
+    public var deceptive: Bool
 
-    public init(url: String, host: String, domain: String?, defanged: Bool, obfuscated: Bool, part: String) {
+    public init(url: String, host: String, domain: String?, defanged: Bool, obfuscated: Bool, part: String,
+                role: String = "text", deceptive: Bool = false) {
         self.url = url
         self.host = host
         self.domain = domain
         self.defanged = defanged
         self.obfuscated = obfuscated
         self.part = part
+        self.role = role
+        self.deceptive = deceptive
     }
+
+    /// The registrable domain, or the host when there is none (an IP address).
+    public var site: String { domain ?? host }
 }

@@ -1,51 +1,69 @@
 import Foundation
 
-/// Renders HTML to plain text and collects the link targets it carries (`href`, `src`, `action`).
+/// A resource an HTML part names: where a click goes (`link`) or what is loaded to display it (`image`).
+public struct HTMLLink: Sendable, Hashable {
+    public enum Role: String, Sendable, Hashable, Codable {
+        /// Followed when clicked or submitted: `a`/`area` `href`, `form action`, `meta` refresh.
+        case link
+        /// Loaded to show the message: `src`, `srcset`, `background`.
+        case image
+    }
+
+    /// The attribute value, character references decoded, white space trimmed, resolved against `<base href>`.
+    public var target: String
+    public var role: Role
+    /// For an `a` element: the text it shows (white space folded); nil elsewhere.
+    public var anchorText: String?
+
+    public init(target: String, role: Role, anchorText: String? = nil) {
+        self.target = target
+        self.role = role
+        self.anchorText = anchorText
+    }
+}
+
+/// Renders HTML to plain text and collects the resources it names, reading markup the way a browser's
+/// tokenizer does (WHATWG HTML §13.2.5): white space is tab, LF, FF, CR and space; tag and attribute
+/// names are case-insensitive; values may be double-, single- or un-quoted and carry character
+/// references; comments, `<!…>` and `<?…>` declarations, and the raw text of `script`, `style` and their
+/// kin are skipped as a browser skips them.
 ///
-/// Script, style and comments are dropped; block elements become line breaks; character references
-/// (HTML5 named, decimal, hexadecimal) are decoded. It is a reader of hostile markup, not a browser:
-/// it never loads anything, and malformed markup only changes how much text comes out.
+/// Block elements become line breaks; `<base href>` resolves relative targets. It never loads anything;
+/// malformed markup changes only how much text comes out. Time is linear in the input.
 public struct HTMLText: Sendable, Hashable {
     /// The visible text.
     public var text: String
-    /// Attribute values that name a resource, entity-decoded, in document order.
-    public var links: [String]
+    /// Link targets and embedded resources, in document order.
+    public var links: [HTMLLink]
 
     /// Renders `html`.
     public static func render(_ html: String) -> HTMLText {
-        var r = Renderer(Array(html.unicodeScalars))
+        var r = HTMLRenderer(Array(html.utf8))
         r.run()
         return HTMLText(text: r.finish(), links: r.links)
     }
 
     /// The charset named by a `<meta charset>` or `<meta http-equiv content="…; charset=…">` in the first 4 KB.
     public static func metaCharset(_ bytes: [UInt8]) -> String? {
-        let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
-        guard let r = head.range(of: "charset=") else { return nil }
-        var value = head[r.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
-        value = value.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-        return value.isEmpty ? nil : String(value)
+        let head = bytes.prefix(4096).map(HTMLRenderer.lower)
+        let key = Array("charset=".utf8)
+        guard let at = head.firstRange(of: key) else { return nil }
+        var value = head[at.upperBound...].drop { $0 == 0x22 || $0 == 0x27 || $0 == 0x20 }
+        value = value.prefix { HTMLRenderer.isAlnum($0) || $0 == 0x2D || $0 == 0x5F }
+        return value.isEmpty ? nil : String(decoding: value, as: UTF8.self)
     }
 
-    /// Decodes character references in `text`.
+    /// Decodes character references in `text` (as in text content: a few legacy names need no `;`).
     public static func decodeEntities(_ text: some StringProtocol) -> String {
-        guard text.contains("&") else { return String(text) }
-        let scalars = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
-        var i = 0
-        while i < scalars.count {
-            if scalars[i] == "&", let (decoded, length) = entity(at: i, in: scalars) {
-                out.append(contentsOf: decoded.unicodeScalars)
-                i += length
-            } else {
-                out.append(scalars[i])
-                i += 1
-            }
-        }
-        return String(out)
+        guard text.utf8.contains(0x26) else { return String(text) }
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        HTMLRenderer.decode(bytes[...], inAttribute: false, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    // MARK: - Private
+    // MARK: - Character references
 
     static let namedEntities: [String: String] = {
         guard let url = Bundle.module.url(forResource: "html-entities", withExtension: "json", subdirectory: "Resources"),
@@ -55,199 +73,443 @@ public struct HTMLText: Sendable, Hashable {
         return table
     }()
 
-    private static let legacyWithoutSemicolon: Set<String> = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP", "LT", "GT", "QUOT"]
-
-    /// Decodes the reference starting at `start` (an `&`); returns the text and how many scalars it spans.
-    private static func entity(at start: Int, in s: [Unicode.Scalar]) -> (String, Int)? {
-        var i = start + 1
-        guard i < s.count else { return nil }
-        if s[i] == "#" {
-            i += 1
-            var hex = false
-            if i < s.count, s[i] == "x" || s[i] == "X" { hex = true; i += 1 }
-            var value: UInt32 = 0
-            var digits = 0
-            while i < s.count, digits < 8, let d = hex ? Bytes.hexValue(UInt8(truncatingIfNeeded: s[i].value)).map(UInt32.init) : (s[i].properties.numericType == .decimal && s[i].isASCII ? s[i].value - 48 : nil) {
-                if !s[i].isASCII { break }
-                value = value &* (hex ? 16 : 10) &+ d
-                digits += 1
-                i += 1
-            }
-            guard digits > 0 else { return nil }
-            if i < s.count, s[i] == ";" { i += 1 }
-            let scalar = Unicode.Scalar(value == 0 ? 0xFFFD : value) ?? "\u{FFFD}"
-            return (String(scalar), i - start)
-        }
-        var name = ""
-        while i < s.count, name.count < 32, s[i].isASCII, s[i].properties.isAlphabetic || (48...57).contains(s[i].value) {
-            name.unicodeScalars.append(s[i])
-            i += 1
-        }
-        guard !name.isEmpty else { return nil }
-        if i < s.count, s[i] == ";", let v = namedEntities[name] { return (v, i + 1 - start) }
-        if legacyWithoutSemicolon.contains(name), let v = namedEntities[name] { return (v, i - start) }
-        return nil
-    }
+    static let legacyWithoutSemicolon: Set<String> = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP", "LT", "GT", "QUOT"]
 }
 
-private struct Renderer {
-    let s: [Unicode.Scalar]
+/// The tokenizer and text builder behind `HTMLText.render`. Works on UTF-8 bytes: every byte that
+/// matters to markup is ASCII, so multi-byte characters pass through untouched.
+struct HTMLRenderer {
+    let s: [UInt8]
     var i = 0
-    var out = String.UnicodeScalarView()
-    var links: [String] = []
+    var out: [UInt8] = []
+    var links: [HTMLLink] = []
     var pendingSpace = false
+    /// Inside `<head>`: text is not shown, and only `base` and `meta` refresh name anything.
+    var inHead = false
+    /// The first `<base href>`, as scheme, origin (`scheme://host`) and directory.
+    var base: (scheme: String, origin: String, directory: String)?
+    /// The open anchor: which link it made and where its text starts in `out`.
+    var anchor: (link: Int, start: Int)?
 
     static let blocks: Set<String> = [
         "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
         "section", "article", "header", "footer", "hr", "pre", "dl", "dt", "dd", "form", "center", "address",
         "nav", "aside", "main", "figure", "figcaption", "tbody", "thead", "tfoot", "caption", "body", "html",
     ]
-    static let dropped: Set<String> = ["script", "style", "template", "head", "title", "noscript", "xml"]
-    static let linkAttributes: Set<String> = ["href", "src", "action", "background", "data-href", "data-url", "srcset"]
+    /// Elements whose content is raw text up to their end tag (scripting on, as a browser that shows mail
+    /// treats them) and never shown; `template` and `xml` content is inert and skipped the same way.
+    static let rawText: Set<String> = ["script", "style", "xmp", "noembed", "noframes", "noscript", "template", "xml"]
+    /// Elements whose content is text with character references up to their end tag, not shown.
+    static let hiddenRCDATA: Set<String> = ["title"]
+    /// Elements a `<head>` may hold; any other start tag (or visible text) ends it, as in a browser.
+    static let headElements: Set<String> = [
+        "base", "basefont", "bgsound", "link", "meta", "title", "noscript", "noframes", "style", "script", "template", "head",
+    ]
+    /// Attributes that name a resource, and the role of what they name.
+    static let linkAttributes: [String: HTMLLink.Role] = [
+        "href": .link, "action": .link, "data-href": .link, "data-url": .link,
+        "src": .image, "srcset": .image, "background": .image,
+    ]
 
-    init(_ s: [Unicode.Scalar]) { self.s = s }
+    init(_ s: [UInt8]) { self.s = s }
+
+    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D }
+    static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+    static func isAlnum(_ c: UInt8) -> Bool { isAlpha(c) || (0x30...0x39).contains(c) }
+    static func lower(_ c: UInt8) -> UInt8 { (0x41...0x5A).contains(c) ? c | 0x20 : c }
+
+    // MARK: - Data state
 
     mutating func run() {
-        var text = String.UnicodeScalarView()
-        while i < s.count {
-            let c = s[i]
-            if c == "<", i + 1 < s.count, isTagStart(s[i + 1]) {
-                flushText(&text)
+        let n = s.count
+        var textStart = 0
+        while i < n {
+            // "<" followed by a letter (start tag), "/" (end tag), "!" or "?" opens markup.
+            guard s[i] == 0x3C, i + 1 < n else { i += 1; continue }
+            let next = s[i + 1]
+            if HTMLRenderer.isAlpha(next) || next == 0x21 || next == 0x3F || next == 0x2F {
+                emitText(s[textStart..<i])
                 tag()
-                continue
-            }
-            text.append(c)
-            i += 1
-        }
-        flushText(&text)
-    }
-
-    func isTagStart(_ c: Unicode.Scalar) -> Bool {
-        c == "/" || c == "!" || c == "?" || (c.isASCII && c.properties.isAlphabetic)
-    }
-
-    mutating func flushText(_ text: inout String.UnicodeScalarView) {
-        guard !text.isEmpty else { return }
-        let decoded = HTMLText.decodeEntities(String(text))
-        for c in decoded.unicodeScalars {
-            if c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{A0}" || c == "\u{0C}" {
-                pendingSpace = true
+                textStart = i
             } else {
-                if pendingSpace, let last = out.last, last != "\n" { out.append(" ") }
+                i += 1
+            }
+        }
+        emitText(s[textStart..<min(i, n)])
+        closeAnchor()
+    }
+
+    /// Adds a run of text content, references decoded and white space folded.
+    mutating func emitText(_ run: ArraySlice<UInt8>) {
+        guard !run.isEmpty else { return }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(run.count)
+        HTMLRenderer.decode(run, inAttribute: false, into: &decoded)
+        if inHead {
+            // Visible text ends the head, as a browser's tree builder ends it.
+            guard let firstShown = decoded.firstIndex(where: { !HTMLRenderer.isSpace($0) }) else { return }
+            inHead = false
+            decoded.removeSubrange(0..<firstShown)
+        }
+        appendFolded(decoded)
+    }
+
+    /// Appends text, folding runs of white space (and no-break spaces) into one space.
+    mutating func appendFolded(_ text: [UInt8]) {
+        var k = 0
+        let n = text.count
+        while k < n {
+            let c = text[k]
+            if HTMLRenderer.isSpace(c) {
+                pendingSpace = true
+                k += 1
+            } else if c == 0xC2, k + 1 < n, text[k + 1] == 0xA0 {
+                pendingSpace = true
+                k += 2
+            } else {
+                if pendingSpace, let last = out.last, last != 0x0A { out.append(0x20) }
                 pendingSpace = false
                 out.append(c)
+                k += 1
             }
         }
-        text.removeAll()
     }
 
     /// Ends the current line; block boundaries in a row make one break, each `<br>` makes its own.
     mutating func newline(force: Bool = false) {
         pendingSpace = false
-        if let last = out.last, last == " " { out.removeLast() }
-        if force || (out.last != nil && out.last != "\n") { out.append("\n") }
+        if out.last == 0x20 { out.removeLast() }
+        if force || (out.last != nil && out.last != 0x0A) { out.append(0x0A) }
     }
 
-    mutating func skip(past marker: String) {
-        let m = Array(marker.unicodeScalars)
-        while i < s.count {
-            if s[i] == m[0], i + m.count <= s.count, Array(s[i..<(i + m.count)]) == m { i += m.count; return }
-            i += 1
-        }
-    }
+    // MARK: - Markup
 
+    /// Reads the markup at `i` (a `<`) and leaves `i` after it.
     mutating func tag() {
-        // at "<"
-        if s[i + 1] == "!" {
-            if i + 3 < s.count, s[i + 2] == "-", s[i + 3] == "-" { i += 4; skip(past: "-->"); return }
-            i += 2; skip(past: ">"); return
+        let n = s.count
+        let c = s[i + 1]
+        if c == 0x21 {  // "<!"
+            if i + 3 < n, s[i + 2] == 0x2D, s[i + 3] == 0x2D {
+                comment(from: i + 4)
+            } else {
+                bogusComment(from: i + 2)
+            }
+            return
         }
-        if s[i + 1] == "?" { i += 2; skip(past: ">"); return }
-        i += 1
+        if c == 0x3F {  // "<?"
+            bogusComment(from: i + 1)
+            return
+        }
         var closing = false
-        if s[i] == "/" { closing = true; i += 1 }
-        var name = ""
-        while i < s.count, !(s[i] == ">" || s[i] == "/" || s[i].properties.isWhitespace) {
-            name.unicodeScalars.append(s[i])
-            i += 1
+        var j = i + 1
+        if c == 0x2F {
+            closing = true
+            j += 1
+            guard j < n else { i = n; return }
+            if s[j] == 0x3E { i = j + 1; return }  // "</>" is nothing
+            if !HTMLRenderer.isAlpha(s[j]) { bogusComment(from: j); return }
         }
-        name = name.lowercased()
-        var attributes: [(String, String)] = []
-        // attributes
-        while i < s.count, s[i] != ">" {
+        // Tag name: up to white space, "/" or ">".
+        let nameStart = j
+        while j < n, !HTMLRenderer.isSpace(s[j]), s[j] != 0x2F, s[j] != 0x3E { j += 1 }
+        let name = String(decoding: s[nameStart..<j].lazy.map(HTMLRenderer.lower), as: UTF8.self)
+        var attributes: [(name: String, value: [UInt8])] = []
+        i = j
+        readAttributes(into: &attributes)
+        if closing {
+            endTag(name)
+        } else {
+            startTag(name, attributes)
+        }
+    }
+
+    /// The attribute states: names, `=`, and double-, single- or un-quoted values, up to the tag's `>`.
+    /// Of repeated names the first counts, as in a browser.
+    mutating func readAttributes(into attributes: inout [(name: String, value: [UInt8])]) {
+        let n = s.count
+        var seen = Set<String>()
+        while i < n {
             let c = s[i]
-            if c.properties.isWhitespace || c == "/" { i += 1; continue }
-            var attr = ""
-            while i < s.count, !(s[i] == "=" || s[i] == ">" || s[i].properties.isWhitespace || s[i] == "/") {
-                attr.unicodeScalars.append(s[i]); i += 1
-            }
-            while i < s.count, s[i].properties.isWhitespace { i += 1 }
-            var value = ""
-            if i < s.count, s[i] == "=" {
+            if c == 0x3E { i += 1; return }
+            if HTMLRenderer.isSpace(c) || c == 0x2F { i += 1; continue }
+            // Attribute name (a leading "=" belongs to the name).
+            let nameStart = i
+            i += 1
+            while i < n, !HTMLRenderer.isSpace(s[i]), s[i] != 0x2F, s[i] != 0x3E, s[i] != 0x3D { i += 1 }
+            let nameEnd = i
+            while i < n, HTMLRenderer.isSpace(s[i]) { i += 1 }
+            var value: [UInt8] = []
+            if i < n, s[i] == 0x3D {
                 i += 1
-                while i < s.count, s[i].properties.isWhitespace { i += 1 }
-                if i < s.count, s[i] == "\"" || s[i] == "'" {
-                    let q = s[i]; i += 1
-                    while i < s.count, s[i] != q { value.unicodeScalars.append(s[i]); i += 1 }
-                    i += 1
+                while i < n, HTMLRenderer.isSpace(s[i]) { i += 1 }
+                if i < n, s[i] == 0x22 || s[i] == 0x27 {
+                    let quote = s[i]
+                    let start = i + 1
+                    var k = start
+                    while k < n, s[k] != quote { k += 1 }
+                    HTMLRenderer.decode(s[start..<k], inAttribute: true, into: &value)
+                    i = min(k + 1, n)
                 } else {
-                    while i < s.count, !(s[i] == ">" || s[i].properties.isWhitespace) { value.unicodeScalars.append(s[i]); i += 1 }
+                    let start = i
+                    while i < n, !HTMLRenderer.isSpace(s[i]), s[i] != 0x3E { i += 1 }
+                    HTMLRenderer.decode(s[start..<i], inAttribute: true, into: &value)
                 }
             }
-            if !attr.isEmpty { attributes.append((attr.lowercased(), value)) }
-            if attr.isEmpty && value.isEmpty { i += 1 }
+            let name = String(decoding: s[nameStart..<nameEnd].lazy.map(HTMLRenderer.lower), as: UTF8.self)
+            if seen.insert(name).inserted { attributes.append((name, value)) }
         }
-        if i < s.count { i += 1 }  // past ">"
-        if !closing {
-            for (a, v) in attributes where Renderer.linkAttributes.contains(a) && !v.isEmpty {
-                let decoded = HTMLText.decodeEntities(v).trimmingCharacters(in: " \t\r\n")
-                if a == "srcset" {
-                    for candidate in decoded.split(separator: ",") {
-                        if let url = candidate.split(separator: " ").first { links.append(String(url)) }
-                    }
-                } else {
-                    links.append(decoded)
-                }
-            }
-            if name == "meta" {
-                for (a, v) in attributes where a == "content" {
-                    // <meta http-equiv="refresh" content="0; url=…">
-                    let lower = v.lowercased()
-                    if let r = lower.range(of: "url=") {
-                        let offset = lower.distance(from: lower.startIndex, to: r.upperBound)
-                        links.append(HTMLText.decodeEntities(v.dropFirst(offset)).trimmingCharacters(in: " '\""))
-                    }
-                }
-            }
-            if Renderer.dropped.contains(name) {
-                skip(past: "</\(name)")
-                skip(past: ">")
-                return
-            }
-            if name == "img" {
-                for (a, v) in attributes where a == "alt" && !v.isEmpty {
-                    var t = String.UnicodeScalarView(HTMLText.decodeEntities(v).unicodeScalars)
-                    pendingSpace = true
-                    flushText(&t)
-                    pendingSpace = true
-                }
+    }
+
+    mutating func startTag(_ name: String, _ attributes: [(name: String, value: [UInt8])]) {
+        if inHead, !HTMLRenderer.headElements.contains(name) { inHead = false }
+        if name == "head", out.isEmpty { inHead = true }
+        if name == "body" { inHead = false }
+        if name == "a" { closeAnchor() }
+        collectLinks(name, attributes)
+        if HTMLRenderer.rawText.contains(name) || HTMLRenderer.hiddenRCDATA.contains(name) {
+            skipRawText(name)
+            return
+        }
+        if name == "img" || (name == "input" && attributes.contains { $0.name == "type" && lowered($0.value) == "image" }) {
+            if let alt = attributes.first(where: { $0.name == "alt" })?.value, !alt.isEmpty, !inHead {
+                pendingSpace = true
+                appendFolded(alt)
+                pendingSpace = true
             }
         }
+        layout(name)
+    }
+
+    mutating func endTag(_ name: String) {
+        if name == "head" { inHead = false }
+        if name == "a" { closeAnchor() }
+        layout(name)
+    }
+
+    /// Line breaks and cell gaps for an element boundary.
+    mutating func layout(_ name: String) {
         if name == "br" {
             newline(force: true)
-        } else if Renderer.blocks.contains(name) {
+        } else if HTMLRenderer.blocks.contains(name) {
             newline()
         } else if name == "td" || name == "th" {
             pendingSpace = true
         }
     }
 
+    func lowered(_ v: [UInt8]) -> String {
+        String(decoding: v.lazy.map(HTMLRenderer.lower), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+    }
+
+    mutating func collectLinks(_ name: String, _ attributes: [(name: String, value: [UInt8])]) {
+        if name == "base", base == nil, let href = attributes.first(where: { $0.name == "href" }) {
+            setBase(HTMLRenderer.trimmed(href.value))
+            return
+        }
+        if name == "meta" {
+            let isRefresh = attributes.contains { $0.name == "http-equiv" && lowered($0.value) == "refresh" }
+            if isRefresh, let content = attributes.first(where: { $0.name == "content" }), let target = HTMLRenderer.refreshTarget(content.value) {
+                links.append(HTMLLink(target: resolve(target), role: .link))
+            }
+            return
+        }
+        if inHead { return }
+        for (attribute, value) in attributes {
+            guard var role = HTMLRenderer.linkAttributes[attribute] else { continue }
+            // A <link> names a stylesheet, icon or prefetch: loaded, never followed by the reader.
+            if name == "link" { role = .image }
+            let text = HTMLRenderer.trimmed(value)
+            guard !text.isEmpty else { continue }
+            if attribute == "srcset" {
+                for candidate in text.split(separator: ",") {
+                    if let url = candidate.split(separator: " ").first { links.append(HTMLLink(target: resolve(String(url)), role: role)) }
+                }
+                continue
+            }
+            links.append(HTMLLink(target: resolve(text), role: role))
+            if name == "a", attribute == "href" { anchor = (links.count - 1, out.count) }
+        }
+    }
+
+    /// Ends the open anchor, keeping the text it showed.
+    mutating func closeAnchor() {
+        guard let (link, start) = anchor else { return }
+        anchor = nil
+        let from = min(start, out.count)
+        let shown = String(decoding: out[from...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        links[link].anchorText = shown.replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Skips the content of a raw-text element up to its end tag (`</name` then white space, `/` or `>`).
+    mutating func skipRawText(_ name: String) {
+        let n = s.count
+        let lowerName = Array(name.utf8)
+        var j = i
+        while j + 1 < n {
+            if s[j] == 0x3C, s[j + 1] == 0x2F, j + 2 + lowerName.count <= n {
+                var k = 0
+                while k < lowerName.count, HTMLRenderer.lower(s[j + 2 + k]) == lowerName[k] { k += 1 }
+                let after = j + 2 + lowerName.count
+                if k == lowerName.count, after == n || HTMLRenderer.isSpace(s[after]) || s[after] == 0x2F || s[after] == 0x3E {
+                    i = j
+                    return  // the end tag is read as markup next
+                }
+            }
+            j += 1
+        }
+        i = n
+    }
+
+    /// A comment from `start` (after `<!--`): ends at `-->` or `--!>`; `<!-->` and `<!--->` end at once.
+    mutating func comment(from start: Int) {
+        let n = s.count
+        if start < n, s[start] == 0x3E { i = start + 1; return }
+        if start + 1 < n, s[start] == 0x2D, s[start + 1] == 0x3E { i = start + 2; return }
+        var j = start
+        while j + 2 < n {
+            if s[j] == 0x2D, s[j + 1] == 0x2D {
+                if s[j + 2] == 0x3E { i = j + 3; return }
+                if s[j + 2] == 0x21, j + 3 < n, s[j + 3] == 0x3E { i = j + 4; return }
+            }
+            j += 1
+        }
+        i = n
+    }
+
+    /// A declaration or processing instruction from `start`: ends at the next `>`.
+    mutating func bogusComment(from start: Int) {
+        var j = start
+        while j < s.count, s[j] != 0x3E { j += 1 }
+        i = min(j + 1, s.count)
+    }
+
+    // MARK: - Targets
+
+    static func trimmed(_ v: [UInt8]) -> String {
+        var lo = 0
+        var hi = v.count
+        while lo < hi, isSpace(v[lo]) { lo += 1 }
+        while hi > lo, isSpace(v[hi - 1]) { hi -= 1 }
+        return String(decoding: v[lo..<hi], as: UTF8.self)
+    }
+
+    /// The URL of a refresh directive (`0; url=…`, `0;URL='…'`, `5, …`).
+    static func refreshTarget(_ content: [UInt8]) -> String? {
+        var k = 0
+        let n = content.count
+        while k < n, isSpace(content[k]) { k += 1 }
+        while k < n, (0x30...0x39).contains(content[k]) || content[k] == 0x2E { k += 1 }
+        while k < n, isSpace(content[k]) { k += 1 }
+        guard k < n, content[k] == 0x3B || content[k] == 0x2C else { return nil }
+        k += 1
+        while k < n, isSpace(content[k]) { k += 1 }
+        if k + 3 <= n, lower(content[k]) == 0x75, lower(content[k + 1]) == 0x72, lower(content[k + 2]) == 0x6C {
+            var m = k + 3
+            while m < n, isSpace(content[m]) { m += 1 }
+            if m < n, content[m] == 0x3D {
+                k = m + 1
+                while k < n, isSpace(content[k]) { k += 1 }
+            }
+        }
+        var end = n
+        if k < n, content[k] == 0x22 || content[k] == 0x27 {
+            let quote = content[k]
+            k += 1
+            end = content[k...].firstIndex(of: quote) ?? n
+        }
+        let target = trimmed(Array(content[k..<end]))
+        return target.isEmpty ? nil : target
+    }
+
+    mutating func setBase(_ href: String) {
+        guard let colon = href.firstIndex(of: ":"), href[href.index(after: colon)...].hasPrefix("//") else { return }
+        let scheme = href[..<colon].lowercased()
+        guard scheme == "http" || scheme == "https" else { return }
+        let rest = href[href.index(colon, offsetBy: 3)...]
+        let hostEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let origin = "\(scheme)://\(rest[..<hostEnd])"
+        let path = rest[hostEnd...].prefix { $0 != "?" && $0 != "#" }
+        let directory = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "/"
+        base = (scheme, origin, directory)
+    }
+
+    /// `target` made absolute against `<base href>`; unchanged without one, or when it has a scheme.
+    func resolve(_ target: String) -> String {
+        guard let base else { return target }
+        if target.hasPrefix("//") { return "\(base.scheme):\(target)" }
+        if target.hasPrefix("/") { return base.origin + target }
+        if target.hasPrefix("#") || target.hasPrefix("?") { return target }
+        if let colon = target.firstIndex(of: ":"),
+            target[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
+        {
+            return target  // has a scheme (http:, mailto:, javascript: …)
+        }
+        return base.origin + base.directory + target
+    }
+
+    // MARK: - Character references (WHATWG §13.2.5.72)
+
+    /// Appends `run` to `out` with character references decoded. In an attribute value a legacy name
+    /// without `;` followed by `=` or a letter or digit stays as written (`?a=1&copy=2`).
+    static func decode(_ run: ArraySlice<UInt8>, inAttribute: Bool, into out: inout [UInt8]) {
+        var k = run.startIndex
+        let end = run.endIndex
+        while k < end {
+            let c = run[k]
+            if c == 0x26, let (decoded, length) = reference(run, at: k, inAttribute: inAttribute) {
+                out.append(contentsOf: decoded)
+                k += length
+            } else {
+                out.append(c)
+                k += 1
+            }
+        }
+    }
+
+    /// The reference at `start` (an `&`): its UTF-8 text and how many bytes it spans.
+    static func reference(_ s: ArraySlice<UInt8>, at start: Int, inAttribute: Bool) -> ([UInt8], Int)? {
+        var k = start + 1
+        let end = s.endIndex
+        guard k < end else { return nil }
+        if s[k] == 0x23 {  // "#"
+            k += 1
+            var hex = false
+            if k < end, s[k] == 0x78 || s[k] == 0x58 { hex = true; k += 1 }
+            var value: UInt32 = 0
+            var digits = 0
+            while k < end, digits < 8 {
+                let d: UInt8?
+                if hex { d = Bytes.hexValue(s[k]) } else { d = (0x30...0x39).contains(s[k]) ? s[k] - 0x30 : nil }
+                guard let d else { break }
+                value = value &* (hex ? 16 : 10) &+ UInt32(d)
+                digits += 1
+                k += 1
+            }
+            guard digits > 0 else { return nil }
+            if k < end, s[k] == 0x3B { k += 1 }
+            let scalar = Unicode.Scalar(value == 0 ? 0xFFFD : value) ?? "\u{FFFD}"
+            return (Array(String(scalar).utf8), k - start)
+        }
+        let nameStart = k
+        while k < end, k - nameStart < 32, isAlnum(s[k]) { k += 1 }
+        guard k > nameStart else { return nil }
+        let name = String(decoding: s[nameStart..<k], as: UTF8.self)
+        if k < end, s[k] == 0x3B, let v = HTMLText.namedEntities[name] { return (Array(v.utf8), k + 1 - start) }
+        if HTMLText.legacyWithoutSemicolon.contains(name), let v = HTMLText.namedEntities[name] {
+            if inAttribute, k < end, s[k] == 0x3D || isAlnum(s[k]) { return nil }
+            return (Array(v.utf8), k - start)
+        }
+        return nil
+    }
+
+    // MARK: - Output
+
     mutating func finish() -> String {
-        var lines: [Substring] = []
+        var lines: [ArraySlice<UInt8>] = []
         var blank = 0
-        for line in String(out).split(separator: "\n", omittingEmptySubsequences: false) {
-            var t = line.drop { $0 == " " }
-            while t.last == " " { t = t.dropLast() }
+        for line in out.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            var t = line.drop { $0 == 0x20 }
+            while t.last == 0x20 { t = t.dropLast() }
             if t.isEmpty {
                 blank += 1
                 if blank > 1 || lines.isEmpty { continue }
@@ -257,6 +519,12 @@ private struct Renderer {
             lines.append(t)
         }
         while let last = lines.last, last.isEmpty { lines.removeLast() }
-        return lines.joined(separator: "\n")
+        var text: [UInt8] = []
+        text.reserveCapacity(out.count)
+        for (k, line) in lines.enumerated() {
+            if k > 0 { text.append(0x0A) }
+            text.append(contentsOf: line)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -89,6 +89,7 @@ public struct MessageAnalysis: Sendable, Hashable {
                 .object([
                     ("url", .string(u.url)), ("host", .string(u.host)), ("domain", .optional(u.domain)),
                     ("defanged", .bool(u.defanged)), ("obfuscated", .bool(u.obfuscated)), ("part", .string(u.part)),
+                    ("role", .string(u.role)), ("deceptive", .bool(u.deceptive)),
                 ])
             })),
             ("domains", .strings(domains)),

@@ -6,14 +6,20 @@ public struct AnalyzerConfiguration: Sendable {
     public var trust: TrustPolicy
     public var limits: MIMELimits
     public var drafts: DraftSettings
+    /// Domains never reported (the bundled list with `[analysis] never_report` added).
+    public var neverReport: NeverReportList
+    public var redirectors: RedirectorTable
 
     public init(carriers: CarrierTable = .bundled, trustedRelays: [String] = [], trustedAuthservIDs: [String] = [],
-                submissionRelays: [String] = [], limits: MIMELimits = MIMELimits(), drafts: DraftSettings = DraftSettings()) {
+                submissionRelays: [String] = [], limits: MIMELimits = MIMELimits(), drafts: DraftSettings = DraftSettings(),
+                neverReport: NeverReportList = .bundled, redirectors: RedirectorTable = .bundled) {
         self.carriers = carriers
         self.trust = TrustPolicy(relays: trustedRelays, authservIDs: trustedAuthservIDs, submissionRelays: submissionRelays,
                                  carriers: carriers)
         self.limits = limits
         self.drafts = drafts
+        self.neverReport = neverReport
+        self.redirectors = redirectors
     }
 }
 
@@ -37,9 +43,7 @@ public enum MessageAnalyzer {
         let fromDomain = summary.from.flatMap(Address.domain(of:))
         let origin = OriginAnalyzer.analyze(headers: message.headers, fromDomain: fromDomain, policy: configuration.trust,
                                             carriers: configuration.carriers)
-        let urls = collectURLs(parts)
-        var domains: [String] = []
-        for u in urls { if let d = u.domain, !domains.contains(d) { domains.append(d) } }
+        let (urls, domains) = reportableDomains(collectURLs(parts), configuration: configuration, diagnostics: &diagnostics)
         var drafts: [Draft] = []
         if let id = origin.carrier, !origin.spoofed, let carrier = configuration.carriers.carriers.first(where: { $0.id == id }) {
             drafts.append(CarrierForward.make(message: message, summary: summary, origin: origin, carrier: carrier,
@@ -119,20 +123,77 @@ public enum MessageAnalyzer {
     }
 
     /// URLs from every text part and from HTML link targets and visible text, first-seen order, no repeats.
+    /// An anchor whose text shows another site than its target marks that URL `deceptive`.
     static func collectURLs(_ parts: [TextPart]) -> [ExtractedURL] {
-        var seen = Set<String>()
+        var index: [String: Int] = [:]
         var urls: [ExtractedURL] = []
         func add(_ u: ExtractedURL) {
-            if seen.insert(u.url).inserted { urls.append(u) }
+            if let k = index[u.url] {
+                urls[k].deceptive = urls[k].deceptive || u.deceptive
+            } else {
+                index[u.url] = urls.count
+                urls.append(u)
+            }
         }
         for part in parts {
             if let rendered = part.rendered {
-                for link in rendered.links { URLExtractor.extract(link: link, part: "html").forEach(add) }
+                for link in rendered.links {
+                    let found = URLExtractor.extract(link: link.target, part: "html")
+                    let shown = link.anchorText.map { URLExtractor.extract(text: $0, part: "html") } ?? []
+                    let deceptive = found.first.map { target in shown.contains { $0.site != target.site } } ?? false
+                    for (k, var u) in found.enumerated() {
+                        u.role = link.role.rawValue
+                        u.deceptive = k == 0 && deceptive
+                        add(u)
+                    }
+                }
                 for u in URLExtractor.extract(text: rendered.text, part: "html") { add(u) }
             } else {
                 for u in URLExtractor.extract(text: part.decoded.text, part: "text") { add(u) }
             }
         }
         return urls
+    }
+
+    /// The registrable domains to report, first-seen order: redirectors give way to the address they
+    /// carry (read from the URL, never opened), and domains on the never-report list stay out. Each
+    /// decision is noted in `diagnostics`.
+    static func reportableDomains(_ found: [ExtractedURL], configuration: AnalyzerConfiguration, diagnostics: inout [String])
+        -> (urls: [ExtractedURL], domains: [String])
+    {
+        var urls: [ExtractedURL] = []
+        var seen = Set<String>()
+        var redirectorURLs = Set<String>()
+        for u in found where seen.insert(u.url).inserted {
+            urls.append(u)
+            guard let (redirector, target) = configuration.redirectors.unwrap(u) else { continue }
+            redirectorURLs.insert(u.url)
+            let carried = target.map { URLExtractor.extract(link: $0, part: u.part) } ?? []
+            if let first = carried.first {
+                diagnostics.append("\(u.host) is a redirector (\(redirector.name)): its target \(first.host) is reported, the redirector is not")
+            } else {
+                diagnostics.append("\(u.host) is a redirector (\(redirector.name)) with no readable target: not reported")
+            }
+            for var c in carried where seen.insert(c.url).inserted {
+                c.role = u.role
+                c.defanged = c.defanged || u.defanged
+                c.obfuscated = c.obfuscated || u.obfuscated
+                urls.append(c)
+            }
+        }
+        var domains: [String] = []
+        var considered = Set<String>()
+        for u in urls where !redirectorURLs.contains(u.url) {
+            guard let d = u.domain, considered.insert(d).inserted else { continue }
+            if let entry = configuration.neverReport.entry(for: d) {
+                diagnostics.append("\(d) is not reported: it belongs to the imitated brand or a decoy (\(entry.reason))")
+                continue
+            }
+            if configuration.redirectors.isShortener(d) {
+                diagnostics.append("\(d) is a link shortener: reported as itself (its desk can disable the link); the target is unknown and was not opened")
+            }
+            domains.append(d)
+        }
+        return (urls, domains)
     }
 }

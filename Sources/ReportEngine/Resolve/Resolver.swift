@@ -57,8 +57,10 @@ public final class Resolver {
         for domain in analysis.domains {
             registrar(of: domain, into: &result)
         }
+        // Hosts of the domains to report, and IP hosts; never the imitated brand's or a redirector's.
+        let reported = Set(analysis.domains)
         var hostsDone = Set<String>()
-        for url in analysis.urls where hostsDone.insert(url.host).inserted {
+        for url in analysis.urls where url.domain.map(reported.contains) ?? (IPAddress(url.host) != nil) && hostsDone.insert(url.host).inserted {
             let domain = url.domain ?? url.host
             if let ip = IPAddress(url.host) {
                 network(of: ip, role: "hosting", domains: [domain], into: &result)

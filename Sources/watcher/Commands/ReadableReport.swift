@@ -26,7 +26,8 @@ enum ReadableReport {
         } else {
             out.append("URLs:")
             for u in a.urls {
-                var notes: [String] = [u.part]
+                var notes: [String] = [u.part, u.role]
+                if u.deceptive { notes.append("deceptive: its anchor shows another site") }
                 if u.defanged { notes.append("defanged") }
                 if u.obfuscated { notes.append("obfuscated") }
                 out.append("  \(u.url)  [\(u.domain ?? u.host); \(notes.joined(separator: ", "))]")

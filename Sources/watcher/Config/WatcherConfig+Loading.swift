@@ -18,7 +18,7 @@ extension WatcherConfig {
             "redact_tracking": .bool, "allowlist": .strings,
         ],
         "summary": ["to": .string],
-        "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings],
+        "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
         "lookup": [
             "enabled": .bool, "timeout": .duration, "cache_ttl": .duration, "whois_servers": .table,
             "rdap_bootstrap": .string, "dns_server": .string, "pacing": .duration,
@@ -234,6 +234,14 @@ extension WatcherConfig {
             config.analysis.trustedRelays = t["trusted_relays"].flatMap(strings) ?? []
             config.analysis.trustedAuthservIDs = t["trusted_authserv_ids"].flatMap(strings) ?? []
             config.analysis.submissionRelays = t["submission_relays"].flatMap(strings) ?? []
+            for name in t["never_report"].flatMap(strings) ?? [] {
+                let domain = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+                if domain.isEmpty || domain.contains("/") || domain.contains(":") || DomainName.toASCII(domain) == nil {
+                    fail("analysis", "never_report", "\"\(name)\" is not a domain name (write a registrable domain such as example.co.jp)")
+                } else {
+                    config.analysis.neverReport.append(domain)
+                }
+            }
         }
         if !errors.isEmpty { throw ConfigErrors(errors: errors) }
         return config

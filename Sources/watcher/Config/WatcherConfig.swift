@@ -8,6 +8,8 @@ struct WatcherConfig: Sendable {
         var trustedRelays: [String] = []
         var trustedAuthservIDs: [String] = []
         var submissionRelays: [String] = []
+        /// Registrable domains never reported, added to the bundled list of imitated brands and decoys.
+        var neverReport: [String] = []
     }
     struct Reports: Sendable {
         var mode = "draft"
@@ -87,6 +89,13 @@ struct WatcherConfig: Sendable {
         return AnalyzerConfiguration(
             carriers: carrierTable, trustedRelays: analysis.trustedRelays, trustedAuthservIDs: analysis.trustedAuthservIDs,
             submissionRelays: analysis.submissionRelays,
-            drafts: DraftSettings(from: from, language: reports.language))
+            drafts: DraftSettings(from: from, language: reports.language), neverReport: neverReportList)
+    }
+
+    /// The bundled never-report list with the file's `[analysis] never_report` names added.
+    var neverReportList: NeverReportList {
+        var list = NeverReportList.bundled
+        for d in analysis.neverReport { list.add(.init(domain: d, name: "the configuration's never_report", kind: "never_report")) }
+        return list
     }
 }

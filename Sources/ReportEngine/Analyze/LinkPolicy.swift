@@ -1,0 +1,146 @@
+import Foundation
+
+/// Registrable domains that are never reported: the brands phishing imitates and the decoys it embeds
+/// (the brand's images, its real site, standards addresses). Reporting them would send a false report to
+/// the victim's own registrar. A name also covers the registrable domains below it (`go.jp`).
+public struct NeverReportList: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable, Codable {
+        public var domain: String
+        public var name: String
+        public var kind: String
+
+        public init(domain: String, name: String, kind: String) {
+            self.domain = domain
+            self.name = name
+            self.kind = kind
+        }
+
+        /// Why the domain is left out, for a diagnostic.
+        public var reason: String { "\(kind): \(name)" }
+    }
+
+    public private(set) var entries: [String: Entry] = [:]
+
+    public init(_ entries: [Entry] = []) {
+        for e in entries { add(e) }
+    }
+
+    /// Adds (or replaces) an entry; the domain is taken as an A-label in lower case.
+    public mutating func add(_ entry: Entry) {
+        var e = entry
+        e.domain = DomainName.toASCII(entry.domain.lowercased()) ?? entry.domain.lowercased()
+        entries[e.domain] = e
+    }
+
+    /// The entry covering `domain`: the domain itself, or a name it ends in at a label boundary.
+    public func entry(for domain: String) -> Entry? {
+        var rest = Substring(domain)
+        while true {
+            if let e = entries[String(rest)] { return e }
+            guard let dot = rest.firstIndex(of: ".") else { return nil }
+            rest = rest[rest.index(after: dot)...]
+        }
+    }
+
+    /// The list shipped in `Resources/never-report.json`.
+    public static let bundled: NeverReportList = {
+        struct File: Decodable { var domains: [Entry] }
+        guard let url = Bundle.module.url(forResource: "never-report", withExtension: "json", subdirectory: "Resources"),
+            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
+        else { return NeverReportList() }
+        return NeverReportList(file.domains)
+    }()
+}
+
+/// Services that forward a visitor to an address their own URL carries (Google Translate's proxy,
+/// `google.com/url?q=`, Outlook Safe Links …), and link shorteners.
+///
+/// - Important: the carried address is read from the URL text; nothing is ever opened.
+public struct RedirectorTable: Sendable, Hashable {
+    public struct Redirector: Sendable, Hashable, Codable {
+        public var name: String
+        public var hosts: [String]?
+        public var hostSuffix: String?
+        public var path: String?
+        public var params: [String]?
+        /// Where the address is: `query` (default: one of `params`), `label` (encoded in the host's
+        /// first label, as `*.translate.goog` does) or `path` (the path after `path` starts with the host).
+        public var carries: String?
+    }
+
+    public var redirectors: [Redirector]
+    public var shorteners: Set<String>
+
+    /// The table shipped in `Resources/redirectors.json`.
+    public static let bundled: RedirectorTable = {
+        struct File: Decodable {
+            var redirectors: [Redirector]
+            var shorteners: [String]
+        }
+        guard let url = Bundle.module.url(forResource: "redirectors", withExtension: "json", subdirectory: "Resources"),
+            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
+        else { return RedirectorTable(redirectors: [], shorteners: []) }
+        return RedirectorTable(redirectors: file.redirectors, shorteners: Set(file.shorteners))
+    }()
+
+    /// The redirector `url` goes through, with the address it carries (as written, not normalised), or
+    /// nil when `url` is no redirector's.
+    public func unwrap(_ url: ExtractedURL) -> (redirector: Redirector, target: String?)? {
+        guard let pathIndex = URLExtractor.pathStart(url.url) else { return nil }
+        let pathAndQuery = url.url[pathIndex...]
+        let path = pathAndQuery.prefix { $0 != "?" && $0 != "#" }
+        for r in redirectors {
+            let hostMatches: Bool
+            if let suffix = r.hostSuffix {
+                hostMatches = url.host.hasSuffix("." + suffix)
+            } else {
+                hostMatches = r.hosts?.contains(url.host) ?? false
+            }
+            guard hostMatches else { continue }
+            if let p = r.path, !path.hasPrefix(p) { continue }
+            switch r.carries ?? "query" {
+            case "label":
+                let suffix = "." + (r.hostSuffix ?? "")
+                let label = url.host.dropLast(suffix.count).split(separator: ".").last.map(String.init) ?? ""
+                return (r, Self.decodeTranslateLabel(label).map { "https://\($0)\(pathAndQuery)" })
+            case "path":
+                let rest = path.dropFirst(r.path?.count ?? 0)
+                return (r, rest.isEmpty ? nil : "https://\(rest)")
+            default:
+                let query = pathAndQuery.drop { $0 != "?" }.dropFirst().prefix { $0 != "#" }
+                for pair in query.split(separator: "&") {
+                    let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    guard kv.count == 2, r.params?.contains(String(kv[0])) == true else { continue }
+                    let value = String(decoding: ContentType.percentDecode(kv[1]), as: UTF8.self)
+                    return (r, value.isEmpty ? nil : value)
+                }
+                return (r, nil)
+            }
+        }
+        return nil
+    }
+
+    /// Whether `domain` is a link shortener's.
+    public func isShortener(_ domain: String?) -> Bool {
+        domain.map(shorteners.contains) ?? false
+    }
+
+    /// The host a Google Translate proxy label stands for: `-` is a dot and `--` a hyphen
+    /// (`www-example--shop-com` is `www.example-shop.com`).
+    static func decodeTranslateLabel(_ label: String) -> String? {
+        guard !label.isEmpty else { return nil }
+        var out = ""
+        var chars = label.makeIterator()
+        var pendingDash = false
+        while let c = chars.next() {
+            if c == "-" {
+                if pendingDash { out.append("-"); pendingDash = false } else { pendingDash = true }
+                continue
+            }
+            if pendingDash { out.append("."); pendingDash = false }
+            out.append(c)
+        }
+        if pendingDash { out.append(".") }
+        return out.contains(".") ? out : nil
+    }
+}
