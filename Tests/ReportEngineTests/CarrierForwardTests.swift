@@ -118,3 +118,58 @@ import Testing
         #expect(!s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x85 || $0.value == 0x2028 })
     }
 }
+
+/// The copy a third party receives: structure kept, every text part decoded and cleaned of the
+/// reporter's traces, other parts left out with a note.
+@Suite struct RedactedCopyTests {
+    static let spam = Array("""
+        Received: from relay.example (relay.example [192.0.2.9])\r
+        \tby mx.example.net with ESMTP id 77 for <Taro.Yamada@docomo.ne.jp>; Fri, 20 Nov 2026 21:14:05 +0900\r
+        From: shop@lure.example\r
+        To: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro.yamada@docomo.ne.jp>\r
+        Subject: =?UTF-8?B?dGFyby55YW1hZGEg5qeY?=\r
+        Message-ID: <r1@lure.example>\r
+        MIME-Version: 1.0\r
+        Content-Type: multipart/mixed; boundary="b1"\r
+        \r
+        --b1\r
+        Content-Type: text/html; charset=utf-8\r
+        Content-Transfer-Encoding: base64\r
+        \r
+        PGEgaHJlZj0iaHR0cHM6Ly9sdXJlLmV4YW1wbGUvbG9naW4/dWlkPXRhcm8ueWFtYWRhQGRvY29tby5uZS5qcCZrPTEiPlRhcm8uWWFtYWRhPC9hPg==\r
+        --b1\r
+        Content-Type: image/gif; name="p.gif"\r
+        Content-Transfer-Encoding: base64\r
+        \r
+        R0lGODlhAQABAAAAACw=\r
+        --b1--\r
+        """.utf8)
+
+    @Test func addressesLocalPartsAndURLTokensAreGoneStructureStays() throws {
+        let message = try MIMEMessage.parse(Self.spam)
+        let redaction = DraftSettings(from: "Me <me@example.org>").redaction(for: message)
+        #expect(redaction.addresses.contains("taro.yamada@docomo.ne.jp"))
+        let copy = String(decoding: RedactedCopy.make(message, redaction: redaction), as: UTF8.self)
+        #expect(!copy.lowercased().contains("taro.yamada"))
+        #expect(!copy.contains("uid="))
+        #expect(copy.contains("https://lure.example/…"))
+        #expect(copy.contains("X-Watcher-Redacted:"))
+        #expect(copy.contains("[left out of this copy: image/gif \"p.gif\""))
+        let reparsed = try MIMEMessage.parse(Array(copy.utf8))
+        #expect(reparsed.root.contentType.mimeType == "multipart/mixed")
+        #expect(reparsed.root.parts.count == 2)
+        #expect(reparsed.root.parts[0].decodedText().text.contains("[redacted]"))
+        #expect(reparsed.headers.first("Subject")?.text().hasPrefix("[redacted]") == true)
+        #expect(copy.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 998 })
+    }
+
+    @Test func trackingPartsStayWhenTheUserSaysSo() throws {
+        let message = try MIMEMessage.parse(Self.spam)
+        let redaction = DraftSettings(redactTracking: false).redaction(for: message)
+        let copy = String(decoding: RedactedCopy.make(message, redaction: redaction), as: UTF8.self)
+        #expect(copy.contains("https://lure.example/login?uid=reporter@redacted.invalid&k=1"))
+        #expect(redaction.url("https://lure.example/login?uid=1") == "https://lure.example/login?uid=1")
+        #expect(Redaction(addresses: [], trackingURLs: true).url("https://lure.example/login?uid=1") == "https://lure.example/…")
+        #expect(Redaction(addresses: [], trackingURLs: true).url("https://lure.example/") == "https://lure.example/")
+    }
+}

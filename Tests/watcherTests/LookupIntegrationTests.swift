@@ -176,12 +176,69 @@ struct LookupIntegrationTests {
         #expect(form["to"] as? [String] == [])
         #expect(form["form"] as? String == "https://www.value-domain.com/")
         let raw = try #require(form["raw"] as? String)
-        #expect(raw.contains("https://v42ycn-wtn3.jp/entry?id=1"))
-        #expect(raw.contains("http://hecff-i99sq.jp/info"))
+        // URLs reach a third party without their per-recipient parts.
+        #expect(raw.contains("https://v42ycn-wtn3.jp/…"))
+        #expect(raw.contains("http://hecff-i99sq.jp/…"))
+        #expect(!raw.contains("id=1"))
         // One draft per desk: VALUE-DOMAIN is not asked twice for its two domains.
         #expect(drafts.filter { $0["form"] as? String == "https://www.value-domain.com/" }.count == 1)
         // JPRS is asked once per domain, though v42ycn-wtn3.jp appears in two URLs.
         #expect(whois.queries.filter { $0 == "v42ycn-wtn3.jp/e" }.count == 1)
+    }
+
+    /// SpamCop's practice: a third party learns nothing of the reporter. The recipient's address (To,
+    /// Delivered-To, `for <…>`), the own addresses and the URL tokens are gone from every registrar,
+    /// hosting, network and nameserver draft and its attached copy; the carrier forward is unaltered.
+    @Test func thirdPartyReportsNeverShowTheReporter() throws {
+        let whois = try FixtureServer(mode: .whois, answers: Self.answers())
+        let message = Self.spam
+            .replacingOccurrences(of: "by mx.user.example with ESMTP id 1\r\n", with: "by mx.user.example with ESMTP id 1\r\n\tfor <victim@docomo.ne.jp>; Fri, 20 Nov 2026 21:14:05 +0900\r\nDelivered-To: hanako.backup@example.net\r\n")
+            .replacingOccurrences(of: "https://v42ycn-wtn3.jp/entry?id=1", with: "https://v42ycn-wtn3.jp/entry?uid=victim&t=9f3a Dear victim, hanako.backup, copy to hanako.main@example.org")
+        let (config, eml) = try setup(whois, extra: "\n[reports]\nown_addresses = [\"Hanako <hanako.main@example.org>\"]\n", message: message)
+        let obj = try analyze(config, eml)
+        let drafts = try #require(obj["drafts"] as? [[String: Any]])
+        let thirdParty = drafts.filter { $0["kind"] as? String != "carrier-forward" }
+        #expect(Set(thirdParty.compactMap { $0["kind"] as? String }) == ["registrar", "network", "hosting", "nameserver"])
+        for d in thirdParty {
+            let raw = try #require(d["raw"] as? String)
+            for secret in ["victim", "hanako.backup", "uid=", "t=9f3a", "hanako.main"] {
+                #expect(!raw.lowercased().contains(secret), "\(d["kind"] ?? "") draft shows \(secret)")
+            }
+            #expect(raw.contains("X-Watcher-Redacted:"))
+            #expect(raw.contains("filename=\"redacted-copy.eml\""))
+        }
+        let forward = try #require(drafts.first { $0["kind"] as? String == "carrier-forward" }?["raw"] as? String)
+        #expect(forward.contains("for <victim@docomo.ne.jp>"))
+        #expect(forward.contains("https://v42ycn-wtn3.jp/entry?uid=victim&t=9f3a"))
+    }
+
+    /// Most WHOIS servers end lines with CRLF: the evidence is still the one line that names the desk.
+    @Test func crlfAnswersGiveOneLineEvidence() throws {
+        var answers = Self.answers()
+        for (k, v) in answers { answers[k] = v.replacingOccurrences(of: "\n", with: "\r\n") }
+        let whois = try FixtureServer(mode: .whois, answers: answers)
+        let (config, eml) = try setup(whois)
+        let obj = try analyze(config, eml)
+        let contacts = try #require(obj["contacts"] as? [[String: Any]])
+        let evidence = contacts.flatMap { $0["evidence"] as? [String] ?? [] }
+        #expect(evidence.count >= 4)
+        for e in evidence {
+            #expect(!e.contains("\n") && !e.contains("\r"), "\(e)")
+            #expect(!e.contains("JPRS database") && !e.contains("JPNIC database"), "\(e)")
+            #expect(e.count < 300, "\(e)")
+        }
+        let network = try #require(contacts.first { $0["role"] as? String == "network" })
+        #expect((network["evidence"] as? [String])?.first?.hasSuffix("[Abuse]                         abuse@mobile-carrier.example.jp") == true)
+    }
+
+    @Test func redactTrackingFalseKeepsTheURLsWhole() throws {
+        let whois = try FixtureServer(mode: .whois, answers: Self.answers())
+        let (config, eml) = try setup(whois, extra: "\n[reports]\nredact_tracking = false\n")
+        let obj = try analyze(config, eml)
+        let registrar = try #require((obj["drafts"] as? [[String: Any]])?.first { $0["kind"] as? String == "registrar" })
+        let raw = try #require(registrar["raw"] as? String)
+        #expect(raw.contains("https://v42ycn-wtn3.jp/entry?id=1"))
+        #expect(!raw.contains("victim@docomo.ne.jp"))
     }
 
     @Test func aJapaneseSourceAddressGoesThroughJPNICNeverToItsHostmaster() throws {

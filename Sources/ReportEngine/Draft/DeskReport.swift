@@ -14,7 +14,13 @@ public enum DeskReport {
         case "nameserver": .nameserver
         default: .registrar
         }
-        let urls = analysis.urls.filter { u in contact.domains.contains(u.domain ?? u.host) }.map(\.url)
+        // The copy and the text hide the reporter: recipients, own addresses, tracking parts of URLs.
+        let redaction = settings.redaction(for: analysis.analysed)
+        var seenURLs = Set<String>()
+        let urls = analysis.urls.filter { u in contact.domains.contains(u.domain ?? u.host) }.map { redaction.url($0.url) }
+            .filter { seenURLs.insert($0).inserted }
+        let messageSubject = redaction.apply(MessageWriter.sanitize(analysis.summary.subject ?? ""))
+        let sender = analysis.summary.from.map(redaction.apply)
         let subject: String
         let text: String
         let domains = contact.domains.joined(separator: ", ")
@@ -29,11 +35,12 @@ public enum DeskReport {
             if kind == .network, let ip = analysis.origin.sourceIP { lines.append("送信元IPアドレス: \(ip)") }
             if !contact.domains.isEmpty { lines.append("対象ドメイン: \(domains)") }
             if !urls.isEmpty { lines += ["記載されていたURL(アクセスはしていません):"] + urls.map { "  \($0)" } }
-            lines += ["", "受信したメール:", "  件名: \(MessageWriter.sanitize(analysis.summary.subject ?? ""))",
+            lines += ["", "受信したメール:", "  件名: \(messageSubject)",
                       "  日時: \(MessageWriter.sanitize(analysis.summary.dateText ?? ""))",
-                      "  送信者: \(analysis.summary.from ?? "(不明)")", "", "貴社を報告先と判断した根拠:"]
+                      "  送信者: \(sender ?? "(不明)")", "", "貴社を報告先と判断した根拠:"]
             lines += contact.evidence.map { "  \($0)" }
-            lines += ["", "元のメールはヘッダーを含めて無加工のまま添付しております。", "よろしくお願いいたします。"]
+            lines += ["", "添付のメールは受信したものの写しです。受信者のアドレス" + (redaction.trackingURLs ? "とURLの追跡部分" : "")
+                          + "は伏せてあります。", "よろしくお願いいたします。"]
             text = lines.joined(separator: "\n")
         case .en:
             subject = kind == .network ? "Spam sent from your network (\(analysis.origin.sourceIP ?? ""))" : "Spam advertising domains you manage (\(domains))"
@@ -44,18 +51,19 @@ public enum DeskReport {
             if kind == .network, let ip = analysis.origin.sourceIP { lines.append("Source IP address: \(ip)") }
             if !contact.domains.isEmpty { lines.append("Domains: \(domains)") }
             if !urls.isEmpty { lines += ["URLs in the message (not visited):"] + urls.map { "  \($0)" } }
-            lines += ["", "The message:", "  Subject: \(MessageWriter.sanitize(analysis.summary.subject ?? ""))",
+            lines += ["", "The message:", "  Subject: \(messageSubject)",
                       "  Date: \(MessageWriter.sanitize(analysis.summary.dateText ?? ""))",
-                      "  From: \(analysis.summary.from ?? "(unknown)")", "", "Why this report goes to you:"]
+                      "  From: \(sender ?? "(unknown)")", "", "Why this report goes to you:"]
             lines += contact.evidence.map { "  \($0)" }
-            lines += ["", "The original is attached unaltered, with all its headers.", "Thank you."]
+            lines += ["", "The attached copy of the message has the recipient's addresses" + (redaction.trackingURLs ? " and the tracking parts of its URLs" : "")
+                          + " replaced.", "Thank you."]
             text = lines.joined(separator: "\n")
         }
         let to = contact.email.map { [$0.lowercased()] } ?? []
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: to.first ?? "undisclosed-recipients:;", subject: subject, id: id, kind: kind, now: now,
             text: text + (contact.form.map { settings.language == .ja ? "\n\n(報告フォーム: \($0))" : "\n\n(Report form: \($0))" } ?? ""),
-            original: analysis.analysed.raw)
+            original: RedactedCopy.make(analysis.analysed, redaction: redaction), attachmentName: "redacted-copy.eml")
         return Draft(kind: kind, to: to, form: contact.form, subject: subject, id: id, raw: raw)
     }
 }
@@ -63,7 +71,7 @@ public enum DeskReport {
 extension MessageWriter {
     /// A report message: the text, then the original as an unaltered message/rfc822 attachment.
     static func withAttachment(from: String, to: String, subject: String, id: String, kind: DraftKind, now: Date,
-                               text: String, original: [UInt8]) -> [UInt8] {
+                               text: String, original: [UInt8], attachmentName: String = "original.eml") -> [UInt8] {
         let boundary = "=_watcher_" + id.replacingOccurrences(of: "-", with: "")
         var w = MessageWriter()
         w.header("From", raw: from)
@@ -82,7 +90,7 @@ extension MessageWriter {
         w.body(text)
         w.line("--\(boundary)")
         w.header("Content-Type", raw: "message/rfc822")
-        w.header("Content-Disposition", raw: "attachment; filename=\"original.eml\"")
+        w.header("Content-Disposition", raw: "attachment; filename=\"\(attachmentName)\"")
         if String(validating: original, as: UTF8.self) != nil {
             w.header("Content-Transfer-Encoding", raw: "8bit")
             w.line("")

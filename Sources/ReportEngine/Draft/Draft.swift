@@ -40,9 +40,22 @@ public struct DraftSettings: Sendable, Hashable {
     /// The From of every draft (`Name <addr>` or a bare address).
     public var from: String
     public var language: ReportLanguage
+    /// The reporter's own addresses (`[reports] own_addresses`, the IMAP user): never shown to third parties.
+    public var ownAddresses: [String]
+    /// Whether URLs in third-party reports lose path, query and fragment (`[reports] redact_tracking`).
+    public var redactTracking: Bool
 
-    public init(from: String = "watcher@localhost", language: ReportLanguage = .ja) {
+    public init(from: String = "watcher@localhost", language: ReportLanguage = .ja, ownAddresses: [String] = [],
+                redactTracking: Bool = true) {
         self.from = from
         self.language = language
+        self.ownAddresses = ownAddresses
+        self.redactTracking = redactTracking
+    }
+
+    /// What a third-party report about `message` hides.
+    public func redaction(for message: MIMEMessage) -> Redaction {
+        let from = Address.first(in: self.from).map { [$0] } ?? []
+        return Redaction(addresses: Redaction.recipients(of: message) + ownAddresses + from, trackingURLs: redactTracking)
     }
 }

@@ -120,7 +120,7 @@ public final class Resolver {
         }
         if let (desk, why) = configuration.directory.desk(emails: record.emails, nameservers: record.nameservers, registrar: record.registrar) {
             let line = record.evidence["nameserver"].flatMap { l in why.hasPrefix("nameserver") ? l : nil }
-                ?? record.emails.first.flatMap { e in text.split(separator: "\n").first { $0.contains(e) }.map(String.init) } ?? why
+                ?? record.emails.first.flatMap { e in Resolver.line(of: text, containing: e) } ?? why
             result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
                                            evidence: ["\(server), \"\(query)\", \(stamp), \(line.trimmingCharacters(in: " \r"))"]))
         } else {
@@ -275,7 +275,7 @@ public final class Resolver {
                 if let first = jpAbuse.first {
                     abuse = [first]
                     name = record.organization ?? name
-                    evidence = "\(server), \"\(ip)/e\", \(stamp), \(record.evidence["abuse"] ?? text.split(separator: "\n").first { $0.contains(first) }.map(String.init) ?? first)"
+                    evidence = "\(server), \"\(ip)/e\", \(stamp), \(record.evidence["abuse"] ?? Resolver.line(of: text, containing: first) ?? first)"
                 } else {
                     abuse = []
                 }
@@ -352,6 +352,11 @@ public final class Resolver {
         memo[key] = value
         if keep(value) { cache.store(key, value) }
         return value
+    }
+
+    /// The first line of an answer that contains `needle`, whatever its line ends (LF, CRLF or CR).
+    static func line(of text: String, containing needle: String) -> String? {
+        text.split(whereSeparator: \.isNewline).first { $0.contains(needle) }.map { $0.trimmingCharacters(in: " \t") }
     }
 
     static func timestamp() -> String {

@@ -15,7 +15,7 @@ extension WatcherConfig {
         "smtp": ["url": .string, "user": .string, "password_file": .string, "password_command": .string, "ca_file": .string, "allow_insecure": .bool],
         "reports": [
             "mode": .string, "directory": .string, "from": .string, "language": .string, "repeat_policy": .string,
-            "redact_tracking": .bool, "allowlist": .strings,
+            "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings,
         ],
         "summary": ["to": .string],
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
@@ -229,7 +229,12 @@ extension WatcherConfig {
                 }
             }
         }
-        if let t = table["reports"]?.table { config.reports.allowlist = t["allowlist"].flatMap(strings)?.map { $0.lowercased() } ?? [] }
+        if let t = table["reports"]?.table {
+            config.reports.allowlist = t["allowlist"].flatMap(strings)?.map { $0.lowercased() } ?? []
+            for value in t["own_addresses"].flatMap(strings) ?? [] {
+                if let a = Address.first(in: value) { config.reports.ownAddresses.append(a) } else { fail("reports", "own_addresses", "\"\(value)\" is not an e-mail address") }
+            }
+        }
         if let t = table["analysis"]?.table {
             config.analysis.trustedRelays = t["trusted_relays"].flatMap(strings) ?? []
             config.analysis.trustedAuthservIDs = t["trusted_authserv_ids"].flatMap(strings) ?? []

@@ -19,6 +19,8 @@ struct WatcherConfig: Sendable {
         var repeatPolicy = "note"
         var redactTracking = true
         var allowlist: [String] = []
+        /// Addresses of the reporter besides the spam's recipients and the IMAP user: hidden from third parties.
+        var ownAddresses: [String] = []
     }
 
     struct Source: Sendable {
@@ -89,7 +91,10 @@ struct WatcherConfig: Sendable {
         return AnalyzerConfiguration(
             carriers: carrierTable, trustedRelays: analysis.trustedRelays, trustedAuthservIDs: analysis.trustedAuthservIDs,
             submissionRelays: analysis.submissionRelays,
-            drafts: DraftSettings(from: from, language: reports.language), neverReport: neverReportList)
+            drafts: DraftSettings(from: from, language: reports.language,
+                                  ownAddresses: reports.ownAddresses + (imapUser.flatMap { Address.first(in: $0) }.map { [$0] } ?? []),
+                                  redactTracking: reports.redactTracking),
+            neverReport: neverReportList)
     }
 
     /// The bundled never-report list with the file's `[analysis] never_report` names added.
