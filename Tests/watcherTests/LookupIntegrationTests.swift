@@ -231,6 +231,43 @@ struct LookupIntegrationTests {
         #expect((network["evidence"] as? [String])?.first?.hasSuffix("[Abuse]                         abuse@mobile-carrier.example.jp") == true)
     }
 
+    /// A registry that takes the connection and never answers costs one timeout per run, not one per
+    /// domain: the server is skipped for the rest of the run and its questions stay pending, naming it.
+    @Test func threeDomainsBehindASilentServerCostOneTimeout() throws {
+        let whois = try FixtureServer(mode: .whois, answers: Self.answers())
+        let silent = try FixtureServer(mode: .whois, answers: ["v42ycn-wtn3.jp/e": "<silence>", "hecff-i99sq.jp/e": "<silence>", "third-one.jp/e": "<silence>"])
+        let message = Self.spam.replacingOccurrences(of: "https://v42ycn-wtn3.jp/again", with: "https://third-one.jp/x")
+        let (config, eml) = try setup(whois, message: message)
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "jp = \"\(whois.address)\"", with: "jp = \"\(silent.address)\"")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let started = Date()
+        let obj = try analyze(config, eml)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed < 5.5, "took \(elapsed) s with a 3 s timeout")
+        #expect(silent.queries.count == 1, "\(silent.queries)")
+        let pending = try #require(obj["pending"] as? [String])
+        let registrar = pending.filter { $0.hasPrefix("registrar of ") }
+        #expect(registrar.count == 3)
+        #expect(registrar.allSatisfy { $0.contains(silent.address) }, "\(registrar)")
+        #expect(registrar.filter { $0.contains("skipped: it timed out earlier in this run") }.count == 2)
+        // The other servers still answer: the source network is found.
+        #expect((obj["contacts"] as? [[String: Any]])?.contains { $0["role"] as? String == "network" } == true)
+    }
+
+    /// The lookups of one message stop when its budget is spent; the rest is pending, to be retried.
+    @Test func theLookupBudgetBoundsOneMessage() throws {
+        var answers = Self.answers()
+        answers["v42ycn-wtn3.jp/e"] = "<silence>"
+        let whois = try FixtureServer(mode: .whois, answers: answers)
+        let (config, eml) = try setup(whois, extra: "")
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "timeout = \"3s\"", with: "timeout = \"2s\"\nbudget = \"1s\"")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let obj = try analyze(config, eml)
+        let pending = try #require(obj["pending"] as? [String])
+        #expect(pending.contains { $0.contains("lookup budget (1 s) is spent") }, "\(pending)")
+        #expect(whois.queries.count <= 2, "\(whois.queries)")
+    }
+
     @Test func redactTrackingFalseKeepsTheURLsWhole() throws {
         let whois = try FixtureServer(mode: .whois, answers: Self.answers())
         let (config, eml) = try setup(whois, extra: "\n[reports]\nredact_tracking = false\n")
@@ -399,9 +436,14 @@ struct LookupRetryTests {
         let before = try drafts()
         #expect(before.contains { $0.contains("X-Watcher-Kind: carrier-forward") })
         #expect(!before.contains { $0.contains("X-Watcher-Kind: registrar") })
-        // JPRS back: the next run finds VALUE-DOMAIN and, through the nameservers JPRS names, their
+        // JPRS back, but the retry waits for its back-off (an hour): a plain run does not ask again.
+        let early = try CLI.run(["run", "--config", try config(jprs: whois.address)])
+        #expect(early.status == 0, "\(early.stderr)")
+        #expect(!early.stderr.contains("lookups retried"))
+        #expect(try drafts().count == before.count)
+        // Asked to retry now, the run finds VALUE-DOMAIN and, through the nameservers JPRS names, their
         // operator; it adds just those two reports.
-        let second = try CLI.run(["run", "--config", try config(jprs: whois.address)])
+        let second = try CLI.run(["run", "--config", try config(jprs: whois.address), "--retry-lookups"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stderr.contains("lookups retried: 2 new report(s), 0 still pending"))
         let after = try drafts()
@@ -409,7 +451,7 @@ struct LookupRetryTests {
         #expect(after.contains { $0.contains("X-Watcher-Kind: nameserver") && $0.contains("abuse@vps-hosting.example") })
         #expect(after.contains { $0.contains("X-Watcher-Kind: registrar") && $0.contains("https://www.value-domain.com/") })
         // Nothing left to retry: a third run adds nothing.
-        let third = try CLI.run(["run", "--config", try config(jprs: whois.address)])
+        let third = try CLI.run(["run", "--config", try config(jprs: whois.address), "--retry-lookups"])
         #expect(third.status == 0)
         #expect(try drafts().count == after.count)
     }

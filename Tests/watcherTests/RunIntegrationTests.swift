@@ -136,11 +136,12 @@ struct RunIntegrationTests {
         #expect(uids.count == 200)
         #expect(uids.enumerated().allSatisfy { i, uid in flags[uid]!.contains("\\Seen") == (i % 4 == 0) })
         #expect(flags.values.allSatisfy { $0.contains("$Reported") })
-        #expect(first.stderr.contains("run finished: 200 message(s) examined"))
+        #expect(first.stderr.contains("run finished: 200 new messages: \(Self.carrierCount(200)) reported in \(Self.carrierCount(200)) reports, \(200 - Self.carrierCount(200)) needed no report"), "\(first.stderr.suffix(300))")
+        #expect(first.stderr.split(separator: "\n").allSatisfy { $0.components(separatedBy: "watcher").count == 2 }, "the program is named once per line")
         let second = try CLI.run(["run", "--config", config])
         #expect(second.status == 0)
         #expect(try drafts(account).count == d.count)
-        #expect(second.stderr.contains("run finished: 0 message(s) examined"))
+        #expect(second.stderr.contains("run finished: no new message"))
     }
 
     @Test(arguments: [5, 17, 40])
@@ -172,6 +173,46 @@ struct RunIntegrationTests {
         #expect(again.stderr.contains("UIDVALIDITY changed"))
         #expect(again.stderr.contains("9 already known"))
         #expect(try drafts(account).count == before)
+    }
+
+    /// The server's `$Reported` mark is a guard of its own: a run with a lost ledger over a folder
+    /// already reported drafts nothing; `--reprocess` reports it again.
+    @Test func aLostLedgerOverAReportedFolderDraftsNothing() throws {
+        let account = try Account(4)
+        try seed(account, count: 6, tag: "L")
+        let config = try account.config()
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        let before = try drafts(account).count
+        #expect(before == Self.carrierCount(6))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: account.dir + "/state.sqlite" + suffix) }
+        let again = try CLI.run(["run", "--config", config])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("run finished: no new message"), "\(again.stderr)")
+        #expect(try drafts(account).count == before)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: account.dir + "/state.sqlite" + suffix) }
+        let forced = try CLI.run(["run", "--config", config, "--reprocess"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try drafts(account).count == 2 * before)
+    }
+
+    /// `--dry-run` prints the reports it would write and changes nothing: no draft, no mark, no ledger.
+    @Test func aDryRunChangesNothing() throws {
+        let account = try Account(6)
+        try seed(account, count: 6, tag: "D")
+        let config = try account.config()
+        let dry = try CLI.run(["run", "--config", config, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let lines = dry.stdout.split(separator: "\n").filter { $0.hasPrefix("would write carrier-forward to ") }
+        #expect(lines.count == Self.carrierCount(6), "\(dry.stdout)")
+        #expect(try drafts(account).count == 0)
+        let s = try account.session()
+        try s.open("Junk", readOnly: true)
+        let flags = try s.flags(uids: try s.uidSearch("ALL"))
+        #expect(flags.values.allSatisfy { !$0.contains("$Reported") })
+        #expect(!FileManager.default.fileExists(atPath: account.dir + "/state.sqlite"))
+        let real = try CLI.run(["run", "--config", config])
+        #expect(real.status == 0)
+        #expect(try drafts(account).count == Self.carrierCount(6))
     }
 
     @Test func serverTroubleGivesAClearLineAndTheRightExitStatus() throws {

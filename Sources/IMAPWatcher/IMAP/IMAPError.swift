@@ -3,6 +3,8 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// The server could not be reached or the connection broke: try again later.
         case connection
+        /// The server took the connection but did not answer in time: try again later.
+        case timeout
         /// The server refused the user name or password.
         case authentication
         /// The server's certificate could not be verified.
@@ -21,6 +23,7 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .connection: return "\(server): cannot reach the server (\(command)): \(message)"
+        case .timeout: return "\(server): timed out (\(command)): \(message)"
         case .authentication: return "\(server): login refused for the configured user: \(message)"
         case .certificate: return "\(server): the server's TLS certificate is not trusted (set ca_file for a self-signed server): \(message)"
         case .missingMailbox: return "\(server): \(message)"
@@ -29,7 +32,7 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Transient trouble that a later run may not have.
-    public var isTransient: Bool { kind == .connection }
+    public var isTransient: Bool { kind == .connection || kind == .timeout }
 
     public init(_ kind: Kind, server: String, command: String, message: String) {
         self.kind = kind
@@ -39,7 +42,7 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     init(curl: CurlError, server: String) {
-        let kind: Kind = curl.isLoginDenied ? .authentication : curl.isCertificateProblem ? .certificate : .connection
+        let kind: Kind = curl.isLoginDenied ? .authentication : curl.isCertificateProblem ? .certificate : curl.code == 28 ? .timeout : .connection
         self.init(kind, server: server, command: curl.operation, message: curl.message)
     }
 }

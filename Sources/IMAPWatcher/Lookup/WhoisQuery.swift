@@ -19,13 +19,16 @@ public struct WhoisQuery: Sendable {
             host = String(server[..<colon])
             port = String(server[server.index(after: colon)...])
         }
-        func fail(_ message: String) -> MailError { MailError(.connection, server: "whois \(server)", command: "query", message: message) }
+        func fail(_ message: String, _ kind: MailError.Kind = .connection) -> MailError {
+            MailError(kind, server: "whois \(server)", command: "query", message: message)
+        }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, port, &hints, &list) == 0, let first = list else { throw fail("cannot resolve \(host)") }
         defer { freeaddrinfo(list) }
         var fd: Int32 = -1
+        var connectErrno: Int32 = 0
         var node: UnsafeMutablePointer<addrinfo>? = first
         while let a = node {
             fd = socket(a.pointee.ai_family, a.pointee.ai_socktype, a.pointee.ai_protocol)
@@ -34,12 +37,16 @@ public struct WhoisQuery: Sendable {
                 setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
                 setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
                 if connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 { break }
+                connectErrno = errno
                 close(fd)
                 fd = -1
             }
             node = a.pointee.ai_next
         }
-        guard fd >= 0 else { throw fail("connection refused or unreachable") }
+        guard fd >= 0 else {
+            let stalled = connectErrno == EINPROGRESS || connectErrno == EAGAIN || connectErrno == ETIMEDOUT
+            throw stalled ? fail("no connection in \(timeout) s", .timeout) : fail("connection refused or unreachable")
+        }
         defer { close(fd) }
         let request = Array((query + "\r\n").utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { throw fail("cannot send the query") }
@@ -50,7 +57,7 @@ public struct WhoisQuery: Sendable {
             if n == 0 { break }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw fail(errno == EAGAIN || errno == EWOULDBLOCK ? "no answer in \(timeout) s" : "connection broken")
+                throw errno == EAGAIN || errno == EWOULDBLOCK ? fail("no answer in \(timeout) s", .timeout) : fail("connection broken")
             }
             answer += buffer[0..<n]
         }

@@ -128,13 +128,15 @@ extension Ledger {
     /// processed, in one transaction. `retry` keeps the message for lookups that failed, to be tried
     /// again by later runs (`nil` clears it).
     public func complete(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String,
-                         retry: (raw: [UInt8], pending: [String])? = nil) throws {
+                         retry: (raw: [UInt8], pending: [String])? = nil, retryAfter: TimeInterval = 0) throws {
         try write { db in
             if let retry, !retry.pending.isEmpty {
+                let now = Date()
                 try db.execute(sql: """
-                    INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt) VALUES (?, ?, ?, 0, ?)
-                    ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1, updatedAt = excluded.updatedAt
-                    """, arguments: [messageRowID, Data(retry.raw), retry.pending.joined(separator: "\n"), Date()])
+                    INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, ?, 0, ?, ?)
+                    ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1,
+                        updatedAt = excluded.updatedAt, nextAttemptAt = excluded.nextAttemptAt
+                    """, arguments: [messageRowID, Data(retry.raw), retry.pending.joined(separator: "\n"), now, now.addingTimeInterval(retryAfter)])
             } else if retry != nil {
                 try db.execute(sql: "DELETE FROM lookupRetry WHERE messageRowID = ?", arguments: [messageRowID])
             }
@@ -189,6 +191,11 @@ extension Ledger {
 extension Ledger {
     /// A processed message whose lookups did not all succeed.
     public struct LookupRetry: Sendable {
+        /// How long to wait after the `attempts`-th failed try: 1 h, 6 h, 24 h, 3 d, then a week.
+        public static func backoff(afterAttempts attempts: Int) -> TimeInterval {
+            [3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400][min(max(attempts, 0), 4)]
+        }
+
         public var messageRowID: Int64
         public var raw: [UInt8]
         public var attempts: Int
@@ -196,11 +203,14 @@ extension Ledger {
         public var reportedDesks: Set<String>
     }
 
-    /// Messages to look up again, at most `maxAttempts` tries each.
-    public func lookupRetries(maxAttempts: Int = 20) throws -> [LookupRetry] {
+    /// Messages to look up again whose next attempt is due by `due` (all of them when nil), at most
+    /// `maxAttempts` tries each.
+    public func lookupRetries(maxAttempts: Int = 20, due: Date? = Date()) throws -> [LookupRetry] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT messageRowID, raw, attempts FROM lookupRetry WHERE attempts < ? ORDER BY updatedAt",
-                             arguments: [maxAttempts]).map { row in
+            try Row.fetchAll(db, sql: """
+                SELECT messageRowID, raw, attempts FROM lookupRetry
+                WHERE attempts < ? AND (? IS NULL OR nextAttemptAt IS NULL OR nextAttemptAt <= ?) ORDER BY updatedAt
+                """, arguments: [maxAttempts, due, due]).map { row in
                 let id: Int64 = row["messageRowID"]
                 let desks = try Row.fetchAll(db, sql: "SELECT recipients, form FROM report WHERE messageRowID = ?", arguments: [id]).map { r in
                     (r["recipients"] as String).isEmpty ? (r["form"] as String? ?? "") : (r["recipients"] as String)

@@ -35,6 +35,23 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// A throwaway copy of the ledger at `path` (empty when there is none) at `copy`, for a dry run:
+    /// it works like the real one and the real one is only read.
+    public static func scratchCopy(of path: String, at copy: String) throws -> Ledger {
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                var config = Configuration()
+                config.readonly = true
+                let original = try DatabaseQueue(path: path, configuration: config)
+                let scratch = try DatabaseQueue(path: copy)
+                try original.backup(to: scratch)
+            } catch {
+                throw LedgerError(path: path, message: "cannot read it for a dry run: \(error)")
+            }
+        }
+        return try Ledger(path: copy)
+    }
+
     /// A ledger in memory, for tests and for `analyze`.
     public static func inMemory() throws -> Ledger {
         try Ledger(writer: DatabaseQueue())
@@ -112,6 +129,9 @@ public struct Ledger: Sendable {
                     updatedAt DATETIME NOT NULL
                 );
                 """)
+        }
+        m.registerMigration("v4-retry-backoff") { db in
+            try db.execute(sql: "ALTER TABLE lookupRetry ADD COLUMN nextAttemptAt DATETIME")
         }
         return m
     }

@@ -5,16 +5,33 @@ public enum DNSRecordType: String, Sendable, Hashable {
     case a = "A", aaaa = "AAAA", ns = "NS", txt = "TXT", ptr = "PTR"
 }
 
-/// A lookup that did not give an answer: unreachable, timed out, refused, rate-limited.
+/// A lookup that did not give an answer: unreachable, timed out, refused, rate-limited, or skipped.
 public struct LookupFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The server took the question and did not answer in time: skipped for the rest of the run.
+        case timeout
+        /// The server could not be reached (refused, unreachable, name not found).
+        case unreachable
+        /// The server said to slow down (HTTP 429, a WHOIS refusal).
+        case rateLimited
+        /// The server answered with an error (HTTP 5xx and the like).
+        case serverError
+        /// Not asked: the server timed out earlier in the run, or the message's lookup budget is spent.
+        case skipped
+    }
+
     public var server: String
     public var query: String
     public var message: String
-    public init(server: String, query: String, message: String) {
+    public var kind: Kind
+
+    public init(server: String, query: String, message: String, kind: Kind = .unreachable) {
         self.server = server
         self.query = query
         self.message = message
+        self.kind = kind
     }
+
     public var description: String { "\(server) \"\(query)\": \(message)" }
 }
 

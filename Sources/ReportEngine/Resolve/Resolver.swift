@@ -9,14 +9,17 @@ public struct ResolverConfiguration: Sendable {
     public var cacheTTL: TimeInterval
     /// Least time between two questions to the same server.
     public var pacing: TimeInterval
+    /// Time the lookups of one message may take; what is left is pending and retried later.
+    public var budget: TimeInterval
 
     public init(whoisServers: [String: String] = [:], bootstrap: RDAPBootstrap = RDAPBootstrap(), directory: AbuseDirectory = .bundled,
-                cacheTTL: TimeInterval = 7 * 86400, pacing: TimeInterval = 1) {
+                cacheTTL: TimeInterval = 7 * 86400, pacing: TimeInterval = 1, budget: TimeInterval = 30) {
         self.whoisServers = whoisServers
         self.bootstrap = bootstrap
         self.directory = directory
         self.cacheTTL = cacheTTL
         self.pacing = pacing
+        self.budget = budget
     }
 }
 
@@ -37,6 +40,10 @@ public final class Resolver {
     public private(set) var lookupsMade = 0
     private var lastAsked: [String: Date] = [:]
     private var memo: [String: String] = [:]
+    /// Servers that timed out or could not be reached in this run: not asked again until the next run.
+    private var downServers: [String: String] = [:]
+    /// When the message in hand must stop asking.
+    private var deadline = Date.distantFuture
 
     public init(configuration: ResolverConfiguration, whois: WhoisQuerying, rdap: RDAPFetching?, dns: DNSResolving, cache: LookupCache) {
         self.configuration = configuration
@@ -48,11 +55,27 @@ public final class Resolver {
 
     public struct Result: Sendable {
         public var contacts: [Contact] = []
+        /// Lookups that gave no desk, each with its reason and the server asked.
         public var pending: [String] = []
+        /// The part of `pending` a later run may settle (the server timed out, was unreachable,
+        /// rate-limited or skipped), as opposed to answers that will not change.
+        public var retryable: [String] = []
+
+        mutating func note(_ text: String, retry: Bool) {
+            pending.append(text)
+            if retry { retryable.append(text) }
+        }
+
+        /// A lookup about `what` that got no answer (`error`): a later run may get one.
+        mutating func failed(_ what: String, _ error: Error) {
+            note("\(what): \(error)", retry: true)
+        }
     }
 
-    /// Resolves the desks for one analysed message.
+    /// Resolves the desks for one analysed message, within the configured budget.
     public func resolve(_ analysis: MessageAnalysis) -> Result {
+        deadline = Date().addingTimeInterval(configuration.budget)
+        defer { deadline = .distantFuture }
         var result = Result()
         for domain in analysis.domains {
             registrar(of: domain, into: &result)
@@ -69,13 +92,13 @@ public final class Resolver {
             do {
                 let addresses = try ask(dns: url.host, .a)
                 guard let first = addresses.compactMap({ IPAddress($0) }).first else {
-                    result.pending.append("hosting of \(url.host): no address in DNS")
+                    result.note("hosting of \(url.host): no address in DNS", retry: false)
                     continue
                 }
                 network(of: first, role: "hosting", domains: [domain], into: &result,
                         via: "DNS A \(url.host) → \(first)")
             } catch {
-                result.pending.append("hosting of \(url.host): \(error)")
+                result.failed("hosting of \(url.host)", error)
             }
         }
         if let source = analysis.origin.sourceIP, let ip = IPAddress(source) {
@@ -104,17 +127,17 @@ public final class Resolver {
         let query = domain + "/e"
         let text: String
         do { text = try ask(whois: query, server: server) } catch {
-            result.pending.append("registrar of \(domain): \(error)")
+            result.failed("registrar of \(domain)", error)
             return
         }
         let record = WhoisRecord.parse(text)
         let stamp = Resolver.timestamp()
         switch record.availability {
         case .rateLimited:
-            result.pending.append("registrar of \(domain): \(server) refused: rate limit reached; retried later")
+            result.note("registrar of \(domain): \(server) refused: rate limit reached; retried later", retry: true)
             return
         case .available:
-            result.pending.append("registrar of \(domain): JPRS has no such domain")
+            result.note("registrar of \(domain): JPRS has no such domain", retry: false)
             return
         default: break
         }
@@ -124,7 +147,7 @@ public final class Resolver {
             result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
                                            evidence: ["\(server), \"\(query)\", \(stamp), \(line.trimmingCharacters(in: " \r"))"]))
         } else {
-            result.pending.append("registrar of \(domain): JPRS names no registrar and no known desk matches its contacts or nameservers")
+            result.note("registrar of \(domain): JPRS names no registrar and no known desk matches its contacts or nameservers", retry: false)
         }
         nameserverOperators(record.nameservers, domain: domain, into: &result)
     }
@@ -152,13 +175,13 @@ public final class Resolver {
                         result.contacts.append(Contact(role: "registrar", name: name, email: e, form: nil, domains: [domain],
                                                        evidence: ["\(source), RDAP, \(stamp), abuse entity \(e) of \(name)"]))
                     } else {
-                        result.pending.append("registrar of \(domain): RDAP gives no abuse contact")
+                        result.note("registrar of \(domain): RDAP gives no abuse contact", retry: false)
                     }
                     nameserverOperators(nameservers, domain: domain, into: &result)
                     return
                 }
             } catch {
-                result.pending.append("registrar of \(domain): \(error); trying WHOIS")
+                result.note("registrar of \(domain): \(error); trying WHOIS", retry: false)
             }
         }
         // WHOIS: the configured server, else the one IANA refers to.
@@ -166,11 +189,11 @@ public final class Resolver {
         do {
             server = try configuration.whoisServers[tld] ?? referral(for: tld)
         } catch {
-            result.pending.append("registrar of \(domain): \(error)")
+            result.failed("registrar of \(domain)", error)
             return
         }
         guard let whoisServer = server else {
-            result.pending.append("registrar of \(domain): no WHOIS server known for .\(tld)")
+            result.note("registrar of \(domain): no WHOIS server known for .\(tld)", retry: false)
             return
         }
         do {
@@ -178,7 +201,7 @@ public final class Resolver {
             var record = WhoisRecord.parse(text)
             var from = whoisServer
             if record.availability == .rateLimited {
-                result.pending.append("registrar of \(domain): \(whoisServer) refused: rate limit reached; retried later")
+                result.note("registrar of \(domain): \(whoisServer) refused: rate limit reached; retried later", retry: true)
                 return
             }
             if record.registrarAbuseEmails.isEmpty, let referral = record.referral, referral != whoisServer {
@@ -201,11 +224,11 @@ public final class Resolver {
                 result.contacts.append(Contact(role: "registrar", name: record.registrar ?? "registrar of \(domain)", email: e, form: nil, domains: [domain],
                                                evidence: ["\(from), \"\(domain)\", \(stamp), \(record.evidence["registrar-abuse"] ?? e)"]))
             } else {
-                result.pending.append("registrar of \(domain): \(from) gives no abuse contact")
+                result.note("registrar of \(domain): \(from) gives no abuse contact", retry: false)
             }
             nameserverOperators(nameservers, domain: domain, into: &result)
         } catch {
-            result.pending.append("registrar of \(domain): \(error)")
+            result.failed("registrar of \(domain)", error)
         }
     }
 
@@ -220,12 +243,12 @@ public final class Resolver {
         }
         do {
             guard let ip = try ask(dns: ns, .a).compactMap({ IPAddress($0) }).first else {
-                result.pending.append("nameserver operator of \(domain): \(ns) has no address in DNS")
+                result.note("nameserver operator of \(domain): \(ns) has no address in DNS", retry: false)
                 return
             }
             network(of: ip, role: "nameserver", domains: [domain], into: &result, via: "nameserver \(ns) → \(ip)")
         } catch {
-            result.pending.append("nameserver operator of \(domain): \(error)")
+            result.failed("nameserver operator of \(domain)", error)
         }
     }
 
@@ -235,7 +258,7 @@ public final class Resolver {
     /// Japanese space JPNIC's WHOIS (`<ip>/e`, its `[Abuse]` line).
     private func network(of ip: IPAddress, role: String, domains: [String], into result: inout Result, via: String? = nil) {
         guard !ip.isPrivateOrReserved else {
-            result.pending.append("\(role) \(ip): a private or reserved address, no one to report to")
+            result.note("\(role) \(ip): a private or reserved address, no one to report to", retry: false)
             return
         }
         let stamp = Resolver.timestamp()
@@ -252,13 +275,13 @@ public final class Resolver {
                 evidence = "\(base)ip/\(ip), RDAP, \(stamp), abuse entity \(abuse.first ?? "-")"
             } else {
                 guard let server = try configuration.whoisServers["ip"] ?? referral(for: ip.description) else {
-                    result.pending.append("\(role) \(ip): no WHOIS server refers to it")
+                    result.note("\(role) \(ip): no WHOIS server refers to it", retry: false)
                     return
                 }
                 let text = try ask(whois: ip.description, server: server)
                 let record = WhoisRecord.parse(text)
                 if record.availability == .rateLimited {
-                    result.pending.append("\(role) \(ip): \(server) refused: rate limit reached; retried later")
+                    result.note("\(role) \(ip): \(server) refused: rate limit reached; retried later", retry: true)
                     return
                 }
                 abuse = record.abuseEmails
@@ -281,7 +304,7 @@ public final class Resolver {
                 }
             }
         } catch {
-            result.pending.append("\(role) \(ip): \(error)")
+            result.failed("\(role) \(ip)", error)
             return
         }
         abuse = abuse.filter { !WhoisRecord.placeholders.contains($0) }
@@ -294,7 +317,7 @@ public final class Resolver {
             }
         }
         guard let email = abuse.first else {
-            result.pending.append("\(role) \(ip): no abuse contact in the records")
+            result.note("\(role) \(ip): no abuse contact in the records", retry: false)
             return
         }
         result.contacts.append(Contact(role: role, name: name, email: email, form: nil, domains: domains,
@@ -320,9 +343,9 @@ public final class Resolver {
         let host = url.split(separator: "/").dropFirst().first.map(String.init) ?? url
         let text = try cachedAnswer("rdap|\(url)", server: host) {
             let (status, body) = try rdapTransport.rdap(url)
-            if status == 429 { throw LookupFailure(server: host, query: url, message: "rate limit reached (HTTP 429); retried later") }
+            if status == 429 { throw LookupFailure(server: host, query: url, message: "rate limit reached (HTTP 429); retried later", kind: .rateLimited) }
             if status == 404 { return "" }
-            guard status == 200 else { throw LookupFailure(server: host, query: url, message: "HTTP \(status)") }
+            guard status == 200 else { throw LookupFailure(server: host, query: url, message: "HTTP \(status)", kind: .serverError) }
             return String(decoding: body, as: UTF8.self)
         }
         return RDAPResponse.parse(Array(text.utf8))
@@ -342,13 +365,29 @@ public final class Resolver {
             memo[key] = v
             return v
         }
+        let query = String(key.split(separator: "|", maxSplits: 2).last ?? Substring(key))
+        // A server that timed out (or could not be reached) is not asked again in this run: one
+        // silent server costs one timeout, not one per domain.
+        if let reason = downServers[server] {
+            throw LookupFailure(server: server, query: query, message: "skipped: \(reason) earlier in this run; retried later", kind: .skipped)
+        }
+        if Date() > deadline {
+            throw LookupFailure(server: server, query: query,
+                                message: "skipped: the message's lookup budget (\(Int(configuration.budget)) s) is spent; retried later", kind: .skipped)
+        }
         if let last = lastAsked[server], configuration.pacing > 0 {
             let wait = configuration.pacing - Date().timeIntervalSince(last)
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
         }
         lastAsked[server] = Date()
         lookupsMade += 1
-        let value = try fetch()
+        let value: String
+        do {
+            value = try fetch()
+        } catch let failure as LookupFailure where failure.kind == .timeout || failure.kind == .unreachable {
+            downServers[server] = failure.kind == .timeout ? "it timed out" : "it could not be reached"
+            throw failure
+        }
         memo[key] = value
         if keep(value) { cache.store(key, value) }
         return value

@@ -7,11 +7,18 @@ final class IMAPMessageSource: MessageSource {
     let session: IMAPSession
     let folder: MailboxName
     let mark: String
+    /// Messages that carry `$Reported` are not handed out (the server's mark guards even a lost ledger);
+    /// `run --reprocess` turns this off.
+    let honorMark: Bool
+    /// `run --dry-run`: the folder is opened read-only and nothing is marked.
+    let readOnly: Bool
 
-    init(session: IMAPSession, folder: String, mark: String) {
+    init(session: IMAPSession, folder: String, mark: String, honorMark: Bool = true, readOnly: Bool = false) {
         self.session = session
         self.folder = MailboxName(folder)
         self.mark = mark
+        self.honorMark = honorMark
+        self.readOnly = readOnly || mark == "none"
     }
 
     var identity: String {
@@ -19,22 +26,23 @@ final class IMAPMessageSource: MessageSource {
     }
 
     func open() throws -> UInt32 {
-        try session.ensureOpen(folder, readOnly: mark == "none").uidValidity
+        try session.ensureOpen(folder, readOnly: readOnly).uidValidity
     }
 
     func uids(after uid: UInt32) throws -> [UInt32] {
-        try session.ensureOpen(folder, readOnly: mark == "none")
+        try session.ensureOpen(folder, readOnly: readOnly)
         // "n:*" always includes the highest UID, even when it is below n: filter.
-        return try session.uidSearch("UID \(uid + 1):*").filter { $0 > uid }
+        let guardMark = honorMark && mark == "keyword" ? " UNKEYWORD $Reported" : ""
+        return try session.uidSearch("UID \(uid + 1):*" + guardMark).filter { $0 > uid }
     }
 
     func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
-        try session.ensureOpen(folder, readOnly: mark == "none")
+        try session.ensureOpen(folder, readOnly: readOnly)
         return try session.fetch(uids: uids).map { ($0.uid, $0.bytes) }
     }
 
     func markHandled(_ uids: [UInt32]) throws {
-        guard !uids.isEmpty, mark != "none" else { return }
+        guard !uids.isEmpty, mark != "none", !readOnly else { return }
         try session.ensureOpen(folder, readOnly: false)
         if mark.hasPrefix("move:") {
             try session.move(uids: uids, to: MailboxName(String(mark.dropFirst(5))))
@@ -124,4 +132,17 @@ final class SMTPDraftSink: DraftSink {
 struct SinkError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// `run --dry-run`: each report is printed instead of delivered.
+final class PrintingSink: DraftSink {
+    var via: String { "dry-run" }
+
+    func deliver(_ draft: Draft) throws -> String {
+        let to = draft.to.isEmpty ? "form \(draft.form ?? "-")" : draft.to.joined(separator: ", ")
+        print("would write \(draft.kind.rawValue) to \(to): \(draft.subject)")
+        return "not delivered (dry run)"
+    }
+
+    func find(draftID: String) throws -> String? { nil }
 }

@@ -15,13 +15,28 @@ struct NetworkLookups: WhoisQuerying, RDAPFetching, DNSResolving {
     }
 
     func whois(_ query: String, server: String) throws -> String {
-        let bytes = try whoisClient.ask(query, server: server)
+        let bytes = try NetworkLookups.failure(server: server, query: query) { () throws(MailError) in try whoisClient.ask(query, server: server) }
         // JPRS and JPNIC answer in ISO-2022-JP or UTF-8; others in ASCII or Latin-1.
         return Charset.decode(bytes, label: nil).text
     }
 
     func rdap(_ url: String) throws -> (status: Int, body: [UInt8]) {
-        try http.get(url)
+        let host = url.split(separator: "/").dropFirst().first.map(String.init) ?? url
+        return try NetworkLookups.failure(server: host, query: url) { () throws(MailError) in try http.get(url) }
+    }
+
+    /// Runs a transport call, turning its `MailError` into the `LookupFailure` kind the resolver acts on.
+    static func failure<T>(server: String, query: String, _ body: () throws(MailError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            let kind: LookupFailure.Kind = switch error.kind {
+            case .timeout: .timeout
+            case .connection: .unreachable
+            default: .serverError
+            }
+            throw LookupFailure(server: server, query: query, message: error.message, kind: kind)
+        }
     }
 
     func resolve(_ name: String, type: DNSRecordType) throws -> [String] {
@@ -32,7 +47,12 @@ struct NetworkLookups: WhoisQuerying, RDAPFetching, DNSResolving {
         case .txt: 16
         case .ptr: 12
         }
-        return try dnsClient.query(name, type: code)
+        do {
+            return try dnsClient.query(name, type: code)
+        } catch {
+            // SERVFAIL for one broken delegation says nothing of the resolver: the name alone stays pending.
+            throw LookupFailure(server: dnsClient.server.map { "DNS \($0)" } ?? "DNS", query: name, message: error.message, kind: .serverError)
+        }
     }
 }
 
@@ -43,7 +63,7 @@ extension WatcherConfig {
         let bootstrap = RDAPBootstrap(directory: bootstrapDirectory)
         let configuration = ResolverConfiguration(whoisServers: lookup.whoisServers, bootstrap: bootstrap,
                                                   directory: directoryTable, cacheTTL: TimeInterval(lookup.cacheTTL),
-                                                  pacing: lookup.pacing)
+                                                  pacing: lookup.pacing, budget: TimeInterval(lookup.budget))
         return Resolver(configuration: configuration, whois: lookups, rdap: lookups, dns: lookups, cache: cache)
     }
 }

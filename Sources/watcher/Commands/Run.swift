@@ -20,13 +20,23 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Flag(name: .long, help: "Analyse the new mail and print the reports it would write; change nothing on the server or in the ledger.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Also report messages that carry the server's $Reported mark (the ledger still knows what it reported).")
+    var reprocess = false
+
+    @Flag(name: .long, help: "Retry every pending lookup now, whatever its back-off (1 h, 6 h, 24 h, 3 d, a week).")
+    var retryLookups = false
+
     func run() throws {
         Log.bootstrap(level: logLevel)
         let logger = Logger(label: "watcher")
         do {
             let settings = try WatcherConfig.load(path: config)
             let lock = try RunLock(path: settings.resolvedStatePath + ".lock")
-            let pipeline = try Pipeline.make(config: settings, logger: logger)
+            let pipeline = try Pipeline.make(config: settings, logger: logger, options: .init(dryRun: dryRun, reprocess: reprocess))
+            pipeline.retryAllLookups = retryLookups
             let summary = try pipeline.runOnce()
             logger.info("run finished: \(summary)")
             withExtendedLifetime(lock) {}

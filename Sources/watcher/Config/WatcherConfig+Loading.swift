@@ -21,7 +21,7 @@ extension WatcherConfig {
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
         "lookup": [
             "enabled": .bool, "timeout": .duration, "cache_ttl": .duration, "whois_servers": .table,
-            "rdap_bootstrap": .string, "dns_server": .string, "pacing": .duration,
+            "rdap_bootstrap": .string, "dns_server": .string, "pacing": .duration, "budget": .duration,
         ],
         "state": ["path": .string],
     ]
@@ -221,6 +221,7 @@ extension WatcherConfig {
             if let b = t["enabled"]?.bool { config.lookup.enabled = b }
             if let v = config.raw["lookup.cache_ttl"].flatMap(Duration.parse) { config.lookup.cacheTTL = v }
             if let v = config.raw["lookup.pacing"].flatMap(Duration.parse) { config.lookup.pacing = Double(v) }
+            if let v = config.raw["lookup.budget"].flatMap(Duration.parse) { config.lookup.budget = v }
             config.lookup.rdapBootstrap = config.raw["lookup.rdap_bootstrap"]
             config.lookup.dnsServer = config.raw["lookup.dns_server"]
             if let servers = t["whois_servers"]?.table {

@@ -51,6 +51,8 @@ struct WatcherConfig: Sendable {
         var dnsServer: String?
         /// Seconds between two questions to one server (politeness toward registries).
         var pacing: Double = 1
+        /// Seconds the lookups of one message may take; the rest waits for a later run.
+        var budget = 30
     }
 
     var lookup = Lookup()

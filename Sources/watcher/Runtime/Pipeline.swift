@@ -12,10 +12,26 @@ struct RunSummary: Sendable, CustomStringConvertible {
     var unreadable = 0
     var drafts = 0
     var settled = 0
+    var retried = 0
+    var retriedDrafts = 0
 
+    /// The run in plain words, naming only what happened: "3 new messages: 2 reported in 4 reports, 1 needed no report".
     var description: String {
-        "\(examined) message(s) examined: \(reported) reported with \(drafts) report(s), \(withoutReport) without a report, "
-            + "\(known) already known, \(unreadable) unreadable; \(settled) interrupted report(s) settled"
+        func n(_ count: Int, _ one: String, _ many: String) -> String { "\(count) \(count == 1 ? one : many)" }
+        var text: String
+        if examined == 0 {
+            text = "no new message"
+        } else {
+            var parts: [String] = []
+            if reported > 0 { parts.append("\(reported) reported in \(n(drafts - retriedDrafts, "report", "reports"))") }
+            if withoutReport > 0 { parts.append("\(withoutReport) needed no report") }
+            if known > 0 { parts.append("\(known) already known") }
+            if unreadable > 0 { parts.append("\(unreadable) unreadable") }
+            text = n(examined, "new message", "new messages") + ": " + parts.joined(separator: ", ")
+        }
+        if settled > 0 { text += "; " + n(settled, "report", "reports") + " left by an interrupted run delivered" }
+        if retried > 0 { text += "; lookups retried for " + n(retried, "message", "messages") + " (\(n(retriedDrafts, "new report", "new reports")))" }
+        return text
     }
 }
 
@@ -32,14 +48,24 @@ final class Pipeline {
     private var resolver: Resolver?
     /// Set by `watch` when SIGTERM arrives: the message in hand is finished, then the pass stops.
     var shouldStop: () -> Bool = { false }
+    /// `run --retry-lookups`: retry every pending lookup now, whatever its back-off.
+    var retryAllLookups = false
+
+    /// How `run` was asked to go.
+    struct Options {
+        /// Analyse and print the reports; change nothing on the server or in the ledger.
+        var dryRun = false
+        /// Hand out messages that carry `$Reported` too.
+        var reprocess = false
+    }
 
     /// Connects what the configuration names.
     /// - Throws: `ConfigError(s)` for missing or bad settings, `MailError` for servers, `LedgerError`.
-    static func make(config: WatcherConfig, logger: Logger) throws -> Pipeline {
-        try Pipeline(config: config, logger: logger)
+    static func make(config: WatcherConfig, logger: Logger, options: Options = Options()) throws -> Pipeline {
+        try Pipeline(config: config, logger: logger, options: options)
     }
 
-    private init(config: WatcherConfig, logger: Logger) throws {
+    private init(config: WatcherConfig, logger: Logger, options: Options) throws {
         self.config = config
         self.logger = logger
         analyzer = config.analyzerConfiguration
@@ -70,13 +96,24 @@ final class Pipeline {
         if !errors.isEmpty { throw ConfigErrors(errors: errors) }
         // The server first: a run that cannot log in leaves the ledger as it was.
         if let imapConfiguration { session = try IMAPSession(imapConfiguration) }
-        ledger = try Ledger(path: config.resolvedStatePath)
+        if options.dryRun {
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-dry-run-\(getpid()).sqlite").path
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+            ledger = try Ledger.scratchCopy(of: config.resolvedStatePath, at: scratch)
+        } else {
+            ledger = try Ledger(path: config.resolvedStatePath)
+        }
         if config.lookup.enabled { resolver = config.makeResolver(cache: ledger) }
         self.session = session
         if config.source.kind == "directory" {
             source = DirectorySource(path: config.resolvedPath(config.source.path)!)
         } else {
-            source = IMAPMessageSource(session: session!, folder: config.imap.folder, mark: config.imap.mark)
+            source = IMAPMessageSource(session: session!, folder: config.imap.folder, mark: config.imap.mark,
+                                       honorMark: !options.reprocess, readOnly: options.dryRun)
+        }
+        if options.dryRun {
+            sink = PrintingSink()
+            return
         }
         switch config.reports.mode {
         case "directory":
@@ -105,25 +142,6 @@ final class Pipeline {
             try settle(pending)
             summary.settled += 1
         }
-        // 1b. Messages whose lookups failed before: look again, report to the desks found now.
-        if let resolver {
-            for retry in try ledger.lookupRetries() {
-                guard var analysis = try? MessageAnalyzer.analyze(retry.raw, configuration: analyzer) else { continue }
-                let found = resolver.resolve(analysis)
-                analysis.add(found, settings: analyzer.drafts)
-                let fresh = analysis.drafts.filter { d in
-                    d.kind != .carrierForward && !retry.reportedDesks.contains(d.to.isEmpty ? (d.form ?? "") : d.to.joined(separator: ","))
-                }
-                try ledger.addDrafts(fresh, messageRowID: retry.messageRowID)
-                let delivered = try deliver(fresh)
-                let still = found.pending.filter(Pipeline.isWorthRetrying)
-                try ledger.complete(messageRowID: retry.messageRowID, delivered: delivered, outcome: "lookups retried",
-                                    retry: (retry.raw, still))
-                summary.drafts += fresh.count
-                logger.info("lookups retried: \(fresh.count) new report(s), \(still.count) still pending",
-                            metadata: [LogKeys.messageID: "\(analysis.summary.messageID ?? "-")"])
-            }
-        }
         // 2. The source.
         let mailbox = source.identity
         let uidValidity = try source.open()
@@ -133,7 +151,8 @@ final class Pipeline {
         }
         let last = try ledger.mark(for: mailbox)?.lastUID ?? 0
         let uids = try source.uids(after: last)
-        let progress = Progress(total: uids.count)
+        // The bar shares the terminal with the log: it shows only when no line per message is logged.
+        let progress = Progress(total: uids.count, quiet: logger.logLevel <= .info)
         var start = 0
         while start < uids.count, !shouldStop() {
             let batch = Array(uids[start..<min(uids.count, start + 25)])
@@ -147,6 +166,29 @@ final class Pipeline {
             start += batch.count
         }
         progress.finish()
+        // 3. Messages whose lookups failed before and are due again (after the new mail: a
+        //    retry never delays it). Each try that still fails waits longer: 1 h, 6 h, 24 h, 3 d, a week.
+        if let resolver {
+            for retry in try ledger.lookupRetries(due: retryAllLookups ? nil : Date()) {
+                if shouldStop() { break }
+                guard var analysis = try? MessageAnalyzer.analyze(retry.raw, configuration: analyzer) else { continue }
+                let found = resolver.resolve(analysis)
+                analysis.add(found, settings: analyzer.drafts)
+                let fresh = analysis.drafts.filter { d in
+                    d.kind != .carrierForward && !retry.reportedDesks.contains(d.to.isEmpty ? (d.form ?? "") : d.to.joined(separator: ","))
+                }
+                try ledger.addDrafts(fresh, messageRowID: retry.messageRowID)
+                let delivered = try deliver(fresh)
+                try ledger.complete(messageRowID: retry.messageRowID, delivered: delivered, outcome: "lookups retried",
+                                    retry: (retry.raw, found.retryable),
+                                    retryAfter: Ledger.LookupRetry.backoff(afterAttempts: retry.attempts))
+                summary.drafts += fresh.count
+                summary.retriedDrafts += fresh.count
+                summary.retried += 1
+                logger.info("lookups retried: \(fresh.count) new report(s), \(found.retryable.count) still pending",
+                            metadata: [LogKeys.messageID: "\(analysis.summary.messageID ?? "-")"])
+            }
+        }
         return summary
     }
 
@@ -167,7 +209,7 @@ final class Pipeline {
         switch try ledger.state(ofContentKey: key) {
         case .processed:
             summary.known += 1
-            log.info("already reported earlier; skipped")
+            log.info("handled by an earlier run; skipped")
             return
         case .reserved(let rowID):
             for pending in try ledger.pending(messageRowID: rowID) { try settle(pending) }
@@ -177,35 +219,45 @@ final class Pipeline {
         case .unknown:
             break
         }
-        var lookupPending: [String]?
-        if let resolver {
-            let found = resolver.resolve(analysis)
-            analysis.add(found, settings: analyzer.drafts)
-            for p in found.pending { log.notice("lookup pending: \(p)") }
-            lookupPending = found.pending.filter(Pipeline.isWorthRetrying)
-        }
-        let drafts = analysis.drafts
+        // The carrier forward goes out before any lookup: a slow registry never holds it back. Until
+        // the lookups are done the message stays on the retry list, so a run cut off meanwhile
+        // makes the other reports next time.
+        let forwards = analysis.drafts
         let rowID = try ledger.reserve(contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox,
                                        uidValidity: uidValidity, uid: uid, subject: analysis.summary.subject,
-                                       sender: analysis.summary.from, drafts: drafts)
-        let delivered = try deliver(drafts)
-        let outcome = drafts.isEmpty ? "no report" : drafts.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
-        try ledger.complete(messageRowID: rowID, delivered: delivered, outcome: outcome,
-                            retry: lookupPending.flatMap { $0.isEmpty ? nil : (bytes, $0) })
+                                       sender: analysis.summary.from, drafts: forwards)
+        let deliveredForwards = try deliver(forwards)
+        var outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }
+        guard let resolver else {
+            try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: outcome.isEmpty ? "no report" : outcome.joined(separator: "; "))
+            count(forwards, in: &summary)
+            log.info("\(forwards.isEmpty ? "no report" : "\(forwards.count) report(s) via \(sink.via)"): carrier=\(analysis.origin.carrier ?? "-") source=\(analysis.origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
+            return
+        }
+        try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: "lookups under way",
+                            retry: (bytes, ["lookups not made yet"]))
+        let found = resolver.resolve(analysis)
+        analysis.add(found, settings: analyzer.drafts)
+        for p in found.pending { log.notice("lookup pending: \(p)") }
+        let deskReports = analysis.drafts.filter { $0.kind != .carrierForward }
+        try ledger.addDrafts(deskReports, messageRowID: rowID)
+        let delivered = try deliver(deskReports)
+        outcome += deskReports.map { "\($0.kind.rawValue) to \($0.to.isEmpty ? ($0.form ?? "") : $0.to.joined(separator: ","))" }
+        try ledger.complete(messageRowID: rowID, delivered: delivered, outcome: outcome.isEmpty ? "no report" : outcome.joined(separator: "; "),
+                            retry: (bytes, found.retryable), retryAfter: Ledger.LookupRetry.backoff(afterAttempts: 0))
+        let drafts = forwards + deskReports
+        count(drafts, in: &summary)
+        let origin = analysis.origin
+        log.info("\(drafts.isEmpty ? "no report" : "\(drafts.count) report(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
+    }
+
+    private func count(_ drafts: [Draft], in summary: inout RunSummary) {
         if drafts.isEmpty {
             summary.withoutReport += 1
         } else {
             summary.reported += 1
             summary.drafts += drafts.count
         }
-        let origin = analysis.origin
-        log.info("\(drafts.isEmpty ? "no report" : "\(drafts.count) report(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
-    }
-
-    /// Lookups that failed for a reason a later run may not have (unreachable, timed out, rate-limited),
-    /// as opposed to answers that will not change (no such domain, no contact in the record).
-    static func isWorthRetrying(_ pending: String) -> Bool {
-        ["no answer", "cannot reach", "rate limit", "refused", "connection", "timed out", "HTTP 5", "cannot resolve"].contains { pending.contains($0) }
     }
 
     /// Hands each draft to the sink; what the ledger records of each.
@@ -240,9 +292,9 @@ final class Progress {
     var done = 0
     let visible: Bool
 
-    init(total: Int) {
+    init(total: Int, quiet: Bool = false) {
         self.total = total
-        visible = total >= 20 && isatty(2) != 0
+        visible = !quiet && total >= 20 && isatty(2) != 0
     }
 
     func step() {
