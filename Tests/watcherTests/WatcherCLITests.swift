@@ -146,6 +146,39 @@ enum CLI {
         #expect(e.stderr.contains("analysis.never_report (line 2)"))
     }
 
+    @Test func dekyoGetsTheUnalteredOriginalWhenAskedFor() throws {
+        let config = try CLI.temporaryFile("dekyo.toml", "[reports]\ndekyo = true\n")
+        let r = try CLI.run(["analyze", "--offline", "--json", "--config", config, examples[0]])
+        #expect(r.status == 0, "\(r.stderr)")
+        let drafts = try #require(try objects(r.stdout).first?["drafts"] as? [[String: Any]])
+        let dekyo = try #require(drafts.first { $0["kind"] as? String == "clearinghouse" })
+        #expect(dekyo["to"] as? [String] == ["meiwaku@dekyo.or.jp"])
+        let raw = try #require(dekyo["raw"] as? String)
+        let original = try String(contentsOfFile: CLI.projectRoot.appendingPathComponent(examples[0]).path, encoding: .utf8)
+        #expect(raw.contains(original.prefix(300)))
+        // Off by default.
+        let plain = try CLI.run(["analyze", "--offline", "--json", examples[0]])
+        #expect(!plain.stdout.contains("\"clearinghouse\""))
+    }
+
+    /// The IANA bootstrap ships with the package: a .com domain goes first to the RDAP server it
+    /// names, an address to its RIR's RDAP, and each pending lookup names the server it tried.
+    @Test func theBundledBootstrapRoutesRDAP() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-bootstrap-\(UUID().uuidString.prefix(6))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let eml = dir + "/spam.eml"
+        try "Received: from x (unknown [45.32.100.5]) by mx.example.net with ESMTP id 1\r\nFrom: a@b.example\r\nSubject: t\r\n\r\nhttps://shop.spam-example.com/x\r\n"
+            .write(toFile: eml, atomically: true, encoding: .utf8)
+        let config = try CLI.temporaryFile("bootstrap.toml", "[lookup]\ntimeout = \"2s\"\npacing = \"0s\"\n")
+        let r = try CLI.run(["analyze", "--json", "--config", config, eml], environment: ["XDG_DATA_HOME": dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let pending = try #require(try objects(r.stdout).first?["pending"] as? [String])
+        #expect(pending.contains { $0.hasPrefix("registrar of spam-example.com: rdap.verisign.com \"https://rdap.verisign.com/com/v1/domain/spam-example.com\"") }, "\(pending)")
+        #expect(pending.contains { $0.hasPrefix("network 45.32.100.5: rdap.arin.net \"https://rdap.arin.net/registry/ip/45.32.100.5\"") }, "\(pending)")
+        let check = try CLI.run(["check", "--config", config], environment: ["XDG_DATA_HOME": dir])
+        #expect(check.stdout.contains("RDAP bootstrap: dns.json published 2026-06-26T18:00:02Z (bundled), ipv4.json published 2019-06-07T19:00:02Z (bundled)"), "\(check.stdout)")
+    }
+
     @Test func syntaxErrorNamesTheLine() throws {
         let config = try CLI.temporaryFile("syntax.toml", "[analysis]\ntrusted_relays = [\"a\"\n")
         let r = try CLI.run(["analyze", "--config", config, examples[0]])

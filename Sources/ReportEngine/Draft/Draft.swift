@@ -4,6 +4,11 @@ import Foundation
 public enum DraftKind: String, Sendable, Hashable, Codable, CaseIterable {
     case carrierForward = "carrier-forward"
     case network, registrar, hosting, nameserver, arf
+    /// The unaltered original to 迷惑メール相談センター (`[reports] dekyo = true`).
+    case clearinghouse
+
+    /// Made from the message alone, so delivered before any lookup starts.
+    public var needsNoLookup: Bool { self == .carrierForward || self == .clearinghouse }
 }
 
 /// A complete report message, ready to be put in a drafts folder, sent, or written to a file.
@@ -44,9 +49,12 @@ public struct DraftSettings: Sendable, Hashable {
     public var ownAddresses: [String]
     /// Whether URLs in third-party reports lose path, query and fragment (`[reports] redact_tracking`).
     public var redactTracking: Bool
+    /// Where the unaltered original also goes (`[reports] dekyo = true`): 迷惑メール相談センター.
+    public var clearinghouse: AbuseDesk?
 
     public init(from: String = "watcher@localhost", language: ReportLanguage = .ja, ownAddresses: [String] = [],
-                redactTracking: Bool = true) {
+                redactTracking: Bool = true, clearinghouse: AbuseDesk? = nil) {
+        self.clearinghouse = clearinghouse
         self.from = from
         self.language = language
         self.ownAddresses = ownAddresses

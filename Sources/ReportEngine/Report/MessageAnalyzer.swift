@@ -51,6 +51,11 @@ public enum MessageAnalyzer {
         } else if origin.spoofed {
             diagnostics.append("no carrier forward: the carrier sender is forged")
         }
+        if let desk = configuration.drafts.clearinghouse,
+            let d = ClearinghouseForward.make(message: message, summary: summary, origin: origin, desk: desk, settings: configuration.drafts, now: now)
+        {
+            drafts.append(d)
+        }
         return MessageAnalysis(file: file, summary: summary, origin: origin, urls: urls, domains: domains, contacts: [],
                                pending: [], diagnostics: diagnostics, drafts: drafts, analysed: message)
     }

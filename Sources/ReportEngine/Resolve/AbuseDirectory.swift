@@ -11,9 +11,15 @@ public struct AbuseDesk: Sendable, Hashable, Codable {
     public var whoisEmails: [String]
     public var nameservers: [String]
     public var registrarNames: [String]
+    /// The page that documents the desk.
+    public var source: String?
+    /// How sure the entry is, in words.
+    public var status: String?
 
     public init(id: String, name: String, email: String?, form: String?, language: String, whoisEmails: [String],
-                nameservers: [String], registrarNames: [String]) {
+                nameservers: [String], registrarNames: [String], source: String? = nil, status: String? = nil) {
+        self.source = source
+        self.status = status
         self.id = id
         self.name = name
         self.email = email
@@ -41,7 +47,7 @@ public struct AbuseDirectory: Sendable, Hashable {
 
     /// The desk behind a WHOIS/RDAP record, recognised by a proxy address, a nameserver or the registrar's name.
     public func desk(emails: [String], nameservers: [String], registrar: String?) -> (AbuseDesk, String)? {
-        for d in desks {
+        for d in desks where d.id != "dekyo" {
             if let e = emails.first(where: { d.whoisEmails.contains($0.lowercased()) }) { return (d, "WHOIS contact \(e)") }
             if let ns = nameservers.first(where: { n in d.nameservers.contains { HostPattern($0).matches(n) } }) { return (d, "nameserver \(ns)") }
             if let r = registrar, d.registrarNames.contains(where: { r.lowercased().contains($0.lowercased()) }) { return (d, "registrar \(r)") }
@@ -52,6 +58,9 @@ public struct AbuseDirectory: Sendable, Hashable {
     /// Every address the directory lists: the only ones besides the carriers and the allowlist that
     /// may be sent to without review.
     public var emails: [String] { desks.compactMap { $0.email?.lowercased() } }
+
+    /// 迷惑メール相談センター, the clearing house that takes the unaltered original (`[reports] dekyo = true`).
+    public var dekyo: AbuseDesk? { desks.first { $0.id == "dekyo" } }
 
     public mutating func apply(_ desk: AbuseDesk) {
         if let i = desks.firstIndex(where: { $0.id == desk.id }) { desks[i] = desk } else { desks.append(desk) }

@@ -78,18 +78,40 @@ public struct RDAPBootstrap: Sendable, Hashable {
     public var networks: [(IPAddress.Network, String)] = []
 
     public static func == (a: RDAPBootstrap, b: RDAPBootstrap) -> Bool { a.domains == b.domains && a.networks.count == b.networks.count }
+    // `sources` is bookkeeping: two bootstraps with the same entries are the same.
     public func hash(into h: inout Hasher) { h.combine(domains) }
+
+    /// For each file read: its IANA publication date and the folder it came from.
+    public var sources: [String: (publication: String, directory: String)] = [:]
 
     public init() {}
 
+    /// The bootstrap files shipped in the package (`Resources/rdap`), with their publication dates.
+    public static var bundledDirectory: String? {
+        Bundle.module.url(forResource: "rdap", withExtension: nil, subdirectory: "Resources")?.path
+    }
+
     /// Reads `dns.json`, `ipv4.json` and `ipv6.json` (IANA's format) from a folder; missing files are skipped.
     public init(directory: String) {
+        self.init(directories: [directory])
+    }
+
+    /// Reads each of `dns.json`, `ipv4.json` and `ipv6.json` from the first folder that has a valid copy
+    /// (a refreshed one before the bundled one).
+    public init(directories: [String]) {
+        var found: [String: (publication: String, directory: String)] = [:]
         func services(_ file: String) -> [[Any]] {
-            guard let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(file)),
-                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            else { return [] }
-            return json["services"] as? [[Any]] ?? []
+            for directory in directories {
+                guard let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(file)),
+                    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let services = json["services"] as? [[Any]], !services.isEmpty
+                else { continue }
+                found[file] = ((json["publication"] as? String) ?? "unknown", directory)
+                return services
+            }
+            return []
         }
+        defer { sources = found }
         func base(_ urls: [String]) -> String? {
             (urls.first { $0.hasPrefix("https://") } ?? urls.first).map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         }

@@ -156,7 +156,8 @@ public final class Resolver {
     private func gtld(_ domain: String, tld: String, into result: inout Result) {
         let stamp = Resolver.timestamp()
         var nameservers: [String] = []
-        if let base = configuration.bootstrap.server(forDomain: domain), rdapTransport != nil {
+        // A WHOIS server set for the TLD in the configuration wins over the bootstrap.
+        if configuration.whoisServers[tld] == nil, let base = configuration.bootstrap.server(forDomain: domain), rdapTransport != nil {
             let url = base + "domain/" + domain
             do {
                 if let r = try ask(rdap: url) {
@@ -267,8 +268,18 @@ public final class Resolver {
         var name = "network \(ip)"
         var evidence = ""
         var jpnic = false
+        // The RIR's RDAP through the bootstrap, unless WHOIS is set for addresses in the configuration;
+        // when RDAP gives no answer, WHOIS (IANA's referral) is tried.
+        var rdapAnswer: (RDAPResponse, String)?
+        if configuration.whoisServers["ip"] == nil, let base = configuration.bootstrap.server(for: ip), rdapTransport != nil {
+            do {
+                if let r = try ask(rdap: base + "ip/\(ip)") { rdapAnswer = (r, base) }
+            } catch {
+                result.note("\(role) \(ip): \(error); trying WHOIS", retry: false)
+            }
+        }
         do {
-            if let base = configuration.bootstrap.server(for: ip), rdapTransport != nil, let r = try ask(rdap: base + "ip/\(ip)") {
+            if let (r, base) = rdapAnswer {
                 abuse = r.abuseEmails
                 name = r.name ?? name
                 jpnic = r.pointsToJPNIC

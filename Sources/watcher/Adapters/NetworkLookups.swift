@@ -60,7 +60,6 @@ extension WatcherConfig {
     /// The resolver this configuration describes, caching in `cache` (the ledger, or memory for `analyze`).
     func makeResolver(cache: LookupCache) -> Resolver {
         let lookups = NetworkLookups(config: self)
-        let bootstrap = RDAPBootstrap(directory: bootstrapDirectory)
         let configuration = ResolverConfiguration(whoisServers: lookup.whoisServers, bootstrap: bootstrap,
                                                   directory: directoryTable, cacheTTL: TimeInterval(lookup.cacheTTL),
                                                   pacing: lookup.pacing, budget: TimeInterval(lookup.budget))

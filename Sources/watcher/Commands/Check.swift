@@ -99,6 +99,8 @@ extension WatcherConfig {
         if reports.mode == "send" { lines.append("smtp: \(smtp.url ?? "(unset)") user \(smtp.user ?? imap.server.user ?? "(unset)")") }
         lines.append("trusted relays: \(analysis.trustedRelays.isEmpty ? "(carriers' only)" : analysis.trustedRelays.joined(separator: ", "))")
         if !analysis.submissionRelays.isEmpty { lines.append("submission relays: \(analysis.submissionRelays.joined(separator: ", "))") }
+        lines.append("lookups: " + (lookup.enabled ? "on, timeout \(lookupTimeout) s, budget \(lookup.budget) s per message" : "off"))
+        if lookup.enabled { lines.append("RDAP bootstrap: \(bootstrapDescription)") }
         lines.append("state: \(resolvedStatePath)")
         return lines.joined(separator: "\n")
     }

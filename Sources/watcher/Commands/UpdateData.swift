@@ -54,10 +54,26 @@ struct UpdateData: ParsableCommand {
 }
 
 extension WatcherConfig {
-    /// `[lookup] rdap_bootstrap`, or `$XDG_DATA_HOME/watcher/rdap` (`~/.local/share/…`).
+    /// Where `update-data` keeps refreshed files: `[lookup] rdap_bootstrap`, or `$XDG_DATA_HOME/watcher/rdap`
+    /// (`~/.local/share/…`).
     var bootstrapDirectory: String {
         if let p = resolvedPath(lookup.rdapBootstrap) { return p }
         let env = ProcessInfo.processInfo.environment
         return (env["XDG_DATA_HOME"] ?? (NSHomeDirectory() + "/.local/share")) + "/watcher/rdap"
+    }
+
+    /// The bootstrap in force: each file from the refreshed folder when `update-data` wrote one, else
+    /// the copy shipped in the package.
+    var bootstrap: RDAPBootstrap {
+        RDAPBootstrap(directories: [bootstrapDirectory] + (RDAPBootstrap.bundledDirectory.map { [$0] } ?? []))
+    }
+
+    /// One line per bootstrap file: its publication date and whether it is the bundled copy.
+    var bootstrapDescription: String {
+        let b = bootstrap
+        return ["dns.json", "ipv4.json", "ipv6.json"].map { file in
+            guard let s = b.sources[file] else { return "\(file) missing" }
+            return "\(file) published \(s.publication)" + (s.directory == RDAPBootstrap.bundledDirectory ? " (bundled)" : " (\(s.directory))")
+        }.joined(separator: ", ")
     }
 }

@@ -15,7 +15,7 @@ extension WatcherConfig {
         "smtp": ["url": .string, "user": .string, "password_file": .string, "password_command": .string, "ca_file": .string, "allow_insecure": .bool],
         "reports": [
             "mode": .string, "directory": .string, "from": .string, "language": .string, "repeat_policy": .string,
-            "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings,
+            "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings, "dekyo": .bool,
         ],
         "summary": ["to": .string],
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
@@ -195,6 +195,7 @@ extension WatcherConfig {
         }
         config.reports.directory = config.raw["reports.directory"]
         if let r = config.raw["reports.redact_tracking"] { config.reports.redactTracking = r == "true" }
+        if let r = config.raw["reports.dekyo"] { config.reports.dekyo = r == "true" }
         config.imapUser = config.raw["imap.user"]
         config.source.kind = config.raw["source.kind"] ?? "imap"
         config.source.path = config.raw["source.path"]

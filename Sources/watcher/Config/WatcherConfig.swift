@@ -21,6 +21,8 @@ struct WatcherConfig: Sendable {
         var allowlist: [String] = []
         /// Addresses of the reporter besides the spam's recipients and the IMAP user: hidden from third parties.
         var ownAddresses: [String] = []
+        /// Also forward the unaltered original to 迷惑メール相談センター.
+        var dekyo = false
     }
 
     struct Source: Sendable {
@@ -95,7 +97,7 @@ struct WatcherConfig: Sendable {
             submissionRelays: analysis.submissionRelays,
             drafts: DraftSettings(from: from, language: reports.language,
                                   ownAddresses: reports.ownAddresses + (imapUser.flatMap { Address.first(in: $0) }.map { [$0] } ?? []),
-                                  redactTracking: reports.redactTracking),
+                                  redactTracking: reports.redactTracking, clearinghouse: reports.dekyo ? directoryTable.dekyo : nil),
             neverReport: neverReportList)
     }
 

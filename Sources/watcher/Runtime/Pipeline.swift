@@ -175,7 +175,7 @@ final class Pipeline {
                 let found = resolver.resolve(analysis)
                 analysis.add(found, settings: analyzer.drafts)
                 let fresh = analysis.drafts.filter { d in
-                    d.kind != .carrierForward && !retry.reportedDesks.contains(d.to.isEmpty ? (d.form ?? "") : d.to.joined(separator: ","))
+                    !d.kind.needsNoLookup && !retry.reportedDesks.contains(d.to.isEmpty ? (d.form ?? "") : d.to.joined(separator: ","))
                 }
                 try ledger.addDrafts(fresh, messageRowID: retry.messageRowID)
                 let delivered = try deliver(fresh)
@@ -239,7 +239,7 @@ final class Pipeline {
         let found = resolver.resolve(analysis)
         analysis.add(found, settings: analyzer.drafts)
         for p in found.pending { log.notice("lookup pending: \(p)") }
-        let deskReports = analysis.drafts.filter { $0.kind != .carrierForward }
+        let deskReports = analysis.drafts.filter { !$0.kind.needsNoLookup }
         try ledger.addDrafts(deskReports, messageRowID: rowID)
         let delivered = try deliver(deskReports)
         outcome += deskReports.map { "\($0.kind.rawValue) to \($0.to.isEmpty ? ($0.form ?? "") : $0.to.joined(separator: ","))" }
@@ -320,10 +320,12 @@ extension WatcherConfig {
         return (directory as NSString).appendingPathComponent(path)
     }
 
-    /// `[state] path`, or `$XDG_STATE_HOME/watcher/state.sqlite` (`~/.local/state/…`).
+    /// `[state] path`; else `$STATE_DIRECTORY/state.sqlite` (systemd's `StateDirectory=`); else
+    /// `$XDG_STATE_HOME/watcher/state.sqlite` (`~/.local/state/…`).
     var resolvedStatePath: String {
         if let p = resolvedPath(statePath) { return p }
         let env = ProcessInfo.processInfo.environment
+        if let dir = env["STATE_DIRECTORY"]?.split(separator: ":").first, !dir.isEmpty { return "\(dir)/state.sqlite" }
         let base = env["XDG_STATE_HOME"] ?? (NSHomeDirectory() + "/.local/state")
         return base + "/watcher/state.sqlite"
     }
