@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CIconv", path: "Sources/CIconv"),
@@ -25,7 +26,10 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(
             name: "ReportEngine",
-            dependencies: ["CIconv", "CPSL", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CIconv", "CPSL", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
             resources: [.copy("Resources")]),
         .target(name: "CDNS", linkerSettings: [.linkedLibrary("resolv")]),
         .target(name: "IMAPWatcher", dependencies: ["CCurl", "CDNS"]),

@@ -14,8 +14,11 @@ public struct Carrier: Sendable, Hashable, Codable {
     public var relays: [String]
     /// Authentication-Results authserv-id patterns its servers write.
     public var authservIDs: [String]
+    /// The name in Japanese, for Japanese texts.
+    public var nameJa: String?
 
-    public init(id: String, name: String, domains: [String], desk: String, relays: [String], authservIDs: [String]) {
+    public init(id: String, name: String, domains: [String], desk: String, relays: [String], authservIDs: [String], nameJa: String? = nil) {
+        self.nameJa = nameJa
         self.id = id
         self.name = name
         self.domains = domains

@@ -15,54 +15,38 @@ public enum CarrierForward {
         let subject = "FW: " + MessageWriter.sanitize(summary.subject ?? "", limit: 200)
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: carrier.desk, subject: subject, id: id, kind: .carrierForward, now: now,
-            text: bodyText(message: message, summary: summary, origin: origin, carrier: carrier, language: settings.language),
+            text: bodyText(message: message, summary: summary, origin: origin, carrier: carrier, settings: settings),
             original: message.raw)
         return Draft(kind: .carrierForward, to: [carrier.desk.lowercased()], form: nil, subject: subject, id: id, raw: raw)
     }
 
-    static func bodyText(message: MIMEMessage, summary: MessageSummary, origin: Origin, carrier: Carrier, language: ReportLanguage) -> String {
-        let intro = language == .ja
-            ? ["\(carrier.name) 迷惑メール受付ご担当者様", "",
-               "貴社のメールアドレスから送られたと判断できる迷惑メールを受け取りましたので、転送いたします。",
-               "送信者へのご対応をお願い申し上げます。"]
-            : ["To the \(carrier.name) spam desk,", "",
-               "The message below was sent from an address of your service and is unsolicited.",
-               "Please take action against the sender."]
-        return bodyText(intro: intro, message: message, summary: summary, origin: origin, language: language)
+    static func bodyText(message: MIMEMessage, summary: MessageSummary, origin: Origin, carrier: Carrier, settings: DraftSettings) -> String {
+        var context = forwardContext(message: message, summary: summary, origin: origin, settings: settings)
+        context["greetingName"] = settings.language == .ja ? (carrier.nameJa ?? carrier.name) : carrier.name
+        return settings.templates.render("carrier-forward", language: settings.language, context)
     }
 
-    /// `intro`, then the sender, the authentication results, the whole header block and the text of the message.
-    static func bodyText(intro: [String], message: MIMEMessage, summary: MessageSummary, origin: Origin, language: ReportLanguage) -> String {
+    /// What the forward templates show: the sender, the authentication results, the whole header block
+    /// and the text of the message.
+    static func forwardContext(message: MIMEMessage, summary: MessageSummary, origin: Origin, settings: DraftSettings) -> [String: Any] {
         let headerText = HeaderField.plainText(Array(message.headerBytes), fallback: nil)
             .replacingOccurrences(of: "\r\n", with: "\n")
         let auth = [origin.spf.map { "spf=\($0)" }, origin.dkim.map { "dkim=\($0)" }, origin.dmarc.map { "dmarc=\($0)" }]
             .compactMap { $0 }.joined(separator: " ")
-        var lines: [String] = intro
-        switch language {
-        case .ja:
-            lines += [
-                "受信したメールは、ヘッダーを含めて無加工のまま添付しております。",
-                "",
-                "送信者アドレス: \(summary.from ?? "(不明)")",
-                "認証結果: \(auth.isEmpty ? "(なし)" : auth)",
-            ]
-            if let ip = origin.sourceIP { lines.append("接続元IPアドレス: \(ip)") }
-            lines += ["", "===== 受信メールのヘッダー(全文) =====", headerText, "", "===== 受信メールの内容 =====",
-                "件名: \(MessageWriter.sanitize(summary.subject ?? ""))", "日時: \(MessageWriter.sanitize(summary.dateText ?? ""))", "送信者: \(MessageWriter.sanitize(summary.fromText ?? ""))",
-                "宛先: \(MessageWriter.sanitize(summary.toText ?? ""))", "", summary.text]
-        case .en:
-            lines += [
-                "The original is attached unaltered, with all its headers.",
-                "",
-                "Sender: \(summary.from ?? "(unknown)")",
-                "Authentication: \(auth.isEmpty ? "(none)" : auth)",
-            ]
-            if let ip = origin.sourceIP { lines.append("Connecting IP address: \(ip)") }
-            lines += ["", "===== Full header of the received message =====", headerText, "",
-                "===== The received message =====", "Subject: \(MessageWriter.sanitize(summary.subject ?? ""))", "Date: \(MessageWriter.sanitize(summary.dateText ?? ""))",
-                "From: \(MessageWriter.sanitize(summary.fromText ?? ""))", "To: \(MessageWriter.sanitize(summary.toText ?? ""))", "", summary.text]
-        }
-        return lines.joined(separator: "\n")
+        let ja = settings.language == .ja
+        var context: [String: Any] = [
+            "sender": summary.from ?? (ja ? "(不明)" : "(unknown)"),
+            "auth": auth.isEmpty ? (ja ? "(なし)" : "(none)") : auth,
+            "headerBlock": headerText,
+            "subject": MessageWriter.sanitize(summary.subject ?? ""),
+            "date": MessageWriter.sanitize(summary.dateText ?? ""),
+            "fromText": MessageWriter.sanitize(summary.fromText ?? ""),
+            "toText": MessageWriter.sanitize(summary.toText ?? ""),
+            "text": summary.text,
+            "signature": settings.signatureText,
+        ]
+        if let ip = origin.sourceIP { context["sourceIP"] = ip }
+        return context
     }
 }
 
@@ -74,12 +58,11 @@ public enum ClearinghouseForward {
                             settings: DraftSettings, now: Date = Date(), id: String = UUID().uuidString.lowercased()) -> Draft? {
         guard let address = desk.email else { return nil }
         let subject = "FW: " + MessageWriter.sanitize(summary.subject ?? "", limit: 200)
-        let intro = settings.language == .ja
-            ? ["\(desk.name) ご担当者様", "", "同意なく送られてきた広告メールを受信しましたので、情報提供として転送いたします。"]
-            : ["To \(desk.name),", "", "I received the unsolicited advertisement below and forward it for your records."]
+        var context = CarrierForward.forwardContext(message: message, summary: summary, origin: origin, settings: settings)
+        context["greetingName"] = settings.language == .ja ? (desk.nameJa ?? desk.name) : desk.name
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: address, subject: subject, id: id, kind: .clearinghouse, now: now,
-            text: CarrierForward.bodyText(intro: intro, message: message, summary: summary, origin: origin, language: settings.language),
+            text: settings.templates.render("clearinghouse", language: settings.language, context),
             original: message.raw)
         return Draft(kind: .clearinghouse, to: [address.lowercased()], form: nil, subject: subject, id: id, raw: raw)
     }

@@ -1,70 +1,108 @@
 import Foundation
 
-/// A report to a registrar, host, network or nameserver operator: one per desk per message, naming
-/// every domain and URL of that message the desk can act on, with the evidence that leads to the desk.
+/// A domain the desk had a report about before, for the repeat note: when it was first reported to
+/// that desk, and how many reports have named it there.
+public struct RepeatNote: Sendable, Hashable {
+    public var domain: String
+    public var first: Date
+    public var count: Int
+
+    public init(domain: String, first: Date, count: Int) {
+        self.domain = domain
+        self.first = first
+        self.count = count
+    }
+}
+
+/// A report to a registrar, host, network or nameserver operator: one per desk per run, naming every
+/// domain and URL of the run's messages that the desk can act on, with the evidence that leads to the
+/// desk, a note on the domains reported to it before, and a redacted copy of each message attached.
 ///
-/// The body is plain UTF-8 text (8bit); a web-form desk gets the same text with `form` set and no
-/// recipient, to paste into the form. The original travels attached, unaltered.
+/// The body is plain UTF-8 text (8bit) rendered from the templates of its kind and language; a
+/// web-form desk gets the same text with `form` set and no recipient, to paste into the form.
 public enum DeskReport {
+    /// The report about one message (what `analyze` shows).
     public static func make(contact: Contact, analysis: MessageAnalysis, settings: DraftSettings,
                             now: Date = Date(), id: String = UUID().uuidString.lowercased()) -> Draft {
+        make(contact: contact, messages: [analysis], settings: settings, now: now, id: id)
+    }
+
+    /// The report about `messages` to the desk of `contact`.
+    public static func make(contact: Contact, messages: [MessageAnalysis], settings: DraftSettings, repeats: [RepeatNote] = [],
+                            registrants: [String: String] = [:], now: Date = Date(), id: String = UUID().uuidString.lowercased()) -> Draft {
         let kind: DraftKind = switch contact.role {
         case "hosting": .hosting
         case "network": .network
         case "nameserver": .nameserver
         default: .registrar
         }
-        // The copy and the text hide the reporter: recipients, own addresses, tracking parts of URLs.
-        let redaction = settings.redaction(for: analysis.analysed)
+        // The copies and the text hide the reporter: recipients, own addresses, tracking parts of URLs.
+        let redactions = messages.map { settings.redaction(for: $0.analysed) }
         var seenURLs = Set<String>()
-        let urls = analysis.urls.filter { u in contact.domains.contains(u.domain ?? u.host) }.map { redaction.url($0.url) }
-            .filter { seenURLs.insert($0).inserted }
-        let messageSubject = redaction.apply(MessageWriter.sanitize(analysis.summary.subject ?? ""))
-        let sender = analysis.summary.from.map(redaction.apply)
+        var urls: [String] = []
+        for (m, r) in zip(messages, redactions) {
+            for u in m.urls where contact.domains.contains(u.domain ?? u.host) {
+                let shown = r.url(u.url)
+                if seenURLs.insert(shown).inserted { urls.append(shown) }
+            }
+        }
+        let domainsText = contact.domains.joined(separator: ", ")
+        let sourceIPs = Array(Set(messages.compactMap(\.origin.sourceIP))).sorted()
+        let dateFormat = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Asia/Tokyo")!).year().month().day()
+        var context: [String: Any] = [
+            "greetingName": settings.language == .ja ? (contact.nameJa ?? contact.name) : contact.name,
+            "hasDomains": !contact.domains.isEmpty,
+            "domainsText": domainsText,
+            "hasURLs": !urls.isEmpty,
+            "urls": urls.map { ["url": $0] },
+            "hasRepeats": !repeats.isEmpty,
+            "repeats": repeats.map { ["domain": $0.domain, "first": $0.first.formatted(dateFormat), "count": "\($0.count)"] },
+            "multiple": messages.count > 1,
+            "messageCount": "\(messages.count)",
+            "messages": zip(messages, redactions).enumerated().map { i, pair in
+                [
+                    "number": "\(i + 1)",
+                    "subject": pair.1.apply(MessageWriter.sanitize(pair.0.summary.subject ?? "")),
+                    "date": MessageWriter.sanitize(pair.0.summary.dateText ?? ""),
+                    "from": pair.0.summary.from.map(pair.1.apply) ?? (settings.language == .ja ? "(不明)" : "(unknown)"),
+                ]
+            },
+            "evidence": contact.evidence.map { ["line": $0] },
+            "sourceIP": sourceIPs.joined(separator: ", "),
+            "redactTracking": settings.redactTracking,
+            "signature": settings.signatureText,
+        ]
+        if let form = contact.form { context["form"] = form }
+        if let (name, domains) = sharedRegistrant(contact.domains, registrants) {
+            context["sameRegistrant"] = ["name": name, "domains": domains.joined(separator: ", ")]
+        }
+        let text = settings.templates.render(kind.rawValue, language: settings.language, context)
         let subject: String
-        let text: String
-        let domains = contact.domains.joined(separator: ", ")
         switch settings.language {
         case .ja:
-            subject = kind == .network ? "迷惑メール送信元の報告 (\(analysis.origin.sourceIP ?? ""))" : "迷惑メールに記載されたドメインの報告 (\(domains))"
-            var lines = ["\(contact.name) ご担当者様", "",
-                         kind == .network
-                             ? "貴社の管理するネットワークから、次の迷惑メールが送信されました。"
-                             : "次の迷惑メールの本文に、貴社が管理されているドメインが記載されていました。",
-                         "ご確認のうえ、必要に応じて利用者への警告や利用停止などのご対応をお願いいたします。", ""]
-            if kind == .network, let ip = analysis.origin.sourceIP { lines.append("送信元IPアドレス: \(ip)") }
-            if !contact.domains.isEmpty { lines.append("対象ドメイン: \(domains)") }
-            if !urls.isEmpty { lines += ["記載されていたURL(アクセスはしていません):"] + urls.map { "  \($0)" } }
-            lines += ["", "受信したメール:", "  件名: \(messageSubject)",
-                      "  日時: \(MessageWriter.sanitize(analysis.summary.dateText ?? ""))",
-                      "  送信者: \(sender ?? "(不明)")", "", "貴社を報告先と判断した根拠:"]
-            lines += contact.evidence.map { "  \($0)" }
-            lines += ["", "添付のメールは受信したものの写しです。受信者のアドレス" + (redaction.trackingURLs ? "とURLの追跡部分" : "")
-                          + "は伏せてあります。", "よろしくお願いいたします。"]
-            text = lines.joined(separator: "\n")
+            subject = kind == .network ? "迷惑メール送信元の報告 (\(sourceIPs.joined(separator: ", ")))" : "迷惑メールに記載されたドメインの報告 (\(domainsText))"
         case .en:
-            subject = kind == .network ? "Spam sent from your network (\(analysis.origin.sourceIP ?? ""))" : "Spam advertising domains you manage (\(domains))"
-            var lines = ["To the \(contact.name) abuse desk,", "",
-                         kind == .network ? "The unsolicited message below was sent from your network."
-                             : "The unsolicited message below advertises domains under your management.",
-                         "Please review it and warn or suspend the customer as your policy allows.", ""]
-            if kind == .network, let ip = analysis.origin.sourceIP { lines.append("Source IP address: \(ip)") }
-            if !contact.domains.isEmpty { lines.append("Domains: \(domains)") }
-            if !urls.isEmpty { lines += ["URLs in the message (not visited):"] + urls.map { "  \($0)" } }
-            lines += ["", "The message:", "  Subject: \(messageSubject)",
-                      "  Date: \(MessageWriter.sanitize(analysis.summary.dateText ?? ""))",
-                      "  From: \(sender ?? "(unknown)")", "", "Why this report goes to you:"]
-            lines += contact.evidence.map { "  \($0)" }
-            lines += ["", "The attached copy of the message has the recipient's addresses" + (redaction.trackingURLs ? " and the tracking parts of its URLs" : "")
-                          + " replaced.", "Thank you."]
-            text = lines.joined(separator: "\n")
+            subject = kind == .network ? "Spam sent from your network (\(sourceIPs.joined(separator: ", ")))" : "Spam advertising domains you manage (\(domainsText))"
         }
         let to = contact.email.map { [$0.lowercased()] } ?? []
-        let raw = MessageWriter.withAttachment(
-            from: settings.from, to: to.first ?? "undisclosed-recipients:;", subject: subject, id: id, kind: kind, now: now,
-            text: text + (contact.form.map { settings.language == .ja ? "\n\n(報告フォーム: \($0))" : "\n\n(Report form: \($0))" } ?? ""),
-            original: RedactedCopy.make(analysis.analysed, redaction: redaction), attachmentName: "redacted-copy.eml")
+        let raw = MessageWriter.withAttachments(
+            from: settings.from, to: to.first ?? "undisclosed-recipients:;", subject: subject, id: id, kind: kind, now: now, text: text,
+            attachments: zip(messages, redactions).enumerated().map { i, pair in
+                (RedactedCopy.make(pair.0.analysed, redaction: pair.1), messages.count == 1 ? "redacted-copy.eml" : "redacted-copy-\(i + 1).eml")
+            })
         return Draft(kind: kind, to: to, form: contact.form, subject: subject, id: id, raw: raw)
+    }
+
+    /// Two or more of `domains` registered under one registrant name (privacy services left aside).
+    static func sharedRegistrant(_ domains: [String], _ registrants: [String: String]) -> (String, [String])? {
+        var byName: [String: [String]] = [:]
+        for d in domains {
+            guard let name = registrants[d]?.trimmingCharacters(in: .whitespaces), !name.isEmpty else { continue }
+            let lower = name.lowercased()
+            if ["privacy", "redacted", "proxy", "protect", "withheld", "not disclosed", "代行"].contains(where: { lower.contains($0) }) { continue }
+            byName[name, default: []].append(d)
+        }
+        return byName.filter { $0.value.count >= 2 }.max { $0.value.count < $1.value.count }.map { ($0.key, $0.value) }
     }
 }
 
@@ -72,6 +110,12 @@ extension MessageWriter {
     /// A report message: the text, then the original as an unaltered message/rfc822 attachment.
     static func withAttachment(from: String, to: String, subject: String, id: String, kind: DraftKind, now: Date,
                                text: String, original: [UInt8], attachmentName: String = "original.eml") -> [UInt8] {
+        withAttachments(from: from, to: to, subject: subject, id: id, kind: kind, now: now, text: text, attachments: [(original, attachmentName)])
+    }
+
+    /// A report message: the text, then each message as a message/rfc822 attachment.
+    static func withAttachments(from: String, to: String, subject: String, id: String, kind: DraftKind, now: Date,
+                                text: String, attachments: [(bytes: [UInt8], name: String)]) -> [UInt8] {
         let boundary = "=_watcher_" + id.replacingOccurrences(of: "-", with: "")
         var w = MessageWriter()
         w.header("From", raw: from)
@@ -88,17 +132,19 @@ extension MessageWriter {
         w.header("Content-Type", raw: "text/plain; charset=UTF-8")
         w.header("Content-Transfer-Encoding", raw: "8bit")
         w.body(text)
-        w.line("--\(boundary)")
-        w.header("Content-Type", raw: "message/rfc822")
-        w.header("Content-Disposition", raw: "attachment; filename=\"\(attachmentName)\"")
-        if String(validating: original, as: UTF8.self) != nil {
-            w.header("Content-Transfer-Encoding", raw: "8bit")
-            w.line("")
-            w.append(raw: original)
-        } else {
-            w.header("Content-Transfer-Encoding", raw: "base64")
-            w.line("")
-            w.append(raw: Array(Data(original).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]).utf8))
+        for (original, name) in attachments {
+            w.line("--\(boundary)")
+            w.header("Content-Type", raw: "message/rfc822")
+            w.header("Content-Disposition", raw: "attachment; filename=\"\(name)\"")
+            if String(validating: original, as: UTF8.self) != nil {
+                w.header("Content-Transfer-Encoding", raw: "8bit")
+                w.line("")
+                w.append(raw: original)
+            } else {
+                w.header("Content-Transfer-Encoding", raw: "base64")
+                w.line("")
+                w.append(raw: Array(Data(original).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]).utf8))
+            }
         }
         w.line("--\(boundary)--")
         return w.message
@@ -110,9 +156,10 @@ extension MessageAnalysis {
     public mutating func add(_ result: Resolver.Result, settings: DraftSettings, now: Date = Date()) {
         contacts = result.contacts
         pending += result.pending
+        registrants = result.registrants
         // One draft per desk: a desk named in several roles gets one report with all its domains.
         for contact in Contact.merged(result.contacts, by: \.desk) {
-            drafts.append(DeskReport.make(contact: contact, analysis: self, settings: settings, now: now))
+            drafts.append(DeskReport.make(contact: contact, messages: [self], settings: settings, registrants: registrants, now: now))
         }
     }
 }

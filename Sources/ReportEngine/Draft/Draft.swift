@@ -25,6 +25,9 @@ public struct Draft: Sendable, Hashable {
     /// The whole RFC 5322 message, CRLF line ends.
     public var raw: [UInt8]
 
+    /// The desk it goes to: its addresses, or its form.
+    public var desk: String { to.isEmpty ? (form ?? "") : to.joined(separator: ",") }
+
     public init(kind: DraftKind, to: [String], form: String?, subject: String, id: String, raw: [UInt8]) {
         self.kind = kind
         self.to = to
@@ -41,7 +44,7 @@ public enum ReportLanguage: String, Sendable, Hashable, Codable {
 }
 
 /// Who the drafts come from and how they are written.
-public struct DraftSettings: Sendable, Hashable {
+public struct DraftSettings: Sendable {
     /// The From of every draft (`Name <addr>` or a bare address).
     public var from: String
     public var language: ReportLanguage
@@ -51,14 +54,30 @@ public struct DraftSettings: Sendable, Hashable {
     public var redactTracking: Bool
     /// Where the unaltered original also goes (`[reports] dekyo = true`): 迷惑メール相談センター.
     public var clearinghouse: AbuseDesk?
+    /// The report texts.
+    public var templates: ReportTemplates
+    /// How reports are signed (`[reports] signature`); nil: the From name.
+    public var signature: String?
 
     public init(from: String = "watcher@localhost", language: ReportLanguage = .ja, ownAddresses: [String] = [],
-                redactTracking: Bool = true, clearinghouse: AbuseDesk? = nil) {
+                redactTracking: Bool = true, clearinghouse: AbuseDesk? = nil, templates: ReportTemplates = .bundled, signature: String? = nil) {
         self.clearinghouse = clearinghouse
+        self.templates = templates
+        self.signature = signature
         self.from = from
         self.language = language
         self.ownAddresses = ownAddresses
         self.redactTracking = redactTracking
+    }
+
+    /// The signature under every report: `signature`, else the display name of From, else its address.
+    public var signatureText: String {
+        if let signature, !signature.isEmpty { return signature }
+        if let lt = from.firstIndex(of: "<") {
+            let name = from[..<lt].trimmingCharacters(in: CharacterSet(charactersIn: " \t\""))
+            if !name.isEmpty { return name }
+        }
+        return Address.first(in: from) ?? from
     }
 
     /// What a third-party report about `message` hides.

@@ -96,13 +96,7 @@ extension Ledger {
                 """, arguments: [contentKey, messageID, mailbox, Int64(uidValidity), Int64(uid), subject, sender, Date()])
             let rowID = db.lastInsertedRowID
             for d in drafts {
-                try db.execute(sql: """
-                    INSERT INTO report (draftID, messageRowID, kind, recipients, form, subject, raw, status, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-                    """, arguments: [d.id, rowID, d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Date()])
-                for domain in domains[d.id] ?? [] {
-                    try db.execute(sql: "INSERT OR IGNORE INTO domainReport (domain, draftID) VALUES (?, ?)", arguments: [domain, d.id])
-                }
+                try Ledger.insert(ReportReservation(draft: d, messageRowIDs: [rowID], domains: domains[d.id] ?? []), db: db)
             }
             return rowID
         }
@@ -212,23 +206,109 @@ extension Ledger {
                 WHERE attempts < ? AND (? IS NULL OR nextAttemptAt IS NULL OR nextAttemptAt <= ?) ORDER BY updatedAt
                 """, arguments: [maxAttempts, due, due]).map { row in
                 let id: Int64 = row["messageRowID"]
-                let desks = try Row.fetchAll(db, sql: "SELECT recipients, form FROM report WHERE messageRowID = ?", arguments: [id]).map { r in
-                    (r["recipients"] as String).isEmpty ? (r["form"] as String? ?? "") : (r["recipients"] as String)
-                }
+                let desks = try String.fetchAll(db, sql: """
+                    SELECT r.desk FROM report r JOIN reportMessage rm ON rm.draftID = r.draftID WHERE rm.messageRowID = ?
+                    """, arguments: [id])
                 return LookupRetry(messageRowID: id, raw: [UInt8](row["raw"] as Data), attempts: row["attempts"], reportedDesks: Set(desks))
             }
         }
     }
 
-    /// Records more drafts for a message already in the ledger (found by a later lookup), as pending.
-    public func addDrafts(_ drafts: [Draft], messageRowID: Int64) throws {
+    /// Records the reports a run makes to the desks (each about one or more messages, naming its
+    /// domains) as pending, and updates the retry list of the messages they cover, in one
+    /// transaction: a run cut off before it re-does them; after it, settles them.
+    public func reserve(_ reports: [ReportReservation], retries: [RetryUpdate]) throws {
         try write { db in
-            for d in drafts {
-                try db.execute(sql: """
-                    INSERT INTO report (draftID, messageRowID, kind, recipients, form, subject, raw, status, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-                    """, arguments: [d.id, messageRowID, d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Date()])
+            for r in reports { try Ledger.insert(r, db: db) }
+            for u in retries {
+                if u.pending.isEmpty {
+                    try db.execute(sql: "DELETE FROM lookupRetry WHERE messageRowID = ?", arguments: [u.messageRowID])
+                } else {
+                    let now = Date()
+                    try db.execute(sql: """
+                        INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, ?, 0, ?, ?)
+                        ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1,
+                            updatedAt = excluded.updatedAt, nextAttemptAt = excluded.nextAttemptAt
+                        """, arguments: [u.messageRowID, Data(u.raw), u.pending.joined(separator: "\n"), now, now.addingTimeInterval(u.retryAfter)])
+                }
             }
         }
+    }
+
+    /// The domains among `domains` that a delivered report to `desk` named before: the first such
+    /// report's time and how many there were.
+    public func priorReports(desk: String, domains: [String]) throws -> [String: (first: Date, count: Int)] {
+        guard !domains.isEmpty else { return [:] }
+        return try writer.read { db in
+            let marks = Array(repeating: "?", count: domains.count).joined(separator: ",")
+            var args: [(any DatabaseValueConvertible)?] = [desk]
+            args += domains.map { $0 as (any DatabaseValueConvertible)? }
+            var out: [String: (first: Date, count: Int)] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT dr.domain AS domain, MIN(r.createdAt) AS first, COUNT(*) AS n FROM domainReport dr JOIN report r ON r.draftID = dr.draftID
+                WHERE r.desk = ? AND r.status = 'delivered' AND dr.domain IN (\(marks)) GROUP BY dr.domain
+                """, arguments: StatementArguments(args)) {
+                out[row["domain"]] = (row["first"], row["n"])
+            }
+            return out
+        }
+    }
+
+    /// Marks reports delivered.
+    public func markDelivered(_ delivered: [(draftID: String, via: String, location: String)]) throws {
+        guard !delivered.isEmpty else { return }
+        try write { db in
+            for d in delivered {
+                try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
+                               arguments: [d.via, d.location, Date(), d.draftID])
+            }
+        }
+    }
+
+    static func insert(_ r: ReportReservation, db: Database) throws {
+        let d = r.draft
+        try db.execute(sql: """
+            INSERT INTO report (draftID, messageRowID, kind, recipients, form, subject, raw, status, createdAt, desk, repeatDomains)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+            """, arguments: [d.id, r.messageRowIDs[0], d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Date(),
+                              d.desk, r.repeatDomains.joined(separator: ",")])
+        for m in r.messageRowIDs {
+            try db.execute(sql: "INSERT OR IGNORE INTO reportMessage (draftID, messageRowID) VALUES (?, ?)", arguments: [d.id, m])
+        }
+        for domain in r.domains {
+            try db.execute(sql: "INSERT OR IGNORE INTO domainReport (domain, draftID) VALUES (?, ?)", arguments: [domain, d.id])
+        }
+    }
+}
+
+/// A report about to be recorded: the draft, the messages it covers (the first is its main one) and
+/// the domains it names, with those reported to the same desk before.
+public struct ReportReservation: Sendable {
+    public var draft: Draft
+    public var messageRowIDs: [Int64]
+    public var domains: [String]
+    public var repeatDomains: [String]
+
+    public init(draft: Draft, messageRowIDs: [Int64], domains: [String], repeatDomains: [String] = []) {
+        precondition(!messageRowIDs.isEmpty, "a report covers at least one message")
+        self.draft = draft
+        self.messageRowIDs = messageRowIDs
+        self.domains = domains
+        self.repeatDomains = repeatDomains
+    }
+}
+
+/// What is left to look up for a message, and when to try again (nothing left: off the list).
+public struct RetryUpdate: Sendable {
+    public var messageRowID: Int64
+    public var raw: [UInt8]
+    public var pending: [String]
+    public var retryAfter: TimeInterval
+
+    public init(messageRowID: Int64, raw: [UInt8], pending: [String], retryAfter: TimeInterval) {
+        self.messageRowID = messageRowID
+        self.raw = raw
+        self.pending = pending
+        self.retryAfter = retryAfter
     }
 }

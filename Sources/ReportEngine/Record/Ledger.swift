@@ -133,6 +133,37 @@ public struct Ledger: Sendable {
         m.registerMigration("v4-retry-backoff") { db in
             try db.execute(sql: "ALTER TABLE lookupRetry ADD COLUMN nextAttemptAt DATETIME")
         }
+        m.registerMigration("v5-domain-memory") { db in
+            try db.execute(sql: """
+                CREATE TABLE reportMessage (
+                    draftID TEXT NOT NULL REFERENCES report(draftID) ON DELETE CASCADE,
+                    messageRowID INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+                    PRIMARY KEY (draftID, messageRowID)
+                );
+                INSERT INTO reportMessage (draftID, messageRowID) SELECT draftID, messageRowID FROM report;
+                CREATE INDEX reportMessage_message ON reportMessage(messageRowID);
+                ALTER TABLE report ADD COLUMN desk TEXT NOT NULL DEFAULT '';
+                UPDATE report SET desk = CASE WHEN recipients <> '' THEN recipients ELSE COALESCE(form, '') END;
+                ALTER TABLE report ADD COLUMN repeatDomains TEXT NOT NULL DEFAULT '';
+                CREATE INDEX report_desk ON report(desk);
+                CREATE INDEX domainReport_domain ON domainReport(domain);
+                CREATE TABLE domainStatus (
+                    domain TEXT PRIMARY KEY NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'gone', 'unknown')),
+                    statusSince DATETIME NOT NULL,
+                    evidence TEXT,
+                    checkedAt DATETIME NOT NULL
+                );
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    command TEXT NOT NULL,
+                    startedAt DATETIME NOT NULL,
+                    finishedAt DATETIME,
+                    exitStatus INTEGER,
+                    summary TEXT
+                );
+                """)
+        }
         return m
     }
 

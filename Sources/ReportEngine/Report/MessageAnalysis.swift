@@ -24,8 +24,11 @@ public struct Contact: Sendable, Hashable {
     public var form: String?
     public var domains: [String]
     public var evidence: [String]
+    /// The desk's name in Japanese, for Japanese texts (directory desks that have one).
+    public var nameJa: String?
 
-    public init(role: String, name: String, email: String?, form: String?, domains: [String], evidence: [String]) {
+    public init(role: String, name: String, email: String?, form: String?, domains: [String], nameJa: String? = nil, evidence: [String]) {
+        self.nameJa = nameJa
         self.role = role
         self.name = name
         self.email = email
@@ -65,6 +68,8 @@ public struct MessageAnalysis: Sendable, Hashable {
     public var pending: [String]
     public var diagnostics: [String]
     public var drafts: [Draft]
+    /// Registrant names the lookups found, by domain (for the "same registrant" sentence).
+    public var registrants: [String: String] = [:]
     /// The message whose content was analysed (the attached one, for a spam forwarded as attachment).
     public var analysed: MIMEMessage
 

@@ -15,9 +15,12 @@ public struct AbuseDesk: Sendable, Hashable, Codable {
     public var source: String?
     /// How sure the entry is, in words.
     public var status: String?
+    /// The name in Japanese, for Japanese texts.
+    public var nameJa: String?
 
     public init(id: String, name: String, email: String?, form: String?, language: String, whoisEmails: [String],
-                nameservers: [String], registrarNames: [String], source: String? = nil, status: String? = nil) {
+                nameservers: [String], registrarNames: [String], source: String? = nil, status: String? = nil, nameJa: String? = nil) {
+        self.nameJa = nameJa
         self.source = source
         self.status = status
         self.id = id

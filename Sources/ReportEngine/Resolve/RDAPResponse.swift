@@ -65,6 +65,11 @@ public struct RDAPResponse: Sendable, Hashable {
     }
 
     /// The registrar's name.
+    /// The registrant's name (often a privacy service).
+    public var registrantName: String? {
+        entities.first { $0.roles.contains("registrant") }?.name
+    }
+
     public var registrarName: String? {
         entities.first { $0.roles.contains("registrar") }?.name
     }

@@ -57,6 +57,8 @@ public final class Resolver {
         public var contacts: [Contact] = []
         /// Lookups that gave no desk, each with its reason and the server asked.
         public var pending: [String] = []
+        /// Registrant names by domain, as the registry records give them.
+        public var registrants: [String: String] = [:]
         /// The part of `pending` a later run may settle (the server timed out, was unreachable,
         /// rate-limited or skipped), as opposed to answers that will not change.
         public var retryable: [String] = []
@@ -132,6 +134,7 @@ public final class Resolver {
         }
         let record = WhoisRecord.parse(text)
         let stamp = Resolver.timestamp()
+        if let r = record.registrant { result.registrants[domain] = r }
         switch record.availability {
         case .rateLimited:
             result.note("registrar of \(domain): \(server) refused: rate limit reached; retried later", retry: true)
@@ -144,7 +147,7 @@ public final class Resolver {
         if let (desk, why) = configuration.directory.desk(emails: record.emails, nameservers: record.nameservers, registrar: record.registrar) {
             let line = record.evidence["nameserver"].flatMap { l in why.hasPrefix("nameserver") ? l : nil }
                 ?? record.emails.first.flatMap { e in Resolver.line(of: text, containing: e) } ?? why
-            result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+            result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain], nameJa: desk.nameJa,
                                            evidence: ["\(server), \"\(query)\", \(stamp), \(line.trimmingCharacters(in: " \r"))"]))
         } else {
             result.note("registrar of \(domain): JPRS names no registrar and no known desk matches its contacts or nameservers", retry: false)
@@ -162,6 +165,7 @@ public final class Resolver {
             do {
                 if let r = try ask(rdap: url) {
                     nameservers = r.nameservers
+                    if let name = r.registrantName { result.registrants[domain] = name }
                     var emails = r.abuseEmails
                     var source = url
                     if emails.isEmpty, let related = r.relatedLinks.first, let rr = try ask(rdap: related) {
@@ -170,7 +174,7 @@ public final class Resolver {
                     }
                     let name = r.registrarName ?? "registrar of \(domain)"
                     if let (desk, why) = configuration.directory.desk(emails: emails, nameservers: nameservers, registrar: r.registrarName) {
-                        result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+                        result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain], nameJa: desk.nameJa,
                                                        evidence: ["\(source), RDAP, \(stamp), \(why)"]))
                     } else if let e = emails.first {
                         result.contacts.append(Contact(role: "registrar", name: name, email: e, form: nil, domains: [domain],
@@ -218,8 +222,9 @@ public final class Resolver {
                 }
             }
             nameservers = record.nameservers
+            if let r = record.registrant { result.registrants[domain] = r }
             if let (desk, why) = configuration.directory.desk(emails: record.emails + record.registrarAbuseEmails, nameservers: nameservers, registrar: record.registrar) {
-                result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+                result.contacts.append(Contact(role: "registrar", name: desk.name, email: desk.email, form: desk.form, domains: [domain], nameJa: desk.nameJa,
                                                evidence: ["\(from), \"\(domain)\", \(stamp), \(why)"]))
             } else if let e = record.registrarAbuseEmails.first {
                 result.contacts.append(Contact(role: "registrar", name: record.registrar ?? "registrar of \(domain)", email: e, form: nil, domains: [domain],
@@ -238,7 +243,7 @@ public final class Resolver {
     private func nameserverOperators(_ nameservers: [String], domain: String, into result: inout Result) {
         guard let ns = nameservers.first else { return }
         if let (desk, why) = configuration.directory.desk(emails: [], nameservers: [ns], registrar: nil) {
-            result.contacts.append(Contact(role: "nameserver", name: desk.name, email: desk.email, form: desk.form, domains: [domain],
+            result.contacts.append(Contact(role: "nameserver", name: desk.name, email: desk.email, form: desk.form, domains: [domain], nameJa: desk.nameJa,
                                            evidence: ["nameservers of \(domain), \(Resolver.timestamp()), \(why)"]))
             return
         }

@@ -24,6 +24,8 @@ public struct WhoisRecord: Sendable, Hashable {
     public var updated: String?
     public var expires: String?
     public var organization: String?
+    /// The registrant's name as the record gives it (often a privacy service).
+    public var registrant: String?
     public var network: String?
     /// A server the answer points to (`refer:`, `whois:`, `ReferralServer`, `Registrar WHOIS Server`).
     public var referral: String?
@@ -254,6 +256,8 @@ public struct WhoisRecord: Sendable, Hashable {
             if expires == nil { expires = WhoisRecord.date(v); note("expires") }
         case "updated date", "last updated", "changed", "last-modified", "updated", "last modified":
             if updated == nil { updated = WhoisRecord.date(v) }
+        case "registrant", "registrant name":
+            if registrant == nil, !v.isEmpty { registrant = v; note("registrant") }
         case "org-name", "orgname", "organization", "organisation", "owner", "org", "registrant organization", "network name", "netname":
             if organization == nil || (key == "organization" && !v.isEmpty) {
                 if organization == nil || key == "org-name" || key == "orgname" || key == "organization" {

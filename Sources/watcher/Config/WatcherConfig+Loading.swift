@@ -15,7 +15,7 @@ extension WatcherConfig {
         "smtp": ["url": .string, "user": .string, "password_file": .string, "password_command": .string, "ca_file": .string, "allow_insecure": .bool],
         "reports": [
             "mode": .string, "directory": .string, "from": .string, "language": .string, "repeat_policy": .string,
-            "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings, "dekyo": .bool,
+            "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings, "dekyo": .bool, "signature": .string, "templates": .string,
         ],
         "summary": ["to": .string],
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
@@ -38,6 +38,7 @@ extension WatcherConfig {
         }
         var config = try parse(text)
         config.directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try config.loadTemplates(text: text)
         return config
     }
 
@@ -196,6 +197,7 @@ extension WatcherConfig {
         config.reports.directory = config.raw["reports.directory"]
         if let r = config.raw["reports.redact_tracking"] { config.reports.redactTracking = r == "true" }
         if let r = config.raw["reports.dekyo"] { config.reports.dekyo = r == "true" }
+        config.reports.signature = config.raw["reports.signature"]
         config.imapUser = config.raw["imap.user"]
         config.source.kind = config.raw["source.kind"] ?? "imap"
         config.source.path = config.raw["source.path"]
@@ -252,6 +254,35 @@ extension WatcherConfig {
         }
         if !errors.isEmpty { throw ConfigErrors(errors: errors) }
         return config
+    }
+
+    /// Loads `[reports] templates` (relative to the file) over the bundled templates.
+    /// - Throws: `ConfigErrors` naming the key and the template that cannot be used.
+    mutating func loadTemplates(text: String) throws {
+        guard let folder = raw["reports.templates"] else { return }
+        let path = resolvedPath(folder)!
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ConfigErrors(errors: [ConfigError(keyPath: "reports.templates", line: WatcherConfig.line(in: text, section: "reports", key: "templates"),
+                                                    problem: "\(path) is not a folder")])
+        }
+        do {
+            reports.templates = try ReportTemplates.load(overrides: path)
+        } catch {
+            throw ConfigErrors(errors: [ConfigError(keyPath: "reports.templates", line: WatcherConfig.line(in: text, section: "reports", key: "templates"),
+                                                    problem: "\(error)")])
+        }
+    }
+
+    /// The line of `key` in `[section]`, for error messages.
+    static func line(in text: String, section: String, key: String) -> Int? {
+        var inSection = false
+        for (n, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let t = l.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("[") { inSection = t.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")) == section; continue }
+            if inSection, t.hasPrefix(key), t.dropFirst(key.count).trimmingCharacters(in: .whitespaces).hasPrefix("=") { return n + 1 }
+        }
+        return nil
     }
 }
 

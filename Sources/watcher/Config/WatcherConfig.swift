@@ -23,6 +23,10 @@ struct WatcherConfig: Sendable {
         var ownAddresses: [String] = []
         /// Also forward the unaltered original to 迷惑メール相談センター.
         var dekyo = false
+        /// The name under every report; nil: the From name.
+        var signature: String?
+        /// The report texts: the bundled templates, or those of `[reports] templates` over them.
+        var templates = ReportTemplates.bundled
     }
 
     struct Source: Sendable {
@@ -97,7 +101,8 @@ struct WatcherConfig: Sendable {
             submissionRelays: analysis.submissionRelays,
             drafts: DraftSettings(from: from, language: reports.language,
                                   ownAddresses: reports.ownAddresses + (imapUser.flatMap { Address.first(in: $0) }.map { [$0] } ?? []),
-                                  redactTracking: reports.redactTracking, clearinghouse: reports.dekyo ? directoryTable.dekyo : nil),
+                                  redactTracking: reports.redactTracking, clearinghouse: reports.dekyo ? directoryTable.dekyo : nil,
+                                  templates: reports.templates, signature: reports.signature),
             neverReport: neverReportList)
     }
 

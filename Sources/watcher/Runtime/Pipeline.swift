@@ -6,31 +6,44 @@ import ReportEngine
 /// What one pass did.
 struct RunSummary: Sendable, CustomStringConvertible {
     var examined = 0
-    var reported = 0
     var known = 0
-    var withoutReport = 0
     var unreadable = 0
-    var drafts = 0
     var settled = 0
+    /// Carrier (and clearing-house) forwards made.
+    var forwards = 0
+    /// Reports to registrars, hosts, networks and nameserver operators made.
+    var deskReports = 0
+    /// This run's new messages, and those of them that got a report of any kind.
+    var newMessages = Set<Int64>()
+    var reportedMessages = Set<Int64>()
+    /// Older messages whose lookups were retried.
     var retried = 0
-    var retriedDrafts = 0
 
-    /// The run in plain words, naming only what happened: "3 new messages: 2 reported in 4 reports, 1 needed no report".
+    var drafts: Int { forwards + deskReports }
+
+    /// The run in plain words, naming only what happened: "3 new messages: 2 reported, 1 needed no report; 4 reports …".
     var description: String {
         func n(_ count: Int, _ one: String, _ many: String) -> String { "\(count) \(count == 1 ? one : many)" }
         var text: String
         if examined == 0 {
             text = "no new message"
         } else {
+            let reported = newMessages.intersection(reportedMessages).count
             var parts: [String] = []
-            if reported > 0 { parts.append("\(reported) reported in \(n(drafts - retriedDrafts, "report", "reports"))") }
-            if withoutReport > 0 { parts.append("\(withoutReport) needed no report") }
+            if reported > 0 { parts.append("\(reported) reported") }
+            if newMessages.count - reported > 0 { parts.append("\(newMessages.count - reported) needed no report") }
             if known > 0 { parts.append("\(known) already known") }
             if unreadable > 0 { parts.append("\(unreadable) unreadable") }
             text = n(examined, "new message", "new messages") + ": " + parts.joined(separator: ", ")
         }
+        if drafts > 0 {
+            var kinds: [String] = []
+            if forwards > 0 { kinds.append(n(forwards, "forward", "forwards")) }
+            if deskReports > 0 { kinds.append(n(deskReports, "to another desk", "to other desks")) }
+            text += "; " + n(drafts, "report", "reports") + " (" + kinds.joined(separator: ", ") + ")"
+        }
+        if retried > 0 { text += "; lookups retried for " + n(retried, "older message", "older messages") }
         if settled > 0 { text += "; " + n(settled, "report", "reports") + " left by an interrupted run delivered" }
-        if retried > 0 { text += "; lookups retried for " + n(retried, "message", "messages") + " (\(n(retriedDrafts, "new report", "new reports")))" }
         return text
     }
 }
@@ -166,29 +179,9 @@ final class Pipeline {
             start += batch.count
         }
         progress.finish()
-        // 3. Messages whose lookups failed before and are due again (after the new mail: a
-        //    retry never delays it). Each try that still fails waits longer: 1 h, 6 h, 24 h, 3 d, a week.
-        if let resolver {
-            for retry in try ledger.lookupRetries(due: retryAllLookups ? nil : Date()) {
-                if shouldStop() { break }
-                guard var analysis = try? MessageAnalyzer.analyze(retry.raw, configuration: analyzer) else { continue }
-                let found = resolver.resolve(analysis)
-                analysis.add(found, settings: analyzer.drafts)
-                let fresh = analysis.drafts.filter { d in
-                    !d.kind.needsNoLookup && !retry.reportedDesks.contains(d.to.isEmpty ? (d.form ?? "") : d.to.joined(separator: ","))
-                }
-                try ledger.addDrafts(fresh, messageRowID: retry.messageRowID)
-                let delivered = try deliver(fresh)
-                try ledger.complete(messageRowID: retry.messageRowID, delivered: delivered, outcome: "lookups retried",
-                                    retry: (retry.raw, found.retryable),
-                                    retryAfter: Ledger.LookupRetry.backoff(afterAttempts: retry.attempts))
-                summary.drafts += fresh.count
-                summary.retriedDrafts += fresh.count
-                summary.retried += 1
-                logger.info("lookups retried: \(fresh.count) new report(s), \(found.retryable.count) still pending",
-                            metadata: [LogKeys.messageID: "\(analysis.summary.messageID ?? "-")"])
-            }
-        }
+        // 3. The reports to the other desks, for this run's new mail and for older messages whose
+        //    lookups are due again (after the new mail: a retry never delays it).
+        try deskReports(summary: &summary)
         return summary
     }
 
@@ -219,44 +212,112 @@ final class Pipeline {
         case .unknown:
             break
         }
-        // The carrier forward goes out before any lookup: a slow registry never holds it back. Until
-        // the lookups are done the message stays on the retry list, so a run cut off meanwhile
-        // makes the other reports next time.
+        // The carrier forward goes out at once; the other desks' reports are made after the new mail,
+        // one per desk. Until then the message stays on the lookup list, so a run cut off meanwhile
+        // makes them next time.
         let forwards = analysis.drafts
         let rowID = try ledger.reserve(contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox,
                                        uidValidity: uidValidity, uid: uid, subject: analysis.summary.subject,
                                        sender: analysis.summary.from, drafts: forwards)
         let deliveredForwards = try deliver(forwards)
-        var outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }
-        guard let resolver else {
-            try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: outcome.isEmpty ? "no report" : outcome.joined(separator: "; "))
-            count(forwards, in: &summary)
-            log.info("\(forwards.isEmpty ? "no report" : "\(forwards.count) report(s) via \(sink.via)"): carrier=\(analysis.origin.carrier ?? "-") source=\(analysis.origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
-            return
-        }
-        try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: "lookups under way",
-                            retry: (bytes, ["lookups not made yet"]))
-        let found = resolver.resolve(analysis)
-        analysis.add(found, settings: analyzer.drafts)
-        for p in found.pending { log.notice("lookup pending: \(p)") }
-        let deskReports = analysis.drafts.filter { !$0.kind.needsNoLookup }
-        try ledger.addDrafts(deskReports, messageRowID: rowID)
-        let delivered = try deliver(deskReports)
-        outcome += deskReports.map { "\($0.kind.rawValue) to \($0.to.isEmpty ? ($0.form ?? "") : $0.to.joined(separator: ","))" }
-        try ledger.complete(messageRowID: rowID, delivered: delivered, outcome: outcome.isEmpty ? "no report" : outcome.joined(separator: "; "),
-                            retry: (bytes, found.retryable), retryAfter: Ledger.LookupRetry.backoff(afterAttempts: 0))
-        let drafts = forwards + deskReports
-        count(drafts, in: &summary)
+        let outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
+        try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: outcome.isEmpty ? "no forward" : outcome,
+                            retry: resolver == nil || analysis.domains.isEmpty && analysis.origin.sourceIP == nil ? nil : (bytes, ["lookups not made yet"]))
+        summary.newMessages.insert(rowID)
+        summary.forwards += forwards.count
+        if !forwards.isEmpty { summary.reportedMessages.insert(rowID) }
         let origin = analysis.origin
-        log.info("\(drafts.isEmpty ? "no report" : "\(drafts.count) report(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
+        log.info("\(forwards.isEmpty ? "no forward" : "\(forwards.count) forward(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
     }
 
-    private func count(_ drafts: [Draft], in summary: inout RunSummary) {
-        if drafts.isEmpty {
-            summary.withoutReport += 1
-        } else {
-            summary.reported += 1
-            summary.drafts += drafts.count
+    /// The reports to registrars, hosts, networks and nameserver operators for the messages whose
+    /// lookups are due: one report per desk, naming every domain of those messages it can act on and
+    /// attaching each (at most 10 messages or 10 MB a report), with a note on the domains reported to
+    /// the same desk before (`repeat_policy = "note"`) or without them (`"skip"`).
+    ///
+    /// The reports and the messages' new place on the lookup list are recorded in one transaction
+    /// before anything is delivered: a run cut off before it makes them again, after it settles them.
+    private func deskReports(summary: inout RunSummary) throws {
+        guard let resolver else { return }
+        struct Item {
+            var retry: Ledger.LookupRetry
+            var analysis: MessageAnalysis
+            var found: Resolver.Result
+        }
+        var items: [Item] = []
+        var dropped: [RetryUpdate] = []
+        for retry in try ledger.lookupRetries(due: retryAllLookups ? nil : Date()) {
+            if shouldStop() { break }
+            guard var analysis = try? MessageAnalyzer.analyze(retry.raw, configuration: analyzer) else {
+                dropped.append(RetryUpdate(messageRowID: retry.messageRowID, raw: retry.raw, pending: [], retryAfter: 0))
+                continue
+            }
+            let found = resolver.resolve(analysis)
+            analysis.contacts = found.contacts
+            analysis.pending += found.pending
+            analysis.registrants = found.registrants
+            var log = logger
+            if let id = analysis.summary.messageID { log[metadataKey: LogKeys.messageID] = "\(id)" }
+            for p in found.pending { log.notice("lookup pending: \(p)") }
+            if !summary.newMessages.contains(retry.messageRowID) { summary.retried += 1 }
+            items.append(Item(retry: retry, analysis: analysis, found: found))
+        }
+        // Each desk's part of each message, desks in the order first met.
+        var order: [String] = []
+        var groups: [String: [(item: Int, contact: Contact)]] = [:]
+        var registrants: [String: String] = [:]
+        for (i, item) in items.enumerated() {
+            registrants.merge(item.found.registrants) { a, _ in a }
+            for contact in Contact.merged(item.found.contacts, by: \.desk) where !item.retry.reportedDesks.contains(contact.desk) {
+                if groups[contact.desk] == nil { order.append(contact.desk) }
+                groups[contact.desk, default: []].append((i, contact))
+            }
+        }
+        var reservations: [ReportReservation] = []
+        for desk in order {
+            var chunks: [[(item: Int, contact: Contact)]] = [[]]
+            var size = 0
+            for entry in groups[desk]! {
+                let bytes = items[entry.item].retry.raw.count
+                if !chunks[chunks.count - 1].isEmpty, chunks[chunks.count - 1].count == 10 || size + bytes > 10_000_000 {
+                    chunks.append([])
+                    size = 0
+                }
+                chunks[chunks.count - 1].append(entry)
+                size += bytes
+            }
+            for chunk in chunks {
+                var contact = Contact.merged(chunk.map(\.contact), by: { _ in desk })[0]
+                let prior = try ledger.priorReports(desk: desk, domains: contact.domains)
+                var repeats = contact.domains.compactMap { d in prior[d].map { RepeatNote(domain: d, first: $0.first, count: $0.count) } }
+                if config.reports.repeatPolicy == "skip", !repeats.isEmpty {
+                    logger.info("left out of the report to \(desk), reported there before: \(repeats.map(\.domain).joined(separator: ", "))")
+                    contact.domains.removeAll { d in repeats.contains { $0.domain == d } }
+                    repeats = []
+                    if contact.domains.isEmpty, contact.role != "network" { continue }
+                }
+                let draft = DeskReport.make(contact: contact, messages: chunk.map { items[$0.item].analysis }, settings: analyzer.drafts,
+                                            repeats: repeats, registrants: registrants)
+                reservations.append(ReportReservation(draft: draft, messageRowIDs: chunk.map { items[$0.item].retry.messageRowID },
+                                                      domains: contact.domains, repeatDomains: repeats.map(\.domain)))
+            }
+        }
+        let updates = items.map {
+            RetryUpdate(messageRowID: $0.retry.messageRowID, raw: $0.retry.raw, pending: $0.found.retryable,
+                        retryAfter: Ledger.LookupRetry.backoff(afterAttempts: $0.retry.attempts))
+        }
+        try ledger.reserve(reservations, retries: updates + dropped)
+        for r in reservations {
+            let location = try sink.deliver(r.draft)
+            try ledger.markDelivered([(r.draft.id, sink.via, location)])
+            summary.deskReports += 1
+            summary.reportedMessages.formUnion(r.messageRowIDs)
+            let before = r.repeatDomains.isEmpty ? "" : "; reported there before: \(r.repeatDomains.joined(separator: ", "))"
+            logger.info("\(r.draft.kind.rawValue) report to \(r.draft.desk) about \(r.messageRowIDs.count) message(s) via \(sink.via): \(location)\(before)")
+        }
+        let stillPending = items.filter { !$0.found.retryable.isEmpty }.count
+        if !items.isEmpty {
+            logger.info("lookups done for \(items.count) message(s): \(reservations.count) report(s) to other desks, \(stillPending) message(s) with lookups still pending")
         }
     }
 

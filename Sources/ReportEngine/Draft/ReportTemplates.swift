@@ -1,0 +1,57 @@
+import Foundation
+import Mustache
+
+/// Why the report templates could not be used.
+public struct TemplateError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+    public var description: String { "template \(file): \(message)" }
+}
+
+/// The texts of the reports, one Mustache template per kind and language (`Resources/templates/<ja|en>/<kind>.mustache`),
+/// with partials shared between kinds. A folder named in `[reports] templates` may replace any of
+/// them with a file of the same name (`ja/registrar.mustache`).
+public struct ReportTemplates: Sendable {
+    let libraries: [ReportLanguage: MustacheLibrary]
+
+    /// The bundled templates.
+    public static let bundled: ReportTemplates = {
+        (try? load(overrides: nil)) ?? ReportTemplates(libraries: [:])
+    }()
+
+    /// The bundled templates, each replaced by the file of the same name under `overrides` when there is one.
+    /// - Throws: `TemplateError` naming the file that cannot be read or parsed.
+    public static func load(overrides: String?) throws -> ReportTemplates {
+        var libraries: [ReportLanguage: MustacheLibrary] = [:]
+        let bundledRoot = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")?.path
+        for language in [ReportLanguage.ja, .en] {
+            var library = MustacheLibrary()
+            for root in [bundledRoot, overrides].compactMap({ $0 }) {
+                let folder = (root as NSString).appendingPathComponent(language.rawValue)
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+                for name in names.sorted() where name.hasSuffix(".mustache") {
+                    let path = (folder as NSString).appendingPathComponent(name)
+                    guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+                        throw TemplateError(file: path, message: "cannot read it as UTF-8 text")
+                    }
+                    // Reports are plain text: nothing is escaped unless a template asks for HTML.
+                    if !text.hasPrefix("{{%") { text = "{{% CONTENT_TYPE: TEXT}}\n" + text }
+                    do {
+                        try library.register(text, named: String(name.dropLast(".mustache".count)))
+                    } catch {
+                        throw TemplateError(file: path, message: "not a valid Mustache template: \(error)")
+                    }
+                }
+            }
+            libraries[language] = library
+        }
+        return ReportTemplates(libraries: libraries)
+    }
+
+    /// The text of a report of `kind` (`registrar`, `carrier-forward` …) in `language`, without blank
+    /// lines at either end.
+    public func render(_ kind: String, language: ReportLanguage, _ context: [String: Any]) -> String {
+        let text = libraries[language]?.render(context, withTemplate: kind) ?? ""
+        return text.trimmingCharacters(in: .newlines)
+    }
+}
