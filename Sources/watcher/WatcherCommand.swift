@@ -12,6 +12,6 @@ struct WatcherCommand: ParsableCommand {
             reports to registrars, hosts and networks. It never opens a URL found in a message.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Watch.self, Check.self, Analyze.self, UpdateData.self]
+        subcommands: [Run.self, Watch.self, Check.self, Analyze.self, History.self, Domains.self, Recheck.self, SummaryCommand.self, UpdateData.self]
     )
 }

@@ -179,6 +179,24 @@ enum CLI {
         #expect(check.stdout.contains("RDAP bootstrap: dns.json published 2026-06-26T18:00:02Z (bundled), ipv4.json published 2019-06-07T19:00:02Z (bundled)"), "\(check.stdout)")
     }
 
+    /// `[reports] templates` replaces a bundled text with the user's own; a broken one is a configuration error.
+    @Test func templatesFolderReplacesTheTexts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-templates-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("mine/ja"), withIntermediateDirectories: true)
+        try "{{greetingName}} 様\n自作の文面です。\n{{> forward-ja}}".write(to: dir.appendingPathComponent("mine/ja/carrier-forward.mustache"), atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("watcher.toml").path
+        try "[reports]\ntemplates = \"mine\"\nsignature = \"山田花子\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["analyze", "--offline", "--json", "--config", config, examples[0]])
+        #expect(r.status == 0, "\(r.stderr)")
+        let raw = try #require((try objects(r.stdout).first?["drafts"] as? [[String: Any]])?.first?["raw"] as? String)
+        #expect(raw.contains("NTTドコモ 様\r\n自作の文面です。"))
+        #expect(raw.contains("山田花子"))
+        try "{{#unclosed}}".write(to: dir.appendingPathComponent("mine/ja/carrier-forward.mustache"), atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["analyze", "--offline", "--config", config, examples[0]])
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains("reports.templates (line 2)") && bad.stderr.contains("carrier-forward.mustache"), "\(bad.stderr)")
+    }
+
     @Test func syntaxErrorNamesTheLine() throws {
         let config = try CLI.temporaryFile("syntax.toml", "[analysis]\ntrusted_relays = [\"a\"\n")
         let r = try CLI.run(["analyze", "--config", config, examples[0]])

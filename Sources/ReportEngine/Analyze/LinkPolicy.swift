@@ -144,3 +144,47 @@ public struct RedirectorTable: Sendable, Hashable {
         return out.contains(".") ? out : nil
     }
 }
+
+/// Signs that a registry took a domain off the air (`Resources/suspension.json`): name servers a
+/// registrar moves suspended domains to, and hold statuses.
+public struct SuspensionSigns: Sendable, Hashable {
+    public struct Nameserver: Sendable, Hashable, Codable {
+        public var pattern: String
+        public var registrar: String
+        public var reason: String
+        public var source: String
+    }
+
+    public struct Status: Sendable, Hashable, Codable {
+        public var status: String
+        public var reason: String
+        public var source: String
+    }
+
+    public var nameservers: [Nameserver]
+    public var statuses: [Status]
+
+    public static let bundled: SuspensionSigns = {
+        struct File: Decodable {
+            var nameservers: [Nameserver]
+            var statuses: [Status]
+        }
+        guard let url = Bundle.module.url(forResource: "suspension", withExtension: "json", subdirectory: "Resources"),
+            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
+        else { return SuspensionSigns(nameservers: [], statuses: []) }
+        return SuspensionSigns(nameservers: file.nameservers, statuses: file.statuses)
+    }()
+
+    /// The suspension set `host` belongs to.
+    public func nameserver(_ host: String) -> Nameserver? {
+        nameservers.first { HostPattern($0.pattern).matches(host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))) }
+    }
+
+    /// The hold status a status word or line names (`clientHold`, `client hold`, `[Status] Suspended`;
+    /// never "To be suspended").
+    public func status(in text: String) -> Status? {
+        let squeezed = text.lowercased().filter { !$0.isWhitespace }
+        if squeezed.contains("tobesuspended") { return nil }
+        return statuses.first { squeezed.contains($0.status) }
+    }
+}

@@ -277,6 +277,9 @@ extension Ledger {
         }
         for domain in r.domains {
             try db.execute(sql: "INSERT OR IGNORE INTO domainReport (domain, draftID) VALUES (?, ?)", arguments: [domain, d.id])
+            for m in r.carriers[domain] ?? (r.messageRowIDs.count == 1 ? r.messageRowIDs : []) {
+                try db.execute(sql: "INSERT OR IGNORE INTO domainMessage (domain, messageRowID) VALUES (?, ?)", arguments: [domain, m])
+            }
         }
     }
 }
@@ -288,9 +291,12 @@ public struct ReportReservation: Sendable {
     public var messageRowIDs: [Int64]
     public var domains: [String]
     public var repeatDomains: [String]
+    /// Which of the messages carried each domain (when the report covers several).
+    public var carriers: [String: [Int64]]
 
-    public init(draft: Draft, messageRowIDs: [Int64], domains: [String], repeatDomains: [String] = []) {
+    public init(draft: Draft, messageRowIDs: [Int64], domains: [String], repeatDomains: [String] = [], carriers: [String: [Int64]] = [:]) {
         precondition(!messageRowIDs.isEmpty, "a report covers at least one message")
+        self.carriers = carriers
         self.draft = draft
         self.messageRowIDs = messageRowIDs
         self.domains = domains

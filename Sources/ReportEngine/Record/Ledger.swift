@@ -147,6 +147,11 @@ public struct Ledger: Sendable {
                 ALTER TABLE report ADD COLUMN repeatDomains TEXT NOT NULL DEFAULT '';
                 CREATE INDEX report_desk ON report(desk);
                 CREATE INDEX domainReport_domain ON domainReport(domain);
+                CREATE TABLE domainMessage (
+                    domain TEXT NOT NULL,
+                    messageRowID INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+                    PRIMARY KEY (domain, messageRowID)
+                );
                 CREATE TABLE domainStatus (
                     domain TEXT PRIMARY KEY NOT NULL,
                     status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'gone', 'unknown')),

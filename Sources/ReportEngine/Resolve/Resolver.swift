@@ -40,6 +40,8 @@ public final class Resolver {
     public private(set) var lookupsMade = 0
     private var lastAsked: [String: Date] = [:]
     private var memo: [String: String] = [:]
+    /// Answers older than this are asked again (`recheck` wants today's record, not last week's).
+    public var maxAge: TimeInterval?
     /// Servers that timed out or could not be reached in this run: not asked again until the next run.
     private var downServers: [String: String] = [:]
     /// When the message in hand must stop asking.
@@ -258,6 +260,53 @@ public final class Resolver {
         }
     }
 
+    // MARK: - Re-check
+
+    /// Looks a reported domain up again at its registry: `gone` when the registry has no such domain,
+    /// `suspended` when its nameservers moved to a suspension set or a hold status took it off the air,
+    /// `active` otherwise, `unknown` when no answer came. The evidence is the answer line that decided.
+    public func recheck(_ domain: String, signs: SuspensionSigns = .bundled) -> (DomainStatus, String?) {
+        deadline = Date().addingTimeInterval(configuration.budget)
+        defer { deadline = .distantFuture }
+        let stamp = Resolver.timestamp()
+        let tld = String(domain.split(separator: ".").last ?? "")
+        func decide(_ record: WhoisRecord, text: String, server: String, query: String) -> (DomainStatus, String?) {
+            let cite = { (line: String) in "\(server), \"\(query)\", \(stamp), \(line.trimmingCharacters(in: .whitespaces))" }
+            if record.availability == .available {
+                let line = text.split(whereSeparator: \.isNewline).first { WhoisRecord.parse(String($0)).availability == .available }
+                return (.gone, cite(line.map(String.init) ?? "no such domain"))
+            }
+            if let line = record.evidence["status"], line.lowercased().contains("deleted") { return (.gone, cite(line)) }
+            for ns in record.nameservers {
+                if let sign = signs.nameserver(ns) {
+                    let line = text.split(whereSeparator: \.isNewline).first { $0.lowercased().contains(ns) }.map(String.init)
+                    return (.suspended, cite(line ?? "\(ns) (\(sign.reason))"))
+                }
+            }
+            if let line = record.evidence["status"], signs.status(in: line) != nil { return (.suspended, cite(line)) }
+            return (.active, record.evidence["nameserver"].map(cite))
+        }
+        do {
+            if tld == "jp" {
+                let server = configuration.whoisServers["jp"] ?? "whois.jprs.jp"
+                let text = try ask(whois: domain + "/e", server: server)
+                return decide(WhoisRecord.parse(text), text: text, server: server, query: domain + "/e")
+            }
+            if configuration.whoisServers[tld] == nil, let base = configuration.bootstrap.server(forDomain: domain), rdapTransport != nil {
+                let url = base + "domain/" + domain
+                guard let r = try ask(rdap: url) else { return (.gone, "\(url), RDAP, \(stamp), HTTP 404: no such domain") }
+                if let ns = r.nameservers.first(where: { signs.nameserver($0) != nil }) { return (.suspended, "\(url), RDAP, \(stamp), nameserver \(ns)") }
+                if let st = r.status.first(where: { signs.status(in: $0) != nil }) { return (.suspended, "\(url), RDAP, \(stamp), status \(st)") }
+                return (.active, "\(url), RDAP, \(stamp), nameservers \(r.nameservers.joined(separator: " "))")
+            }
+            guard let server = try configuration.whoisServers[tld] ?? referral(for: tld) else { return (.unknown, "no WHOIS server known for .\(tld)") }
+            let text = try ask(whois: domain, server: server)
+            return decide(WhoisRecord.parse(text), text: text, server: server, query: domain)
+        } catch {
+            return (.unknown, "\(error)")
+        }
+    }
+
     // MARK: - Networks
 
     /// The abuse desk of the network holding `ip`: RDAP (bootstrap) or WHOIS (IANA referral), and for
@@ -376,8 +425,8 @@ public final class Resolver {
 
     private func cachedAnswer(_ key: String, server: String, keep: (String) -> Bool = { _ in true },
                               fetch: () throws -> String) throws -> String {
-        if let v = memo[key] { return v }
-        if let v = cache.cached(key, maxAge: configuration.cacheTTL) {
+        if maxAge == nil, let v = memo[key] { return v }
+        if let v = cache.cached(key, maxAge: maxAge ?? configuration.cacheTTL) {
             memo[key] = v
             return v
         }

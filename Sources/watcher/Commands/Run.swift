@@ -32,17 +32,27 @@ struct Run: ParsableCommand {
     func run() throws {
         Log.bootstrap(level: logLevel)
         let logger = Logger(label: "watcher")
+        var settings: WatcherConfig?
         do {
-            let settings = try WatcherConfig.load(path: config)
-            let lock = try RunLock(path: settings.resolvedStatePath + ".lock")
-            let pipeline = try Pipeline.make(config: settings, logger: logger, options: .init(dryRun: dryRun, reprocess: reprocess))
+            settings = try WatcherConfig.load(path: config)
+            let lock = try RunLock(path: settings!.resolvedStatePath + ".lock")
+            let pipeline = try Pipeline.make(config: settings!, logger: logger, options: .init(dryRun: dryRun, reprocess: reprocess))
             pipeline.retryAllLookups = retryLookups
+            let started = Date()
             let summary = try pipeline.runOnce()
             logger.info("run finished: \(summary)")
+            if !dryRun { try? pipeline.ledger.recordRun("run", startedAt: started, exitStatus: 0, summary: summary.description) }
             withExtendedLifetime(lock) {}
         } catch {
             printError("watcher: \(error)")
-            throw ExitStatus.code(for: error)
+            let code = ExitStatus.code(for: error)
+            // The summary lists the runs that failed: note this one where a ledger already exists.
+            if !dryRun, let path = settings?.resolvedStatePath, !(error is RunLockHeld), FileManager.default.fileExists(atPath: path),
+                let ledger = try? Ledger(path: path)
+            {
+                try? ledger.recordRun("run", startedAt: Date(), exitStatus: Int(code.rawValue), summary: String(describing: error))
+            }
+            throw code
         }
     }
 }

@@ -18,6 +18,7 @@ extension WatcherConfig {
             "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings, "dekyo": .bool, "signature": .string, "templates": .string,
         ],
         "summary": ["to": .string],
+        "recheck": ["after": .duration, "every": .duration, "until": .duration],
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
         "lookup": [
             "enabled": .bool, "timeout": .duration, "cache_ttl": .duration, "whois_servers": .table,
@@ -198,6 +199,12 @@ extension WatcherConfig {
         if let r = config.raw["reports.redact_tracking"] { config.reports.redactTracking = r == "true" }
         if let r = config.raw["reports.dekyo"] { config.reports.dekyo = r == "true" }
         config.reports.signature = config.raw["reports.signature"]
+        if let to = config.raw["summary.to"] {
+            if Address.first(in: to) == nil { fail("summary", "to", "\"\(to)\" has no e-mail address") } else { config.summary.to = to }
+        }
+        if let v = config.raw["recheck.after"].flatMap(Duration.parse) { config.recheck.after = v }
+        if let v = config.raw["recheck.every"].flatMap(Duration.parse) { config.recheck.every = v }
+        if let v = config.raw["recheck.until"].flatMap(Duration.parse) { config.recheck.until = v }
         config.imapUser = config.raw["imap.user"]
         config.source.kind = config.raw["source.kind"] ?? "imap"
         config.source.path = config.raw["source.path"]

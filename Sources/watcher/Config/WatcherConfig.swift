@@ -61,6 +61,18 @@ struct WatcherConfig: Sendable {
         var budget = 30
     }
 
+    struct SummarySection: Sendable {
+        /// Where `summary --send` goes; nil: the IMAP user.
+        var to: String?
+    }
+    struct Recheck: Sendable {
+        var after = 3 * 86400
+        var every = 7 * 86400
+        var until = 90 * 86400
+    }
+
+    var summary = SummarySection()
+    var recheck = Recheck()
     var lookup = Lookup()
     var directoryDesks: [AbuseDesk] = []
     var source = Source()
@@ -78,6 +90,9 @@ struct WatcherConfig: Sendable {
     var imapUser: String?
     /// Every key the file set, `section.key` → value as text (for `check` and later sections).
     var raw: [String: String] = [:]
+
+    /// Where the summary mail goes: `[summary] to`, else `[imap] user`.
+    var summaryTo: String? { summary.to ?? imapUser }
 
     /// The carrier table after the file's changes.
     var carrierTable: CarrierTable {

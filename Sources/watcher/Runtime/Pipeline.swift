@@ -298,8 +298,12 @@ final class Pipeline {
                 }
                 let draft = DeskReport.make(contact: contact, messages: chunk.map { items[$0.item].analysis }, settings: analyzer.drafts,
                                             repeats: repeats, registrants: registrants)
+                var carriers: [String: [Int64]] = [:]
+                for entry in chunk {
+                    for d in entry.contact.domains where contact.domains.contains(d) { carriers[d, default: []].append(items[entry.item].retry.messageRowID) }
+                }
                 reservations.append(ReportReservation(draft: draft, messageRowIDs: chunk.map { items[$0.item].retry.messageRowID },
-                                                      domains: contact.domains, repeatDomains: repeats.map(\.domain)))
+                                                      domains: contact.domains, repeatDomains: repeats.map(\.domain), carriers: carriers))
             }
         }
         let updates = items.map {
