@@ -235,6 +235,36 @@ struct ReportMemoryTests {
         try? FileManager.default.copyItem(atPath: shot, toPath: FileManager.default.temporaryDirectory.appendingPathComponent("watcher-summary-\(UUID().uuidString.prefix(4)).png").path)
     }
 
+    /// A run with lookups, killed at any ledger write, then run again: every spam forwarded once, and
+    /// every desk's report made once, covering each message once.
+    @Test(arguments: [2, 5, 9, 14, 20, 30, 45])
+    func aRunWithLookupsKilledAnywhereMakesEachReportOnce(crashAfter: Int) throws {
+        let s = try setup(3)
+        try s.seed([Self.spam("c1", urls: ["https://v42ycn-wtn3.jp/a"]), Self.spam("c2", urls: ["http://hecff-i99sq.jp/b"]),
+                    Self.spam("c3", urls: ["https://v42ycn-wtn3.jp/c", "https://third-one.jp/d"]), Self.spam("c4", urls: ["http://hecff-i99sq.jp/e"])])
+        _ = try CLI.run(["run", "--config", s.config], environment: ["WATCHER_CRASH_AFTER": "\(crashAfter)"])
+        _ = try s.run()
+        _ = try s.run()
+        let forwards = try s.drafts(kind: "carrier-forward")
+        #expect(forwards.count == 4)
+        let history = try s.json(["history"])
+        #expect(history.allSatisfy { $0["delivered"] is String }, "nothing left pending")
+        // Each desk got its report about each message once.
+        var seen = Set<String>()
+        for entry in history where entry["kind"] as? String != "carrier-forward" {
+            let desk = (entry["to"] as? [String])?.first ?? (entry["form"] as? String ?? "")
+            for id in entry["messageIds"] as? [String] ?? [] {
+                #expect(seen.insert("\(desk) \(id)").inserted, "\(desk) got \(id) twice")
+            }
+        }
+        let registrar = history.filter { $0["kind"] as? String == "registrar" }
+        #expect(Set(registrar.flatMap { $0["messageIds"] as? [String] ?? [] }) == ["<c1@docomo.ne.jp>", "<c2@docomo.ne.jp>", "<c3@docomo.ne.jp>", "<c4@docomo.ne.jp>"])
+        // The Drafts folder holds exactly what the ledger says was delivered there.
+        let s2 = try s.account.session()
+        try s2.open("Drafts", readOnly: true)
+        #expect(try s2.uidSearch("ALL").count == history.count)
+    }
+
     @Test func skipLeavesOutTheDomainsReportedBefore() throws {
         let s = try setup(2, extra: "repeat_policy = \"skip\"")
         try s.seed([Self.spam("k1", urls: ["https://v42ycn-wtn3.jp/a"])])

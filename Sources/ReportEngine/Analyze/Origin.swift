@@ -134,12 +134,12 @@ public enum OriginAnalyzer {
         if spfPass || dkimPass || dmarcPass {
             origin.carrier = carrier.id
             let what = [spfPass ? "spf=pass" : nil, dkimPass ? "dkim=pass" : nil, dmarcPass ? "dmarc=pass" : nil].compactMap { $0 }
-            origin.reasons.append("sent by a \(carrier.name) subscriber: \(nearest.authservID) reports \(what.joined(separator: ", ")) for \(domain)")
+            origin.reasons.append("sent by a subscriber of \(carrier.name): \(nearest.authservID) reports \(what.joined(separator: ", ")) for \(domain)")
         } else if (spfFail || dmarcFail) && !anyDKIMPass {
             origin.spoofed = true
             origin.reasons.append("forged \(carrier.name) sender: \(nearest.authservID) reports \(spfFail ? "spf=\(spf?.result ?? "fail")" : "dmarc=fail") for \(domain)")
         } else {
-            origin.reasons.append("From is a \(carrier.name) address, but \(nearest.authservID) neither passes nor fails it")
+            origin.reasons.append("From is an address of \(carrier.name), but \(nearest.authservID) neither passes nor fails it")
         }
         return origin
     }

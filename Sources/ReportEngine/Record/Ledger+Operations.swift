@@ -87,8 +87,11 @@ extension Ledger {
     /// Records the intent: the message as reserved and each draft as pending, in one transaction.
     /// - Returns: the message's row id.
     @discardableResult
+    /// `lookups`: the message's bytes when its lookups are still to be made; it goes on the lookup list
+    /// in the same transaction, so no interruption can lose the reports that wait for them.
     public func reserve(contentKey: String, messageID: String?, mailbox: String, uidValidity: UInt32, uid: UInt32,
-                        subject: String?, sender: String?, drafts: [Draft], domains: [String: [String]] = [:]) throws -> Int64 {
+                        subject: String?, sender: String?, drafts: [Draft], domains: [String: [String]] = [:],
+                        lookups: [UInt8]? = nil) throws -> Int64 {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO message (contentKey, messageID, mailbox, uidValidity, uid, state, subject, sender, firstSeenAt)
@@ -97,6 +100,12 @@ extension Ledger {
             let rowID = db.lastInsertedRowID
             for d in drafts {
                 try Ledger.insert(ReportReservation(draft: d, messageRowIDs: [rowID], domains: domains[d.id] ?? []), db: db)
+            }
+            if let lookups {
+                let now = Date()
+                try db.execute(sql: """
+                    INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, 'lookups not made yet', 0, ?, ?)
+                    """, arguments: [rowID, Data(lookups), now, now])
             }
             return rowID
         }

@@ -216,13 +216,13 @@ final class Pipeline {
         // one per desk. Until then the message stays on the lookup list, so a run cut off meanwhile
         // makes them next time.
         let forwards = analysis.drafts
+        let needsLookups = resolver != nil && (!analysis.domains.isEmpty || analysis.origin.sourceIP != nil || analysis.urls.contains { $0.domain == nil })
         let rowID = try ledger.reserve(contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox,
                                        uidValidity: uidValidity, uid: uid, subject: analysis.summary.subject,
-                                       sender: analysis.summary.from, drafts: forwards)
+                                       sender: analysis.summary.from, drafts: forwards, lookups: needsLookups ? bytes : nil)
         let deliveredForwards = try deliver(forwards)
         let outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
-        try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: outcome.isEmpty ? "no forward" : outcome,
-                            retry: resolver == nil || analysis.domains.isEmpty && analysis.origin.sourceIP == nil ? nil : (bytes, ["lookups not made yet"]))
+        try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: outcome.isEmpty ? "no forward" : outcome)
         summary.newMessages.insert(rowID)
         summary.forwards += forwards.count
         if !forwards.isEmpty { summary.reportedMessages.insert(rowID) }
