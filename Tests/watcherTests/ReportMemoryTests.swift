@@ -84,7 +84,7 @@ struct ReportMemoryTests {
     }
 
     @Test func twoRunsOverOverlappingDomainsGiveOneReportPerDeskAndARepeatNote() throws {
-        let s = try setup(1)
+        let s = try setup(9)
         try s.seed([Self.spam("m1", urls: ["https://v42ycn-wtn3.jp/a?uid=victim"]), Self.spam("m2", urls: ["http://hecff-i99sq.jp/b"])])
         _ = try s.run()
         // Two spams naming two VALUE-DOMAIN domains: one report to that desk, both messages attached.
@@ -239,7 +239,7 @@ struct ReportMemoryTests {
     /// every desk's report made once, covering each message once.
     @Test(arguments: [2, 5, 9, 14, 20, 30, 45])
     func aRunWithLookupsKilledAnywhereMakesEachReportOnce(crashAfter: Int) throws {
-        let s = try setup(3)
+        let s = try setup(11)
         try s.seed([Self.spam("c1", urls: ["https://v42ycn-wtn3.jp/a"]), Self.spam("c2", urls: ["http://hecff-i99sq.jp/b"]),
                     Self.spam("c3", urls: ["https://v42ycn-wtn3.jp/c", "https://third-one.jp/d"]), Self.spam("c4", urls: ["http://hecff-i99sq.jp/e"])])
         _ = try CLI.run(["run", "--config", s.config], environment: ["WATCHER_CRASH_AFTER": "\(crashAfter)"])
@@ -266,7 +266,7 @@ struct ReportMemoryTests {
     }
 
     @Test func skipLeavesOutTheDomainsReportedBefore() throws {
-        let s = try setup(2, extra: "repeat_policy = \"skip\"")
+        let s = try setup(10, extra: "repeat_policy = \"skip\"")
         try s.seed([Self.spam("k1", urls: ["https://v42ycn-wtn3.jp/a"])])
         _ = try s.run()
         #expect(try s.drafts(kind: "registrar").count == 1)

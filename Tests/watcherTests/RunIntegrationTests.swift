@@ -178,7 +178,7 @@ struct RunIntegrationTests {
     /// The server's `$Reported` mark is a guard of its own: a run with a lost ledger over a folder
     /// already reported drafts nothing; `--reprocess` reports it again.
     @Test func aLostLedgerOverAReportedFolderDraftsNothing() throws {
-        let account = try Account(4)
+        let account = try Account(12)
         try seed(account, count: 6, tag: "L")
         let config = try account.config()
         #expect(try CLI.run(["run", "--config", config]).status == 0)
@@ -197,7 +197,7 @@ struct RunIntegrationTests {
 
     /// `--dry-run` prints the reports it would write and changes nothing: no draft, no mark, no ledger.
     @Test func aDryRunChangesNothing() throws {
-        let account = try Account(6)
+        let account = try Account(13)
         try seed(account, count: 6, tag: "D")
         let config = try account.config()
         let dry = try CLI.run(["run", "--config", config, "--dry-run"])

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Feeds watcher analyze messages shaped to make a parser slow (each shape at 1, 5 and 25 MB unless
+# sizes are given) and prints time and peak memory for each: a benchmark, not a test. Target on a
+# 2-core machine: at most 2 s per MB and 200 MB at 25 MB.
+#   scripts/bench-adversarial.sh [MB …]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 5 25)
+[ -x .build/release/watcher ] || swift build -c release >/dev/null
+dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+python3 - "$dir" "${sizes[@]}" <<'PY'
+import sys, os, base64
+out, sizes = sys.argv[1], [float(s) for s in sys.argv[2:]]
+H = "From: a@b.example\r\nTo: c@d.example\r\nMessage-ID: <x@b.example>\r\nDate: Fri, 20 Nov 2026 21:14:03 +0900\r\n"
+def fill(unit, size):  # repeat `unit` up to `size` bytes
+    return unit * max(1, int(size // len(unit)))
+shapes = {
+    "folded-header":    lambda n: H + "Subject: x" + fill("\r\n x", n) + "\r\n\r\nbody\r\n",
+    "authserv-dots":    lambda n: H + "Authentication-Results: mx.example" + fill(".", n) + "; spf=pass\r\nSubject: t\r\n\r\nbody\r\n",
+    "url-parens":       lambda n: H + "Subject: t\r\n\r\nhttp://a.example/" + fill(")", n) + "\r\n",
+    "content-type-words": lambda n: H + "Content-Type: text/plain;" + fill(" w", n) + "\r\nSubject: t\r\n\r\nbody\r\n",
+    "distinct-domains": lambda n: H + "Subject: t\r\n\r\n" + "".join(f"http://d{i}.example.com/\r\n" for i in range(int(n // 26))),
+    "many-received":    lambda n: "".join(f"Received: from h{i}.example (h{i}.example [192.0.2.{i%250+1}]) by mx{i}.example with ESMTP id {i}\r\n" for i in range(int(n // 90))) + H + "Subject: t\r\n\r\nbody\r\n",
+    "encoded-words":    lambda n: H + "Subject:" + fill(" =?UTF-8?B?44GC?=", n) + "\r\n\r\nbody\r\n",
+    "html-anchors":     lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("<a href=http://a.example/x>t", n) + "\r\n",
+    "html-open-tags":   lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("<a ", n) + "\r\n",
+    "html-entities":    lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("&amp", n) + "\r\n",
+    "defanged-dots":    lambda n: H + "Subject: t\r\n\r\nexample" + fill("[.]", n) + "com\r\n",
+    "long-line-dots":   lambda n: H + "Subject: t\r\n\r\n" + fill("a.", n) + "\r\n",
+    "at-signs":         lambda n: H + "Subject: t\r\n\r\n" + fill("a@", n) + "\r\n",
+    "schemes":          lambda n: H + "Subject: t\r\n\r\n" + fill("http://", n) + "\r\n",
+    "base64-body":      lambda n: H + "Subject: t\r\nContent-Transfer-Encoding: base64\r\n\r\n" + "\r\n".join(base64.b64encode(os.urandom(57)).decode() for _ in range(int(n // 78))) + "\r\n",
+    "multipart-parts":  lambda n: H + "Subject: t\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + fill("--b\r\nContent-Type: text/plain\r\n\r\nx http://p.example/\r\n", n) + "--b--\r\n",
+    "nested-rfc822":    lambda n: "".join(H + "Subject: t\r\nContent-Type: message/rfc822\r\n\r\n" for _ in range(39)) + H + "Subject: inner\r\n\r\n" + fill("text http://a.example/ ", n - 39 * 140) + "\r\n",
+    "japanese-text":    lambda n: H + "Subject: t\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + fill("お知らせはexample。com/x まで、", n // 3) + "\r\n",
+}
+for name, make in shapes.items():
+    for mb in sizes:
+        with open(os.path.join(out, f"{name}@{mb:g}MB.eml"), "w", encoding="utf-8") as f:
+            f.write(make(mb * 1_000_000))
+PY
+printf '%-22s %6s %9s %9s %8s\n' shape MB seconds 's/MB' 'peak MB'
+for f in $(ls "$dir" | sort -t@ -k1,1 -k2,2n); do
+  name=${f%@*}; mb=${f#*@}; mb=${mb%MB.eml}
+  res=$( { /usr/bin/time -f "%e %M" timeout 300 .build/release/watcher analyze --offline --json "$dir/$f" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+  secs=${res% *}; kb=${res#* }
+  printf '%-22s %6s %9s %9.2f %8d\n' "$name" "$mb" "$secs" "$(echo "$secs / $mb" | bc -l)" "$((kb / 1024))"
+done
