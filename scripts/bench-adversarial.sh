@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 5 25)
+[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
 [ -x .build/release/watcher ] || swift build -c release >/dev/null
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 python3 - "$dir" "${sizes[@]}" <<'PY'
@@ -42,7 +43,7 @@ PY
 printf '%-22s %6s %9s %9s %8s\n' shape MB seconds 's/MB' 'peak MB'
 for f in $(ls "$dir" | sort -t@ -k1,1 -k2,2n); do
   name=${f%@*}; mb=${f#*@}; mb=${mb%MB.eml}
-  res=$( { /usr/bin/time -f "%e %M" timeout 300 .build/release/watcher analyze --offline --json "$dir/$f" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
-  secs=${res% *}; kb=${res#* }
-  printf '%-22s %6s %9s %9.2f %8d\n' "$name" "$mb" "$secs" "$(echo "$secs / $mb" | bc -l)" "$((kb / 1024))"
+  /usr/bin/time -f "%e %M" -o "$dir/.time" timeout 300 .build/release/watcher analyze --offline --json "$dir/$f" >/dev/null 2>&1 || true
+  res=$(tail -1 "$dir/.time"); secs=${res% *}; kb=${res#* }
+  printf '%-22s %6s %9s %9s %8d\n' "$name" "$mb" "$secs" "$(python3 -c "print(f'{$secs / $mb:.2f}')")" "$((kb / 1024))"
 done

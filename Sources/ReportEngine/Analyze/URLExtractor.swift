@@ -264,13 +264,20 @@ public enum URLExtractor {
         // Path, query and fragment.
         while end < n, isPathChar(s[end]) || s[end] == "\\" { end += 1 }
         // Trailing punctuation is prose, not URL; a closing bracket stays only when it is balanced.
+        // The brackets are counted once and the counts kept as the end moves: linear in the URL.
         func trimTail(_ lo: Int, _ hi: inout Int) {
+            var counts: [Unicode.Scalar: Int] = ["(": 0, ")": 0, "[": 0, "]": 0, "{": 0, "}": 0]
+            for c in s[lo..<hi] where counts[c] != nil { counts[c]! += 1 }
             while hi > lo {
                 let last = s[hi - 1]
                 if ".,;:!?'\"*".unicodeScalars.contains(last) { hi -= 1; continue }
                 if let open: Unicode.Scalar = last == ")" ? "(" : last == "]" ? "[" : last == "}" ? "{" : nil {
-                    let body = s[lo..<(hi - 1)]
-                    if body.filter({ $0 == open }).count < body.filter({ $0 == last }).count + 1 { hi -= 1; continue }
+                    // Opening brackets before the last one against the closing ones (the last included).
+                    if counts[open]! < counts[last]! {
+                        counts[last]! -= 1
+                        hi -= 1
+                        continue
+                    }
                 }
                 break
             }

@@ -49,15 +49,18 @@ public struct MessageWriter {
     public mutating func body(_ text: String) {
         line("")
         for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var rest = Array(l.utf8)
+            var rest = Array(l.utf8)[...]
             if rest.last == 0x0D { rest.removeLast() }
             while rest.count > 998 {
-                var cut = 998
-                while cut > 0, rest[cut] & 0xC0 == 0x80 { cut -= 1 }  // never split a UTF-8 sequence
-                bytes += rest[..<cut] + [0x0D, 0x0A]
-                rest.removeFirst(cut)
+                var cut = rest.startIndex + 998
+                while cut > rest.startIndex, rest[cut] & 0xC0 == 0x80 { cut -= 1 }  // never split a UTF-8 sequence
+                if cut == rest.startIndex { cut = rest.startIndex + 998 }
+                bytes += rest[..<cut]
+                bytes += [0x0D, 0x0A]
+                rest = rest[cut...]
             }
-            bytes += rest + [0x0D, 0x0A]
+            bytes += rest
+            bytes += [0x0D, 0x0A]
         }
     }
 

@@ -199,10 +199,13 @@ public struct ContentType: Sendable, Hashable {
 }
 
 extension StringProtocol {
+    /// `self` without the characters of `set` at either end. Linear: the ends move by index
+    /// (Collection's `dropLast()` counts the whole string each time).
     func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
+        var lo = startIndex
+        var hi = endIndex
+        while lo < hi, set.contains(self[lo]) { lo = index(after: lo) }
+        while hi > lo, set.contains(self[index(before: hi)]) { hi = index(before: hi) }
+        return String(self[lo..<hi])
     }
 }

@@ -71,22 +71,45 @@ public struct Headers: Sendable, Hashable {
         }
     }
 
-    /// Whether `value` ends in an encoded word that has not been closed yet (`=?cs?B?abc`).
-    static func endsInsideEncodedWord(_ value: [UInt8]) -> Bool {
-        var i = value.count - 2
-        while i >= 0, !(value[i] == 0x3D && value[i + 1] == 0x3F) { i -= 1 }
-        guard i >= 0 else { return false }
+    /// Whether the bytes so far end in an encoded word that has not been closed yet (`=?cs?B?abc`),
+    /// kept up to date byte by byte so that each fold costs only its own bytes.
+    struct EncodedWordState {
+        /// Inside a word that opened with `=?` and has not closed with `?=`.
+        var open = false
+        /// `?` seen since the opening `=?`.
         var marks = 0
-        var j = i + 2
-        while j < value.count {
-            if value[j] == 0x20 || value[j] == 0x09 { return false }
-            if value[j] == 0x3F {
-                marks += 1
-                if marks >= 3, j + 1 < value.count, value[j + 1] == 0x3D { return false }
+        var previous: UInt8 = 0
+        /// The state before the white space at the end, to go back to when that space is removed.
+        var beforeSpace: (open: Bool, marks: Int, previous: UInt8)?
+
+        var endsInsideWord: Bool { open && marks >= 2 }
+
+        mutating func feed(_ bytes: some Sequence<UInt8>) {
+            for b in bytes {
+                if b == 0x20 || b == 0x09 {
+                    if beforeSpace == nil { beforeSpace = (open, marks, previous) }
+                    open = false
+                } else {
+                    beforeSpace = nil
+                    if b == 0x3F, previous == 0x3D {
+                        open = true
+                        marks = 0
+                    } else if open, b == 0x3F {
+                        marks += 1
+                    } else if open, b == 0x3D, previous == 0x3F, marks >= 3 {
+                        open = false
+                    }
+                }
+                previous = b
             }
-            j += 1
         }
-        return marks >= 2
+
+        /// Forgets the white space at the end (the caller removed it).
+        mutating func dropTrailingSpace() {
+            guard let saved = beforeSpace else { return }
+            (open, marks, previous) = saved
+            beforeSpace = nil
+        }
     }
 
     /// Parses a header block (without the blank line that ends it).
@@ -97,6 +120,7 @@ public struct Headers: Sendable, Hashable {
         var name: String?
         var value: [UInt8] = []
         var quotes = QuoteState()
+        var words = EncodedWordState()
         func flush() {
             if let n = name {
                 var v = value[...]
@@ -109,6 +133,7 @@ public struct Headers: Sendable, Hashable {
             name = nil
             value.removeAll(keepingCapacity: true)
             quotes = QuoteState()
+            words = EncodedWordState()
         }
         var badLines = 0
         for line in Bytes.lines(block) {
@@ -120,12 +145,18 @@ public struct Headers: Sendable, Hashable {
                         // Inside a quoted string the fold's white space is part of the value (RFC 5322 §3.2.4).
                         value.append(contentsOf: line)
                         quotes.feed(line)
+                        words.feed(line)
                     } else if !rest.isEmpty {
                         while let l = value.last, l == 0x20 || l == 0x09 { value.removeLast() }
+                        words.dropTrailingSpace()
                         // A fold inside an encoded word (some mailers break long words) joins it up.
-                        if !value.isEmpty, !Headers.endsInsideEncodedWord(value) { value.append(0x20) }
+                        if !value.isEmpty, !words.endsInsideWord {
+                            value.append(0x20)
+                            words.feed(CollectionOfOne(0x20))
+                        }
                         value.append(contentsOf: rest)
                         quotes.feed(rest)
+                        words.feed(rest)
                     }
                 } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                     badLines += 1
@@ -146,6 +177,7 @@ public struct Headers: Sendable, Hashable {
             name = String(decoding: nameBytes, as: UTF8.self)
             value.append(contentsOf: line[(colon + 1)...])
             quotes.feed(line[(colon + 1)...])
+            words.feed(line[(colon + 1)...])
         }
         flush()
         if badLines > 0 { diagnostics.append("header block: \(badLines) line(s) without a field name were skipped") }
