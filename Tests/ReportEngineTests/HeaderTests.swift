@@ -47,7 +47,7 @@ import Testing
 
     @Test func rawShiftJISHeaderBytesAreDecoded() throws {
         let m = try Fixture.message("sjis-raw-header.eml")
-        let a = try MessageAnalyzer.analyze(m.raw)
+        let a = try MessageAnalyzer.analyze(Array(m.raw))
         #expect(a.summary.subject == "重要なお知らせ①")
         #expect(a.summary.fromText == "山田㈱ <yamada@example.co.jp>")
         #expect(a.summary.from == "yamada@example.co.jp")

@@ -13,7 +13,7 @@ import Testing
         let pdf = m.root.parts[1]
         #expect(pdf.filename == "請求-2026.pdf")
         #expect(pdf.isAttachment)
-        #expect(pdf.body == Array("%PDF-1.4\n".utf8))
+        #expect(Array(pdf.body) == Array("%PDF-1.4\n".utf8))
         #expect(m.diagnostics.contains("multipart/mixed: closing boundary missing"))
     }
 

@@ -225,6 +225,34 @@ struct JapanesePhishingEvaluation {
         #expect(a.summary.messageID == "<x@b.example>")
     }
 
+    @Test func urlsAndDomainsPerMessageAreCappedWithANote() throws {
+        let body = (0..<5_000).map { "http://d\($0)x.com/x" }.joined(separator: "\r\n")
+        let start = ContinuousClock.now
+        let a = try MessageAnalyzer.analyze(Array((Self.head + "Subject: t\r\n\r\n" + body + "\r\n").utf8))
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(a.urls.count == MessageAnalyzer.maxURLs)
+        #expect(a.domains.count == MessageAnalyzer.maxDomains)
+        #expect(a.diagnostics.contains("more than 1000 URLs: only the first 1000 are listed"))
+        #expect(a.diagnostics.contains("more than 100 domains: only the first 100 are reported"))
+    }
+
+    /// Messages attached inside messages 39 levels deep share one copy of the bytes.
+    @Test func nestedMessagesShareTheirBytes() throws {
+        let inner = Self.head + "Subject: inner\r\n\r\n" + String(repeating: "text http://a.example/ ", count: 200_000) + "\r\n"
+        let wrapped = String(repeating: Self.head + "Subject: t\r\nContent-Type: message/rfc822\r\n\r\n", count: 39) + inner
+        let m = try MIMEMessage.parse(Array(wrapped.utf8))
+        var level = m
+        var depth = 0
+        while let next = level.root.embedded.first {
+            // The attached message's bytes are a view into the outer ones, not a copy of them.
+            #expect(next.raw.startIndex > level.raw.startIndex)
+            level = next
+            depth += 1
+        }
+        #expect(depth == 39)
+        #expect(level.headers.first("Subject")?.text() == "inner")
+    }
+
     @Test func aLongLineInADraftIsWrappedInLinearTime() {
         let start = ContinuousClock.now
         var w = MessageWriter()

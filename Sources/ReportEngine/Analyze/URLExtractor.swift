@@ -14,9 +14,9 @@ public enum URLExtractor {
     }
 
     /// Every URL in `text`, in order.
-    public static func extract(text: String, part: String = "text") -> [ExtractedURL] {
+    public static func extract(text: String, part: String = "text", limit: Int = .max) -> [ExtractedURL] {
         let (s, f) = normalize(text)
-        return scan(s, f, part: part)
+        return scan(s, f, part: part, limit: limit)
     }
 
     /// The URLs named by a link target (an HTML `href`/`src` value): the target itself and any URL it
@@ -85,7 +85,7 @@ public enum URLExtractor {
         return true
     }
 
-    static func scan(_ s: [Unicode.Scalar], _ f: [UInt8], part: String, depth: Int = 0) -> [ExtractedURL] {
+    static func scan(_ s: [Unicode.Scalar], _ f: [UInt8], part: String, depth: Int = 0, limit: Int = .max) -> [ExtractedURL] {
         var results: [ExtractedURL] = []
         func add(_ url: ExtractedURL) {
             results.append(url)
@@ -102,7 +102,7 @@ public enum URLExtractor {
         }
         var i = 0
         let n = s.count
-        while i < n {
+        while i < n, results.count < limit {
             let c = s[i]
             // Schemes.
             // A scheme glued to an identifier ("_http://", "var_http://") is a name, not a link.

@@ -16,7 +16,7 @@ public enum CarrierForward {
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: carrier.desk, subject: subject, id: id, kind: .carrierForward, now: now,
             text: bodyText(message: message, summary: summary, origin: origin, carrier: carrier, settings: settings),
-            original: message.raw)
+            original: Array(message.raw))
         return Draft(kind: .carrierForward, to: [carrier.desk.lowercased()], form: nil, subject: subject, id: id, raw: raw)
     }
 
@@ -63,7 +63,7 @@ public enum ClearinghouseForward {
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: address, subject: subject, id: id, kind: .clearinghouse, now: now,
             text: settings.templates.render("clearinghouse", language: settings.language, context),
-            original: message.raw)
+            original: Array(message.raw))
         return Draft(kind: .clearinghouse, to: [address.lowercased()], form: nil, subject: subject, id: id, raw: raw)
     }
 }

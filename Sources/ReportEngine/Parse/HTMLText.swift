@@ -44,7 +44,7 @@ public struct HTMLText: Sendable, Hashable {
     }
 
     /// The charset named by a `<meta charset>` or `<meta http-equiv content="…; charset=…">` in the first 4 KB.
-    public static func metaCharset(_ bytes: [UInt8]) -> String? {
+    public static func metaCharset(_ bytes: some Collection<UInt8>) -> String? {
         let head = bytes.prefix(4096).map(HTMLRenderer.lower)
         let key = Array("charset=".utf8)
         guard let at = head.firstRange(of: key) else { return nil }

@@ -41,7 +41,7 @@ public struct MIMEPart: Sendable, Hashable {
     /// The file name from Content-Disposition or Content-Type, decoded.
     public var filename: String?
     /// The content after transfer decoding (leaves and message/rfc822 parts).
-    public var body: [UInt8]
+    public var body: ArraySlice<UInt8>
     /// Children of a multipart.
     public var parts: [MIMEPart]
     /// The encapsulated message of a message/rfc822 part (zero or one element).
@@ -73,7 +73,7 @@ public struct MIMEPart: Sendable, Hashable {
 /// (empty, too large, or no header field at the start). RFC 5322, RFC 2045–2049, RFC 2231.
 public struct MIMEMessage: Sendable, Hashable {
     /// The message exactly as received.
-    public var raw: [UInt8]
+    public var raw: ArraySlice<UInt8>
     /// The header block as received (without the blank line).
     public var headerBytes: ArraySlice<UInt8> { raw[raw.startIndex..<headerEnd] }
     private var headerEnd: Int
@@ -95,8 +95,8 @@ public struct MIMEMessage: Sendable, Hashable {
         if data[start...].starts(with: Array("From ".utf8)) {
             if let lf = data[start...].firstIndex(of: 0x0A) { start = lf + 1 }
         }
-        let trimmed = start > 0 ? Array(data[start...]) : data
-        guard looksLikeHeader(trimmed[...]) else {
+        let trimmed = data[start...]
+        guard looksLikeHeader(trimmed) else {
             throw .notAMessage("no header field at the start (expected `Name: value`)")
         }
         let context = ParseContext(limits: limits)
@@ -145,14 +145,14 @@ public struct MIMEMessage: Sendable, Hashable {
         return nil
     }
 
-    static func parseMessage(_ data: [UInt8], context: ParseContext, depth: Int) -> MIMEMessage {
+    static func parseMessage(_ data: ArraySlice<UInt8>, context: ParseContext, depth: Int) -> MIMEMessage {
         var diagnostics: [String] = []
-        let whole = data[...]
+        let whole = data
         let split = headerBlockEnd(whole)
         if split == nil { diagnostics.append("no blank line after the header block: the message has no body") }
         if split?.strayLine == true { diagnostics.append("a boundary line ends the header block without a blank line") }
-        let headerEnd = split?.headerEnd ?? data.count
-        let bodyStart = split?.bodyStart ?? data.count
+        let headerEnd = split?.headerEnd ?? data.endIndex
+        let bodyStart = split?.bodyStart ?? data.endIndex
         let root = parsePart(
             headerBlock: whole[..<headerEnd], body: whole[bodyStart...], defaultType: .textPlain,
             depth: depth, context: context, diagnostics: &diagnostics)
@@ -236,7 +236,7 @@ public struct MIMEMessage: Sendable, Hashable {
         let contentType = part.contentType
         guard contentType.type == "message", ["rfc822", "global"].contains(contentType.subtype) else { return }
         if context.tooDeep(depth, diagnostics: &diagnostics) { return }
-        if looksLikeHeader(part.body[...]) {
+        if looksLikeHeader(part.body) {
             var inner = parseMessage(part.body, context: context, depth: depth + 1)
             diagnostics += inner.diagnostics.map { "attached message: \($0)" }
             inner.diagnostics = []
@@ -246,17 +246,19 @@ public struct MIMEMessage: Sendable, Hashable {
         }
     }
 
-    static func decode(_ body: ArraySlice<UInt8>, encoding: String, diagnostics: inout [String]) -> [UInt8] {
+    /// The content of a part: decoded for base64 and quoted-printable, else the part's own bytes
+    /// (a slice of the message, never a copy: nested messages cost no memory per level).
+    static func decode(_ body: ArraySlice<UInt8>, encoding: String, diagnostics: inout [String]) -> ArraySlice<UInt8> {
         switch encoding {
         case "base64":
-            return TransferEncoding.base64(body)
+            return TransferEncoding.base64(body)[...]
         case "quoted-printable":
-            return TransferEncoding.quotedPrintable(body)
+            return TransferEncoding.quotedPrintable(body)[...]
         case "7bit", "8bit", "binary", "7-bit", "8-bit", "8bits", "7bits", "":
-            return Array(body)
+            return body
         default:
             diagnostics.append("unknown Content-Transfer-Encoding \"\(encoding.prefix(40))\": content taken as is")
-            return Array(body)
+            return body
         }
     }
 

@@ -43,7 +43,7 @@ public enum MessageAnalyzer {
         let fromDomain = summary.from.flatMap(Address.domain(of:))
         let origin = OriginAnalyzer.analyze(headers: message.headers, fromDomain: fromDomain, policy: configuration.trust,
                                             carriers: configuration.carriers)
-        let (urls, domains) = reportableDomains(collectURLs(parts), configuration: configuration, diagnostics: &diagnostics)
+        let (urls, domains) = reportableDomains(collectURLs(parts, diagnostics: &diagnostics), configuration: configuration, diagnostics: &diagnostics)
         var drafts: [Draft] = []
         if let id = origin.carrier, !origin.spoofed, let carrier = configuration.carriers.carriers.first(where: { $0.id == id }) {
             drafts.append(CarrierForward.make(message: message, summary: summary, origin: origin, carrier: carrier,
@@ -127,22 +127,31 @@ public enum MessageAnalyzer {
         return text.joined(separator: "\n").replacingOccurrences(of: "\r\n", with: "\n")
     }
 
+    /// At most this many URLs are listed for a message, and this many domains reported: a spammer
+    /// chooses how many a message holds.
+    public static let maxURLs = 1_000
+    public static let maxDomains = 100
+
     /// URLs from every text part and from HTML link targets and visible text, first-seen order, no repeats.
     /// An anchor whose text shows another site than its target marks that URL `deceptive`.
-    static func collectURLs(_ parts: [TextPart]) -> [ExtractedURL] {
+    static func collectURLs(_ parts: [TextPart], diagnostics: inout [String]) -> [ExtractedURL] {
         var index: [String: Int] = [:]
         var urls: [ExtractedURL] = []
+        var full = false
         func add(_ u: ExtractedURL) {
             if let k = index[u.url] {
                 urls[k].deceptive = urls[k].deceptive || u.deceptive
-            } else {
+            } else if urls.count < maxURLs {
                 index[u.url] = urls.count
                 urls.append(u)
+            } else {
+                full = true
             }
         }
+        defer { if full { diagnostics.append("more than \(maxURLs) URLs: only the first \(maxURLs) are listed") } }
         for part in parts {
             if let rendered = part.rendered {
-                for link in rendered.links {
+                for link in rendered.links where urls.count < maxURLs {
                     let found = URLExtractor.extract(link: link.target, part: "html")
                     let shown = link.anchorText.map { URLExtractor.extract(text: $0, part: "html") } ?? []
                     let deceptive = found.first.map { target in shown.contains { $0.site != target.site } } ?? false
@@ -152,9 +161,9 @@ public enum MessageAnalyzer {
                         add(u)
                     }
                 }
-                for u in URLExtractor.extract(text: rendered.text, part: "html") { add(u) }
+                for u in URLExtractor.extract(text: rendered.text, part: "html", limit: maxURLs + 1) { add(u) }
             } else {
-                for u in URLExtractor.extract(text: part.decoded.text, part: "text") { add(u) }
+                for u in URLExtractor.extract(text: part.decoded.text, part: "text", limit: maxURLs + 1) { add(u) }
             }
         }
         return urls
@@ -193,6 +202,10 @@ public enum MessageAnalyzer {
             if let entry = configuration.neverReport.entry(for: d) {
                 diagnostics.append("\(d) is not reported: it belongs to the imitated brand or a decoy (\(entry.reason))")
                 continue
+            }
+            if domains.count == maxDomains {
+                diagnostics.append("more than \(maxDomains) domains: only the first \(maxDomains) are reported")
+                break
             }
             if configuration.redirectors.isShortener(d) {
                 diagnostics.append("\(d) is a link shortener: reported as itself (its desk can disable the link); the target is unknown and was not opened")
