@@ -5,6 +5,8 @@ import GRDB
 public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
+    /// Another process holds the database for now: try again later. Anything else needs a person.
+    public var isTransient = false
     public var description: String { "ledger \(path): \(message)" }
 }
 
@@ -20,19 +22,62 @@ public struct Ledger: Sendable {
     public let path: String
 
     /// Opens (creating when needed) the ledger at `path` and migrates it.
+    /// - Throws: `LedgerError` when the file cannot be made, or is damaged (emptied, truncated,
+    ///   overwritten: SQLite's integrity check at open), naming what to do. A damaged ledger is never
+    ///   reset silently: that would report the whole folder again.
     public init(path: String) throws {
         self.path = path
+        let damaged = "restore it from a backup, or move it away to start a new ledger (messages the server marked $Reported stay unreported)"
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            throw LedgerError(path: path, message: "the file is empty (0 bytes), so the ledger was lost: \(damaged)")
+        }
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw LedgerError(path: path, message: "cannot make its folder: \(error.localizedDescription)")
+        }
+        do {
+            // A ledger that exists is checked read-only first: a damaged file is never written to.
+            if FileManager.default.fileExists(atPath: path) { _ = try Ledger.readOnly(path: path) }
             var config = Configuration()
             config.foreignKeysEnabled = true
             writer = try DatabasePool(path: path, configuration: config)
             try Ledger.migrator.migrate(writer)
         } catch let e as LedgerError {
             throw e
+        } catch let e as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(e.resultCode) {
+            throw LedgerError(path: path, message: "busy: another process holds it; try again later", isTransient: true)
+        } catch let e as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(e.resultCode) {
+            throw LedgerError(path: path, message: "not a watcher ledger or damaged (\(e.message ?? "\(e.resultCode)")): \(damaged)")
         } catch {
             throw LedgerError(path: path, message: String(describing: error))
         }
+    }
+
+    /// The ledger at `path`, opened to read only (for `check`): never made, migrated or changed.
+    public static func readOnly(path: String) throws -> Ledger {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            throw LedgerError(path: path, message: "the file is empty (0 bytes), so the ledger was lost: restore it from a backup, or move it away to start a new ledger")
+        }
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            guard check == ["ok"] else {
+                throw LedgerError(path: path, message: "the database is damaged (\(check.prefix(3).joined(separator: "; "))): restore it from a backup, or move it away to start a new ledger")
+            }
+            return Ledger(reader: queue, path: path)
+        } catch let e as LedgerError {
+            throw e
+        } catch {
+            throw LedgerError(path: path, message: "not a watcher ledger or damaged (\(error)): restore it from a backup, or move it away to start a new ledger")
+        }
+    }
+
+    private init(reader: DatabaseQueue, path: String) {
+        self.writer = reader
+        self.path = path
     }
 
     /// A throwaway copy of the ledger at `path` (empty when there is none) at `copy`, for a dry run:

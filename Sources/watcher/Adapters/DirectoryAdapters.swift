@@ -45,6 +45,11 @@ final class DirectorySink: DraftSink {
         } catch {
             throw SinkError(message: "reports.directory: cannot create \(path): \(error.localizedDescription)")
         }
+        // A run killed while writing leaves a half-written file: the draft itself is still pending in
+        // the ledger and is written again, so the leftover goes.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasSuffix(".eml.partial") {
+            try? FileManager.default.removeItem(atPath: (path as NSString).appendingPathComponent(name))
+        }
     }
 
     private func file(_ id: String) -> String { (path as NSString).appendingPathComponent(id + ".eml") }

@@ -76,12 +76,40 @@ struct Check: ParsableCommand {
                 return "\(path): \(names.filter { $0.hasSuffix(".eml") }.count) .eml file(s)"
             }
         }
+        // check never makes or changes a file: a missing ledger is a first run, a folder to write in is enough.
         step("ledger") {
-            let ledger = try Ledger(path: settings.resolvedStatePath)
-            return "\(ledger.path): \(try ledger.processedCount()) message(s) processed, \(try ledger.pending().count) report(s) pending"
+            let path = settings.resolvedStatePath
+            guard FileManager.default.fileExists(atPath: path) else {
+                try Check.writableFolder(for: path, key: "state.path")
+                return "\(path): none yet; the first run makes it"
+            }
+            let ledger = try Ledger.readOnly(path: path)
+            return "\(path): \(try ledger.processedCount()) message(s) processed, \(try ledger.pending().count) report(s) pending"
+        }
+        if settings.reports.mode == "directory" {
+            step("reports folder") {
+                let path = settings.resolvedPath(settings.reports.directory) ?? ""
+                try Check.writableFolder(for: path + "/x", key: "reports.directory")
+                return "\(path) can take the drafts"
+            }
         }
         if let first = problems.first {
             throw ExitStatus.code(for: first.1)
+        }
+    }
+}
+
+extension Check {
+    /// Whether `path` could be written: its folder, or the nearest folder above it that exists, takes
+    /// new files. Nothing is made.
+    static func writableFolder(for path: String, key: String) throws {
+        var folder = (path as NSString).deletingLastPathComponent
+        while !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) { folder = (folder as NSString).deletingLastPathComponent }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "/" : folder, isDirectory: &isDirectory), isDirectory.boolValue,
+            access(folder.isEmpty ? "/" : folder, W_OK) == 0
+        else {
+            throw ConfigError(keyPath: key, line: nil, problem: "\(path) cannot be written: \(folder) is not a folder this user may write in")
         }
     }
 }

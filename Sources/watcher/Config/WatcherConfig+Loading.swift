@@ -167,8 +167,11 @@ extension WatcherConfig {
                 case .table:
                     guard v.table != nil else { fail(section, key, "expected a table such as { jp = \"127.0.0.1:4343\" }"); continue }
                 case .duration:
-                    guard let s = v.string, Duration.parse(s) != nil else {
-                        fail(section, key, "expected a duration such as \"10s\", \"15m\", \"7d\""); continue
+                    guard let s = v.string, let seconds = Duration.parse(s) else {
+                        fail(section, key, "expected a duration such as \"10s\", \"15m\", \"7d\", at most 3650d"); continue
+                    }
+                    if let limit = Duration.keyMaximum["\(section).\(key)"], seconds > limit.seconds {
+                        fail(section, key, "\"\(s)\" is longer than \(limit.text), the most this key takes"); continue
                     }
                     config.raw["\(section).\(key)"] = s
                 }
@@ -222,8 +225,13 @@ extension WatcherConfig {
         config.statePath = config.raw["state.path"]
         if let t = config.raw["lookup.timeout"].flatMap(Duration.parse) { config.lookupTimeout = t }
         for key in ["imap.url", "smtp.url"] {
-            if let url = config.raw[key], !["imap://", "imaps://", "smtp://", "smtps://"].contains(where: { url.hasPrefix($0) }) {
-                let parts = key.split(separator: ".").map(String.init)
+            guard let url = config.raw[key] else { continue }
+            let parts = key.split(separator: ".").map(String.init)
+            // A password written into the URL would end up in logs and error messages: refused, never echoed.
+            let authority = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(2).first ?? ""
+            if authority.contains("@") {
+                fail(parts[0], parts[1], "the URL holds a user name or password: put the user in \(parts[0]).user and the password in \(parts[0]).password_file")
+            } else if !["imap://", "imaps://", "smtp://", "smtps://"].contains(where: { url.hasPrefix($0) }) {
                 fail(parts[0], parts[1], "\"\(url)\" must start with \(parts[0])s:// or \(parts[0]):// (STARTTLS)")
             }
         }
@@ -294,16 +302,30 @@ extension WatcherConfig {
 }
 
 enum Duration {
-    /// Seconds in a duration such as `10s`, `15m`, `2h`, `7d`.
+    /// The longest duration any key takes: ten years.
+    static let maximum = 3650 * 86400
+
+    /// Seconds in a duration such as `10s`, `15m`, `2h`, `7d` (a bare number is seconds); nil when it
+    /// is no duration or longer than `maximum`.
     static func parse(_ text: String) -> Int? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard let unit = t.last, let n = Int(t.dropLast()), n >= 0 else { return Int(t) }
-        switch unit {
-        case "s": return n
-        case "m": return n * 60
-        case "h": return n * 3600
-        case "d": return n * 86400
-        default: return nil
+        var number = Substring(t)
+        var unit = 1
+        switch t.last {
+        case "s": number = number.dropLast()
+        case "m": number = number.dropLast(); unit = 60
+        case "h": number = number.dropLast(); unit = 3600
+        case "d": number = number.dropLast(); unit = 86400
+        default: break
         }
+        guard let n = Int(number), n >= 0 else { return nil }
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: unit)
+        guard !overflow, seconds <= maximum else { return nil }
+        return seconds
     }
+
+    /// The longest each duration key may be, where it is shorter than `maximum`.
+    static let keyMaximum: [String: (seconds: Int, text: String)] = [
+        "lookup.timeout": (3600, "1h"), "lookup.pacing": (3600, "1h"), "lookup.budget": (86400, "1d"),
+    ]
 }

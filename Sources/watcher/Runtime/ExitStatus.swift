@@ -1,5 +1,6 @@
 import ArgumentParser
 import IMAPWatcher
+import ReportEngine
 
 /// The one place where errors become exit statuses (sysexits.h): configuration mistakes 78
 /// (EX_CONFIG), transient trouble 75 (EX_TEMPFAIL), anything else 1.
@@ -13,6 +14,7 @@ enum ExitStatus {
         case is ConfigError, is ConfigErrors: return config
         case is RunLockHeld: return tempFail
         case let e as MailError: return e.isTransient ? tempFail : config
+        case let e as LedgerError: return e.isTransient ? tempFail : config
         default: return failure
         }
     }

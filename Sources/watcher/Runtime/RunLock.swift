@@ -11,7 +11,11 @@ final class RunLock {
         self.path = path
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw RunLockHeld(path: path, reason: "cannot open the lock file") }
+        // A lock file that cannot be made is a state path to fix, not a reason to try later.
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw ConfigError(keyPath: "state.path", line: nil, problem: "cannot make the lock file \(path) beside the ledger: \(reason)")
+        }
         var lock = flock()
         lock.l_type = Int16(F_WRLCK)
         lock.l_whence = Int16(SEEK_SET)

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// Faults that must end in a clear error naming the cause, never in a silent reset that reports a
+/// whole folder again: a damaged ledger, durations that overflow, a password in a URL, leftovers of
+/// a killed run. No mail server needed: the examples folder is the source, a folder the sink.
+@Suite(.serialized) struct FaultTests {
+    /// A folder with the example spam, a configuration that writes drafts to files, and one run done.
+    func setup() throws -> (dir: String, config: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-fault-\(UUID().uuidString.prefix(6))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.projectRoot.appendingPathComponent("examples/spam").path, toPath: dir + "/spam")
+        let config = dir + "/watcher.toml"
+        try """
+            [source]
+            kind = "directory"
+            path = "spam"
+
+            [reports]
+            mode = "directory"
+            directory = "drafts"
+            from = "Owner <owner@example.net>"
+
+            [lookup]
+            enabled = false
+
+            [state]
+            path = "state/ledger.sqlite"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        return (dir, config)
+    }
+
+    func drafts(_ dir: String) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: dir + "/drafts").filter { $0.hasSuffix(".eml") }.count
+    }
+
+    @Test(arguments: ["empty", "truncated", "garbage inside", "garbage"])
+    func aDamagedLedgerStopsTheRunWithAClearErrorAndNothingIsReportedAgain(_ damage: String) throws {
+        let (dir, config) = try setup()
+        let first = try CLI.run(["run", "--config", config])
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try drafts(dir)
+        #expect(before > 0)
+        let ledger = dir + "/state/ledger.sqlite"
+        // Fold the write-ahead log into the file first, as a clean shutdown leaves it.
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledger + suffix) }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: ledger)))
+        switch damage {
+        case "empty": bytes = []
+        case "truncated": bytes = Array(bytes.prefix(bytes.count / 2))
+        case "garbage inside":
+            for i in 4096..<min(bytes.count, 4096 + 8192) { bytes[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+        default: bytes = Array(repeating: 0x41, count: 20_000)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: ledger))
+        let again = try CLI.run(["run", "--config", config])
+        #expect(again.status == 78, "\(damage): \(again.stderr)")
+        #expect(again.stderr.contains("ledger.sqlite"), "names the file")
+        #expect(again.stderr.contains("restore it from a backup, or move it away"), "says what to do: \(again.stderr)")
+        #expect(try drafts(dir) == before, "nothing reported again")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == Data(bytes), "run left the damaged file as it was")
+        let check = try CLI.run(["check", "--config", config])
+        #expect(check.status == 78)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == Data(bytes), "check changed nothing")
+    }
+
+    @Test func aMissingLedgerIsAFirstRunAndCheckMakesNothing() throws {
+        let (dir, config) = try setup()
+        let check = try CLI.run(["check", "--config", config])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(check.stdout.contains("none yet; the first run makes it"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/state"), "check made no folder")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/drafts"))
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        #expect(try CLI.run(["check", "--config", config]).stdout.contains("message(s) processed"))
+    }
+
+    @Test func aStatePathThatCannotBeMadeIsAConfigurationError() throws {
+        let (dir, config) = try setup()
+        try "x".write(toFile: dir + "/blocker", atomically: true, encoding: .utf8)
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "state/ledger.sqlite", with: "blocker/ledger.sqlite")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "--config", config])
+        #expect(r.status == 78, "\(r.stderr)")
+        #expect(r.stderr.contains("blocker"))
+    }
+
+    @Test(arguments: [("cache_ttl", "999999999999999d"), ("timeout", "4000000000000000000s"), ("budget", "99999999999999999999s"), ("timeout", "2h")])
+    func durationsThatOverflowAreConfigurationErrors(_ key: String, _ value: String) throws {
+        let (_, config) = try setup()
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "enabled = false", with: "enabled = false\n\(key) = \"\(value)\"")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        for command in ["check", "run"] {
+            let r = try CLI.run([command, "--config", config])
+            #expect(r.status == 78, "\(command) \(key) = \(value): \(r.stdout) \(r.stderr)")
+            #expect(r.signal == nil)
+            #expect((r.stdout + r.stderr).contains("lookup.\(key) (line"))
+        }
+    }
+
+    @Test func aPasswordInTheURLIsRefusedAndNeverPrinted() throws {
+        let (_, config) = try setup()
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n[imap]\nurl = \"imaps://me:S3cretPass@imap.example.net\"\nuser = \"me\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        for command in ["check", "run"] {
+            let r = try CLI.run([command, "--config", config])
+            #expect(r.status == 78)
+            #expect(!(r.stdout + r.stderr).contains("S3cretPass"))
+            #expect((r.stdout + r.stderr).contains("imap.url (line"))
+        }
+    }
+
+    @Test func halfWrittenDraftsOfAKilledRunAreCleanedUp() throws {
+        let (dir, config) = try setup()
+        try FileManager.default.createDirectory(atPath: dir + "/drafts", withIntermediateDirectories: true)
+        try "half".write(toFile: dir + "/drafts/0123.eml.partial", atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/drafts/0123.eml.partial"))
+    }
+}
