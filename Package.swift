@@ -44,6 +44,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
+        // libFuzzer targets for the parsers (scripts/fuzz.sh); built normally it replays inputs.
+        .executableTarget(name: "watcher-fuzz", dependencies: ["ReportEngine"], path: "Fuzz"),
         .testTarget(
             name: "ReportEngineTests", dependencies: ["ReportEngine"],
             resources: [.copy("Fixtures")]),
