@@ -102,10 +102,7 @@ extension Ledger {
                 try Ledger.insert(ReportReservation(draft: d, messageRowIDs: [rowID], domains: domains[d.id] ?? []), db: db)
             }
             if let lookups {
-                let now = Date()
-                try db.execute(sql: """
-                    INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, 'lookups not made yet', 0, ?, ?)
-                    """, arguments: [rowID, Data(lookups), now, now])
+                try Ledger.putOnLookupList(messageRowID: rowID, raw: lookups, pending: ["lookups not made yet"], retryAfter: 0, db: db)
             }
             return rowID
         }
@@ -128,21 +125,9 @@ extension Ledger {
     }
 
     /// Marks drafts delivered and, when no report of the message is left pending, the message
-    /// processed, in one transaction. `retry` keeps the message for lookups that failed, to be tried
-    /// again by later runs (`nil` clears it).
-    public func complete(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String,
-                         retry: (raw: [UInt8], pending: [String])? = nil, retryAfter: TimeInterval = 0) throws {
+    /// processed, in one transaction.
+    public func complete(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String) throws {
         try write { db in
-            if let retry, !retry.pending.isEmpty {
-                let now = Date()
-                try db.execute(sql: """
-                    INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, ?, 0, ?, ?)
-                    ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1,
-                        updatedAt = excluded.updatedAt, nextAttemptAt = excluded.nextAttemptAt
-                    """, arguments: [messageRowID, Data(retry.raw), retry.pending.joined(separator: "\n"), now, now.addingTimeInterval(retryAfter)])
-            } else if retry != nil {
-                try db.execute(sql: "DELETE FROM lookupRetry WHERE messageRowID = ?", arguments: [messageRowID])
-            }
             for d in delivered {
                 try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
                                arguments: [d.via, d.location, Date(), d.draftID])
@@ -233,15 +218,21 @@ extension Ledger {
                 if u.pending.isEmpty {
                     try db.execute(sql: "DELETE FROM lookupRetry WHERE messageRowID = ?", arguments: [u.messageRowID])
                 } else {
-                    let now = Date()
-                    try db.execute(sql: """
-                        INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, ?, 0, ?, ?)
-                        ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1,
-                            updatedAt = excluded.updatedAt, nextAttemptAt = excluded.nextAttemptAt
-                        """, arguments: [u.messageRowID, Data(u.raw), u.pending.joined(separator: "\n"), now, now.addingTimeInterval(u.retryAfter)])
+                    try Ledger.putOnLookupList(messageRowID: u.messageRowID, raw: u.raw, pending: u.pending, retryAfter: u.retryAfter, db: db)
                 }
             }
         }
+    }
+
+    /// Puts a message on the lookup list, or moves its place there (one more attempt, the next due
+    /// `retryAfter` from now).
+    static func putOnLookupList(messageRowID: Int64, raw: [UInt8], pending: [String], retryAfter: TimeInterval, db: Database) throws {
+        let now = Date()
+        try db.execute(sql: """
+            INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, ?, 0, ?, ?)
+            ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1,
+                updatedAt = excluded.updatedAt, nextAttemptAt = excluded.nextAttemptAt
+            """, arguments: [messageRowID, Data(raw), pending.joined(separator: "\n"), now, now.addingTimeInterval(retryAfter)])
     }
 
     /// The domains among `domains` that a delivered report to `desk` named before: the first such

@@ -27,7 +27,7 @@ public struct Ledger: Sendable {
     ///   reset silently: that would report the whole folder again.
     public init(path: String) throws {
         self.path = path
-        let damaged = "restore it from a backup, or move it away to start a new ledger (messages the server marked $Reported stay unreported)"
+        let damaged = Ledger.whatToDo
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
             throw LedgerError(path: path, message: "the file is empty (0 bytes), so the ledger was lost: \(damaged)")
         }
@@ -54,10 +54,13 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// What to do about a ledger that is damaged.
+    static let whatToDo = "restore it from a backup, or move it away to start a new ledger (messages the server marked $Reported stay unreported)"
+
     /// The ledger at `path`, opened to read only (for `check`): never made, migrated or changed.
     public static func readOnly(path: String) throws -> Ledger {
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
-            throw LedgerError(path: path, message: "the file is empty (0 bytes), so the ledger was lost: restore it from a backup, or move it away to start a new ledger")
+            throw LedgerError(path: path, message: "the file is empty (0 bytes), so the ledger was lost: \(whatToDo)")
         }
         do {
             var config = Configuration()
@@ -65,13 +68,13 @@ public struct Ledger: Sendable {
             let queue = try DatabaseQueue(path: path, configuration: config)
             let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
             guard check == ["ok"] else {
-                throw LedgerError(path: path, message: "the database is damaged (\(check.prefix(3).joined(separator: "; "))): restore it from a backup, or move it away to start a new ledger")
+                throw LedgerError(path: path, message: "the database is damaged (\(check.prefix(3).joined(separator: "; "))): \(whatToDo)")
             }
             return Ledger(reader: queue, path: path)
         } catch let e as LedgerError {
             throw e
         } catch {
-            throw LedgerError(path: path, message: "not a watcher ledger or damaged (\(error)): restore it from a backup, or move it away to start a new ledger")
+            throw LedgerError(path: path, message: "not a watcher ledger or damaged (\(error)): \(whatToDo)")
         }
     }
 
