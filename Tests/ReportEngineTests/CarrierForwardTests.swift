@@ -88,8 +88,31 @@ import Testing
         let a = try MessageAnalyzer.analyze(sjis)
         let m = try MIMEMessage.parse(a.drafts[0].raw)
         #expect(m.root.parts[1].transferEncoding == "base64")
+        // message/rfc822 may not be base64 (RFC 2046 §5.2.1): it travels as an .eml file.
+        #expect(m.root.parts[1].contentType.mimeType == "application/octet-stream")
         #expect(Array(m.root.parts[1].body) == sjis)
         #expect(a.drafts[0].subject == "FW: 件名")
+    }
+
+    @Test(arguments: [("LF line ends", "\n"), ("a NUL", "\u{0}"), ("a bare CR", "\r"), ("a long line", String(repeating: "x", count: 2000))])
+    func anOriginalThatCannotTravelAsAMessageGoesAsAFileAndTheTextStaysValid(_ name: String, _ oddity: String) throws {
+        let spam = "Authentication-Results: mfsmax.docomo.ne.jp; spf=pass\r\nFrom: a@docomo.ne.jp\r\nSubject: t\r\n\r\nbody \(oddity) end\r\n"
+        let raw = Array((name == "LF line ends" ? spam.replacingOccurrences(of: "\r\n", with: "\n") : spam).utf8)
+        let a = try MessageAnalyzer.analyze(raw)
+        let draft = a.drafts[0].raw
+        let m = try MIMEMessage.parse(draft)
+        #expect(m.root.parts[1].contentType.mimeType == "application/octet-stream", "\(name)")
+        #expect(Array(m.root.parts[1].body) == raw, "\(name): the bytes survive")
+        // No NUL, no bare CR or LF, no line over 998 octets anywhere in the draft.
+        #expect(!draft.contains(0))
+        var previous: UInt8 = 0
+        var length = 0
+        for b in draft {
+            if b == 0x0A { #expect(previous == 0x0D, "\(name): bare LF"); length = 0 } else if previous == 0x0D { Issue.record("\(name): bare CR") }
+            if b != 0x0D && b != 0x0A { length += 1 }
+            #expect(length <= 998)
+            previous = b
+        }
     }
 
     @Test func englishTemplate() throws {
@@ -171,5 +194,57 @@ import Testing
         #expect(redaction.url("https://lure.example/login?uid=1") == "https://lure.example/login?uid=1")
         #expect(Redaction(addresses: [], trackingURLs: true).url("https://lure.example/login?uid=1") == "https://lure.example/…")
         #expect(Redaction(addresses: [], trackingURLs: true).url("https://lure.example/") == "https://lure.example/")
+    }
+}
+
+/// Every draft is a valid message: a carrier forward and a desk report (with its redacted copy) are
+/// made for each message of ../shared/corpus and read back by Python's `email` package (policy
+/// default), which lists each defect it finds. Skipped without the corpus or python3.
+@Suite(.enabled(if: Fixture.corpus != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3"), "needs ../shared/corpus and python3"))
+struct DraftValidityTests {
+    @Test func draftsOfTheWholeCorpusHaveNoDefects() throws {
+        let corpus = try #require(Fixture.corpus)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-drafts-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let carrier = CarrierTable.bundled.carriers[0]
+        let settings = DraftSettings(from: "Reporter <reporter@example.net>", ownAddresses: ["reporter@example.net"])
+        var written = 0
+        let files = FileManager.default.enumerator(at: corpus, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
+            .filter { ["spam", "mime"].contains($0.pathComponents.dropFirst(corpus.pathComponents.count).first ?? "") && !$0.hasDirectoryPath }
+        for file in files {
+            guard let data = try? Data(contentsOf: file), let a = try? MessageAnalyzer.analyze(Array(data)) else { continue }
+            let forward = CarrierForward.make(message: a.analysed, summary: a.summary, origin: a.origin, carrier: carrier, settings: settings)
+            let contact = Contact(role: "registrar", name: "Example Registrar", email: "abuse@registrar.example", form: nil,
+                                  domains: a.domains, evidence: ["whois.example, \"x\", now, line"])
+            let report = DeskReport.make(contact: contact, analysis: a, settings: settings)
+            for d in [forward, report] {
+                try Data(d.raw).write(to: dir.appendingPathComponent("\(written).eml"))
+                written += 1
+            }
+        }
+        #expect(written > 1000)
+        let script = """
+            import email, email.policy, os, sys
+            bad = 0
+            for name in sorted(os.listdir(sys.argv[1])):
+                raw = open(os.path.join(sys.argv[1], name), "rb").read()
+                m = email.message_from_bytes(raw, policy=email.policy.default)
+                defects = [(p.get_content_type(), type(d).__name__) for p in m.walk() for d in p.defects]
+                long = [l for l in raw.split(b"\\r\\n") if len(l) > 998]
+                if defects or long or b"\\x00" in raw or b"\\r\\n" not in raw:
+                    bad += 1
+                    print(name, defects[:3], len(long))
+            print("drafts with defects:", bad)
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, dir.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        print(text.split(separator: "\n").suffix(5).joined(separator: "\n"))
+        #expect(text.contains("drafts with defects: 0"), "\(text.prefix(2000))")
     }
 }

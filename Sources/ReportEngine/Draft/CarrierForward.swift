@@ -16,7 +16,7 @@ public enum CarrierForward {
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: carrier.desk, subject: subject, id: id, kind: .carrierForward, now: now,
             text: bodyText(message: message, summary: summary, origin: origin, carrier: carrier, settings: settings),
-            original: Array(message.raw))
+            original: Array(message.raw), sound: message.isStructurallySound)
         return Draft(kind: .carrierForward, to: [carrier.desk.lowercased()], form: nil, subject: subject, id: id, raw: raw)
     }
 
@@ -63,7 +63,41 @@ public enum ClearinghouseForward {
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: address, subject: subject, id: id, kind: .clearinghouse, now: now,
             text: settings.templates.render("clearinghouse", language: settings.language, context),
-            original: Array(message.raw))
+            original: Array(message.raw), sound: message.isStructurallySound)
         return Draft(kind: .clearinghouse, to: [address.lowercased()], form: nil, subject: subject, id: id, raw: raw)
+    }
+}
+
+extension MIMEMessage {
+    /// Whether the message's MIME structure reads without a defect (every boundary found, a blank line
+    /// after each header block, no multipart with a transfer encoding): one that does not is attached
+    /// as an .eml file, so the draft around it stays a valid message.
+    var isStructurallySound: Bool {
+        func sound(_ part: MIMEPart, outer: [String]) -> Bool {
+            var outer = outer
+            if part.contentType.type == "multipart" {
+                if !["7bit", "8bit", "binary", ""].contains(part.transferEncoding) { return false }
+                // Each boundary stands on a line of its own, exactly, and is not one an enclosing part uses
+                // (or a prefix of it): readers that do not match innermost first would lose the parts.
+                guard let boundary = part.contentType.boundary, hasDelimiterLine(Array("--\(boundary)".utf8)),
+                    !outer.contains(where: { $0.hasPrefix(boundary) || boundary.hasPrefix($0) })
+                else { return false }
+                outer.append(boundary)
+            }
+            return part.parts.allSatisfy { sound($0, outer: outer) } && part.embedded.allSatisfy(\.isStructurallySound)
+        }
+        return diagnostics.isEmpty && sound(root, outer: [])
+    }
+
+    /// Whether `delimiter` starts a line of `raw` and is followed by white space, a line end or `--`.
+    private func hasDelimiterLine(_ delimiter: [UInt8]) -> Bool {
+        var i = raw.startIndex
+        while let start = raw[i...].firstRange(of: delimiter) {
+            let before = start.lowerBound == raw.startIndex ? 0x0A : raw[start.lowerBound - 1]
+            let after = start.upperBound < raw.endIndex ? raw[start.upperBound] : 0x0A
+            if before == 0x0A, after == 0x0D || after == 0x0A || after == 0x20 || after == 0x09 || after == 0x2D { return true }
+            i = start.lowerBound + 1
+        }
+        return false
     }
 }

@@ -107,15 +107,38 @@ public enum DeskReport {
 }
 
 extension MessageWriter {
+    /// Whether `message` can be attached as message/rfc822 in 8bit: UTF-8 (or ASCII), CRLF line ends
+    /// only, no NUL, no line over 998 octets.
+    static func travelsAsMessage(_ message: [UInt8]) -> Bool {
+        guard String(validating: message, as: UTF8.self) != nil else { return false }
+        var length = 0
+        var previous: UInt8 = 0
+        for b in message {
+            switch b {
+            case 0x00: return false
+            case 0x0A:
+                if previous != 0x0D { return false }
+                length = 0
+            default:
+                if previous == 0x0D { return false }  // a CR not followed by LF
+                if b != 0x0D { length += 1 }
+                if length > 998 { return false }
+            }
+            previous = b
+        }
+        return previous != 0x0D
+    }
+
     /// A report message: the text, then the original as an unaltered message/rfc822 attachment.
     static func withAttachment(from: String, to: String, subject: String, id: String, kind: DraftKind, now: Date,
-                               text: String, original: [UInt8], attachmentName: String = "original.eml") -> [UInt8] {
-        withAttachments(from: from, to: to, subject: subject, id: id, kind: kind, now: now, text: text, attachments: [(original, attachmentName)])
+                               text: String, original: [UInt8], attachmentName: String = "original.eml", sound: Bool = true) -> [UInt8] {
+        withAttachments(from: from, to: to, subject: subject, id: id, kind: kind, now: now, text: text,
+                        attachments: [(original, attachmentName)], asFile: !sound)
     }
 
     /// A report message: the text, then each message as a message/rfc822 attachment.
     static func withAttachments(from: String, to: String, subject: String, id: String, kind: DraftKind, now: Date,
-                                text: String, attachments: [(bytes: [UInt8], name: String)]) -> [UInt8] {
+                                text: String, attachments: [(bytes: [UInt8], name: String)], asFile: Bool = false) -> [UInt8] {
         let boundary = "=_watcher_" + id.replacingOccurrences(of: "-", with: "")
         var w = MessageWriter()
         w.header("From", raw: from)
@@ -134,13 +157,18 @@ extension MessageWriter {
         w.body(text)
         for (original, name) in attachments {
             w.line("--\(boundary)")
-            w.header("Content-Type", raw: "message/rfc822")
-            w.header("Content-Disposition", raw: "attachment; filename=\"\(name)\"")
-            if String(validating: original, as: UTF8.self) != nil {
+            // message/rfc822 may only travel as 7bit, 8bit or binary (RFC 2046 §5.2.1), and 8bit wants
+            // CRLF lines of at most 998 octets with no NUL: a message that is not so, or whose own MIME
+            // structure is broken, goes as an .eml file, base64, its bytes unchanged.
+            if !asFile, MessageWriter.travelsAsMessage(original) {
+                w.header("Content-Type", raw: "message/rfc822")
+                w.header("Content-Disposition", raw: "attachment; filename=\"\(name)\"")
                 w.header("Content-Transfer-Encoding", raw: "8bit")
                 w.line("")
                 w.append(raw: original)
             } else {
+                w.header("Content-Type", raw: "application/octet-stream; name=\"\(name)\"")
+                w.header("Content-Disposition", raw: "attachment; filename=\"\(name)\"")
                 w.header("Content-Transfer-Encoding", raw: "base64")
                 w.line("")
                 w.append(raw: Array(Data(original).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]).utf8))

@@ -49,8 +49,11 @@ public struct MessageWriter {
     public mutating func body(_ text: String) {
         line("")
         for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var rest = Array(l.utf8)[...]
-            if rest.last == 0x0D { rest.removeLast() }
+            var line = Array(l.utf8)
+            if line.last == 0x0D { line.removeLast() }
+            // A NUL or a bare CR copied from a spam would make the draft invalid: they become spaces.
+            for k in line.indices where line[k] == 0x00 || line[k] == 0x0D { line[k] = 0x20 }
+            var rest = line[...]
             while rest.count > 998 {
                 var cut = rest.startIndex + 998
                 while cut > rest.startIndex, rest[cut] & 0xC0 == 0x80 { cut -= 1 }  // never split a UTF-8 sequence
