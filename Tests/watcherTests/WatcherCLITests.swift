@@ -197,6 +197,19 @@ enum CLI {
         #expect(bad.stderr.contains("reports.templates (line 2)") && bad.stderr.contains("carrier-forward.mustache"), "\(bad.stderr)")
     }
 
+    /// A file over the size limit is refused before it is read: a 2 GB file costs no memory.
+    @Test func anOversizedFileIsRefusedUnread() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-huge-\(UUID().uuidString.prefix(6)).eml").path
+        FileManager.default.createFile(atPath: path, contents: Data("Subject: x\r\n\r\n".utf8))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 2_000_000_000)
+        try handle.close()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLI.run(["analyze", "--offline", "--json", path])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("\"error\"") && r.stdout.contains("2000000000"), "\(r.stdout)")
+    }
+
     @Test func syntaxErrorNamesTheLine() throws {
         let config = try CLI.temporaryFile("syntax.toml", "[analysis]\ntrusted_relays = [\"a\"\n")
         let r = try CLI.run(["analyze", "--config", config, examples[0]])

@@ -44,6 +44,13 @@ struct Analyze: ParsableCommand {
         }
         var failed = false
         for file in files {
+            // The size first: a file over the limit is refused before it is read into memory.
+            let limit = analyzer.limits.maxSize
+            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > limit {
+                failed = true
+                emit(file: file, error: MIMEError.tooLarge(size: size, limit: limit).description)
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: file) else {
                 failed = true
                 emit(file: file, error: "cannot read the file (missing or not readable)")
