@@ -214,6 +214,7 @@ struct JapanesePhishingEvaluation {
         ("URL followed by closing parentheses", head + "Subject: t\r\n\r\nhttp://a.example/" + String(repeating: ")", count: 1_000_000) + "\r\n"),
         ("Content-Type with many words", head + "Content-Type: text/plain;" + String(repeating: " w", count: 500_000) + "\r\n\r\nbody\r\n"),
         ("one long line", head + "Subject: t\r\n\r\n" + String(repeating: "a.", count: 1_000_000) + "\r\n"),
+        ("a scheme before a huge host", head + "Subject: t\r\n\r\nhttp://" + String(repeating: "a.", count: 1_000_000) + "\r\n"),
     ]
 
     @Test(arguments: shapes.map(\.0))

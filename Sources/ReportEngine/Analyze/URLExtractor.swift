@@ -185,6 +185,9 @@ public enum URLExtractor {
     static func bareURL(_ s: [Unicode.Scalar], _ f: [UInt8], at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
         while j < s.count, isHostChar(s[j], allowUnicode: true) { j += 1 }
+        // No host name is longer than 253 characters: a longer run is no name, and splitting it into
+        // labels would cost memory in proportion to what a spammer chose to write.
+        if j - start > 253 { return (nil, j) }
         var host = String(String.UnicodeScalarView(s[start..<j]))
         while host.hasSuffix(".") || host.hasSuffix("-") { host.removeLast(); j -= 1 }
         guard host.has(".") else { return nil }
@@ -248,6 +251,12 @@ public enum URLExtractor {
             if s[j] == "[", j == hostStart || s[j - 1] == "@" { bracketed = true }
             guard isAuthorityChar(s[j], bracketed: bracketed, symbols: afterScheme) else { break }
             j += 1
+        }
+        // No authority (userinfo, host, port) comes near this length: a longer run is no URL.
+        if j - hostStart > 1024 {
+            var e = j
+            while e < n, isPathChar(s[e]) || s[e] == "\\" { e += 1 }
+            return (nil, e)
         }
         // An IDN label may be written in kana or kanji, but Japanese prose glued to an ASCII name is not part of
         // it: "example.comまで。またはhttps://…" ends where the ASCII name with its top-level label ends.
