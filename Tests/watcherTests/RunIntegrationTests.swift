@@ -158,6 +158,28 @@ struct RunIntegrationTests {
         #expect(Set(d.subjects).count == d.count, "a message was reported twice")
     }
 
+    /// A crash storm: a 1,000-message backlog in draft mode, runs killed with SIGKILL at 50 random
+    /// ledger writes one after the other, then a normal run. Every spam from a carrier subscriber has
+    /// exactly one draft: 0 lost, 0 doubled, counted on the server's Drafts folder.
+    @Test func fiftyKillsAcrossAThousandMessagesLoseAndDoubleNothing() throws {
+        let account = try Account(14)
+        let s = try account.session()
+        for i in 0..<1000 { _ = try s.append(Self.spam(i, tag: "Z"), to: "Junk", flags: []) }
+        let config = try account.config()
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<50 {
+            let r = try CLI.run(["run", "--config", config], environment: ["WATCHER_CRASH_AFTER": "\(Int.random(in: 1...120, using: &generator))"])
+            if r.signal == SIGKILL { kills += 1 }
+        }
+        let last = try CLI.run(["run", "--config", config])
+        #expect(last.status == 0, "\(last.stderr)")
+        let d = try drafts(account)
+        #expect(d.count == Self.carrierCount(1000), "after \(kills) kills")
+        #expect(Set(d.subjects).count == d.count, "a message was reported twice")
+        #expect(kills >= 20, "the storm killed \(kills) runs")
+    }
+
     @Test func aRecreatedFolderWithANewUIDVALIDITYReportsNothingTwice() throws {
         let account = try Account(4)
         try seed(account, count: 9, tag: "V")
