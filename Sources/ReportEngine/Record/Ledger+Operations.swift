@@ -193,12 +193,14 @@ extension Ledger {
 
     /// Messages to look up again whose next attempt is due by `due` (all of them when nil), at most
     /// `maxAttempts` tries each.
-    public func lookupRetries(maxAttempts: Int = 20, due: Date? = Date()) throws -> [LookupRetry] {
+    /// `after`: only messages whose row id is greater (to read a long list `limit` at a time, in row order).
+    public func lookupRetries(maxAttempts: Int = 20, due: Date? = Date(), after: Int64 = 0, limit: Int = .max) throws -> [LookupRetry] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT messageRowID, raw, attempts FROM lookupRetry
-                WHERE attempts < ? AND (? IS NULL OR nextAttemptAt IS NULL OR nextAttemptAt <= ?) ORDER BY updatedAt
-                """, arguments: [maxAttempts, due, due]).map { row in
+                WHERE attempts < ? AND (? IS NULL OR nextAttemptAt IS NULL OR nextAttemptAt <= ?) AND messageRowID > ?
+                ORDER BY messageRowID LIMIT ?
+                """, arguments: [maxAttempts, due, due, after, min(limit, Int(Int32.max))]).map { row in
                 let id: Int64 = row["messageRowID"]
                 let desks = try String.fetchAll(db, sql: """
                     SELECT r.desk FROM report r JOIN reportMessage rm ON rm.draftID = r.draftID WHERE rm.messageRowID = ?

@@ -238,6 +238,20 @@ final class Pipeline {
     /// The reports and the messages' new place on the lookup list are recorded in one transaction
     /// before anything is delivered: a run cut off before it makes them again, after it settles them.
     private func deskReports(summary: inout RunSummary) throws {
+        guard resolver != nil else { return }
+        // A first run over a large folder has thousands of messages to look up: they are taken 100 at
+        // a time, so memory stays flat (a desk may then get one report per hundred).
+        let started = Date()
+        var after: Int64 = 0
+        while !shouldStop() {
+            let batch = try ledger.lookupRetries(due: retryAllLookups ? nil : started, after: after, limit: 100)
+            guard let last = batch.last else { break }
+            after = last.messageRowID
+            try deskReports(for: batch, summary: &summary)
+        }
+    }
+
+    private func deskReports(for retries: [Ledger.LookupRetry], summary: inout RunSummary) throws {
         guard let resolver else { return }
         struct Item {
             var retry: Ledger.LookupRetry
@@ -246,7 +260,7 @@ final class Pipeline {
         }
         var items: [Item] = []
         var dropped: [RetryUpdate] = []
-        for retry in try ledger.lookupRetries(due: retryAllLookups ? nil : Date()) {
+        for retry in retries {
             if shouldStop() { break }
             guard var analysis = try? MessageAnalyzer.analyze(retry.raw, configuration: analyzer) else {
                 dropped.append(RetryUpdate(messageRowID: retry.messageRowID, raw: retry.raw, pending: [], retryAfter: 0))
