@@ -33,8 +33,18 @@ enum CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        // Both pipes are drained at once: a child that fills one while the other is read would block.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let done = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        DispatchQueue.global().async {
+            errBox.data = errHandle.readDataToEndOfFile()
+            done.signal()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
+        let e = errBox.data
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
                       signal: p.terminationReason == .uncaughtSignal ? p.terminationStatus : nil)

@@ -92,19 +92,58 @@ extension Ledger {
     public func reserve(contentKey: String, messageID: String?, mailbox: String, uidValidity: UInt32, uid: UInt32,
                         subject: String?, sender: String?, drafts: [Draft], domains: [String: [String]] = [:],
                         lookups: [UInt8]? = nil) throws -> Int64 {
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO message (contentKey, messageID, mailbox, uidValidity, uid, state, subject, sender, firstSeenAt)
-                VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
-                """, arguments: [contentKey, messageID, mailbox, Int64(uidValidity), Int64(uid), subject, sender, Date()])
-            let rowID = db.lastInsertedRowID
-            for d in drafts {
-                try Ledger.insert(ReportReservation(draft: d, messageRowIDs: [rowID], domains: domains[d.id] ?? []), db: db)
+        try reserve([NewMessage(contentKey: contentKey, messageID: messageID, mailbox: mailbox, uidValidity: uidValidity, uid: uid,
+                                subject: subject, sender: sender, drafts: drafts, domains: domains, lookups: lookups)])[0]
+    }
+
+    /// A message about to be recorded with its first reports (see `reserve(_:)`).
+    public struct NewMessage: Sendable {
+        public var contentKey: String
+        public var messageID: String?
+        public var mailbox: String
+        public var uidValidity: UInt32
+        public var uid: UInt32
+        public var subject: String?
+        public var sender: String?
+        public var drafts: [Draft]
+        public var domains: [String: [String]]
+        public var lookups: [UInt8]?
+
+        public init(contentKey: String, messageID: String?, mailbox: String, uidValidity: UInt32, uid: UInt32, subject: String?,
+                    sender: String?, drafts: [Draft], domains: [String: [String]] = [:], lookups: [UInt8]? = nil) {
+            self.contentKey = contentKey
+            self.messageID = messageID
+            self.mailbox = mailbox
+            self.uidValidity = uidValidity
+            self.uid = uid
+            self.subject = subject
+            self.sender = sender
+            self.drafts = drafts
+            self.domains = domains
+            self.lookups = lookups
+        }
+    }
+
+    /// Records the intent for a batch of messages in one transaction: each message as reserved, its
+    /// drafts as pending, and those whose lookups are still to be made on the lookup list.
+    /// - Returns: the messages' row ids, in order.
+    public func reserve(_ messages: [NewMessage]) throws -> [Int64] {
+        guard !messages.isEmpty else { return [] }
+        return try write { db in
+            try messages.map { m in
+                try db.execute(sql: """
+                    INSERT INTO message (contentKey, messageID, mailbox, uidValidity, uid, state, subject, sender, firstSeenAt)
+                    VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
+                    """, arguments: [m.contentKey, m.messageID, m.mailbox, Int64(m.uidValidity), Int64(m.uid), m.subject, m.sender, Date()])
+                let rowID = db.lastInsertedRowID
+                for d in m.drafts {
+                    try Ledger.insert(ReportReservation(draft: d, messageRowIDs: [rowID], domains: m.domains[d.id] ?? []), db: db)
+                }
+                if let lookups = m.lookups {
+                    try Ledger.putOnLookupList(messageRowID: rowID, raw: lookups, pending: ["lookups not made yet"], retryAfter: 0, db: db)
+                }
+                return rowID
             }
-            if let lookups {
-                try Ledger.putOnLookupList(messageRowID: rowID, raw: lookups, pending: ["lookups not made yet"], retryAfter: 0, db: db)
-            }
-            return rowID
         }
     }
 
@@ -127,16 +166,24 @@ extension Ledger {
     /// Marks drafts delivered and, when no report of the message is left pending, the message
     /// processed, in one transaction.
     public func complete(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String) throws {
+        try complete([(messageRowID, delivered, outcome)])
+    }
+
+    /// `complete` for a batch of messages, in one transaction.
+    public func complete(_ messages: [(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String)]) throws {
+        guard !messages.isEmpty else { return }
         try write { db in
-            for d in delivered {
-                try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
-                               arguments: [d.via, d.location, Date(), d.draftID])
-            }
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'",
-                                        arguments: [messageRowID]) ?? 0
-            if open == 0 {
-                try db.execute(sql: "UPDATE message SET state = 'processed', outcome = ?, processedAt = ? WHERE id = ?",
-                               arguments: [outcome, Date(), messageRowID])
+            for m in messages {
+                for d in m.delivered {
+                    try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
+                                   arguments: [d.via, d.location, Date(), d.draftID])
+                }
+                let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'",
+                                            arguments: [m.messageRowID]) ?? 0
+                if open == 0 {
+                    try db.execute(sql: "UPDATE message SET state = 'processed', outcome = ?, processedAt = ? WHERE id = ?",
+                                   arguments: [m.outcome, Date(), m.messageRowID])
+                }
             }
         }
     }

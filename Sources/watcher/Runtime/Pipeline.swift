@@ -169,13 +169,12 @@ final class Pipeline {
         var start = 0
         while start < uids.count, !shouldStop() {
             let batch = Array(uids[start..<min(uids.count, start + 25)])
-            for (uid, bytes) in try source.fetch(batch) {
-                if shouldStop() { break }
-                try handle(uid: uid, bytes: bytes, mailbox: mailbox, uidValidity: uidValidity, summary: &summary)
-                try source.markHandled([uid])
-                try ledger.advance(mailbox, to: uid)
-                progress.step()
-            }
+            let handled = try handle(try source.fetch(batch), mailbox: mailbox, uidValidity: uidValidity, summary: &summary)
+            // The server's mark, then the UID mark: a run cut off between them meets these messages
+            // again, finds them in the ledger and marks them.
+            try source.markHandled(handled)
+            if let last = handled.max() { try ledger.advance(mailbox, to: last) }
+            for _ in handled { progress.step() }
             start += batch.count
         }
         progress.finish()
@@ -185,49 +184,78 @@ final class Pipeline {
         return summary
     }
 
-    private func handle(uid: UInt32, bytes: [UInt8], mailbox: String, uidValidity: UInt32, summary: inout RunSummary) throws {
-        summary.examined += 1
-        var log = logger
-        log[metadataKey: LogKeys.uid] = "\(uid)"
-        var analysis: MessageAnalysis
-        do {
-            analysis = try MessageAnalyzer.analyze(bytes, configuration: analyzer)
-        } catch {
-            summary.unreadable += 1
-            log.warning("skipped: \(error)")
-            return
+    /// Handles a fetched batch: each message analysed and checked against the ledger, the new ones
+    /// reserved together (one transaction), their carrier forwards delivered, then all completed
+    /// together (one transaction). A run cut off anywhere leaves reserved messages whose pending
+    /// forwards the next run settles. Returns the UIDs handled.
+    private func handle(_ fetched: [(uid: UInt32, bytes: [UInt8])], mailbox: String, uidValidity: UInt32,
+                        summary: inout RunSummary) throws -> [UInt32] {
+        struct New {
+            var message: Ledger.NewMessage
+            var analysis: MessageAnalysis
+            var log: Logger
         }
-        if let id = analysis.summary.messageID { log[metadataKey: LogKeys.messageID] = "\(id)" }
-        let key = Ledger.contentKey(messageID: analysis.summary.messageID, raw: bytes)
-        switch try ledger.state(ofContentKey: key) {
-        case .processed:
-            summary.known += 1
-            log.info("handled by an earlier run; skipped")
-            return
-        case .reserved(let rowID):
-            for pending in try ledger.pending(messageRowID: rowID) { try settle(pending) }
-            summary.settled += 1
-            log.info("finished the reports an interrupted run left")
-            return
-        case .unknown:
-            break
+        var handled: [UInt32] = []
+        var news: [New] = []
+        var keys = Set<String>()
+        for (uid, bytes) in fetched {
+            if shouldStop() { break }
+            handled.append(uid)
+            summary.examined += 1
+            var log = logger
+            log[metadataKey: LogKeys.uid] = "\(uid)"
+            let analysis: MessageAnalysis
+            do {
+                analysis = try MessageAnalyzer.analyze(bytes, configuration: analyzer)
+            } catch {
+                summary.unreadable += 1
+                log.warning("skipped: \(error)")
+                continue
+            }
+            if let id = analysis.summary.messageID { log[metadataKey: LogKeys.messageID] = "\(id)" }
+            let key = Ledger.contentKey(messageID: analysis.summary.messageID, raw: bytes)
+            guard keys.insert(key).inserted else {
+                summary.known += 1
+                log.info("a copy of a message earlier in this batch; skipped")
+                continue
+            }
+            switch try ledger.state(ofContentKey: key) {
+            case .processed:
+                summary.known += 1
+                log.info("handled by an earlier run; skipped")
+                continue
+            case .reserved(let rowID):
+                for pending in try ledger.pending(messageRowID: rowID) { try settle(pending) }
+                summary.settled += 1
+                log.info("finished the reports an interrupted run left")
+                continue
+            case .unknown:
+                break
+            }
+            // The carrier forward goes out at once; the other desks' reports are made after the new
+            // mail, one per desk. Until then the message stays on the lookup list, so a run cut off
+            // meanwhile makes them next time.
+            let needsLookups = resolver != nil
+                && (!analysis.domains.isEmpty || analysis.origin.sourceIP != nil || analysis.urls.contains { $0.domain == nil })
+            news.append(New(message: Ledger.NewMessage(
+                contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox, uidValidity: uidValidity, uid: uid,
+                subject: analysis.summary.subject, sender: analysis.summary.from, drafts: analysis.drafts,
+                lookups: needsLookups ? bytes : nil), analysis: analysis, log: log))
         }
-        // The carrier forward goes out at once; the other desks' reports are made after the new mail,
-        // one per desk. Until then the message stays on the lookup list, so a run cut off meanwhile
-        // makes them next time.
-        let forwards = analysis.drafts
-        let needsLookups = resolver != nil && (!analysis.domains.isEmpty || analysis.origin.sourceIP != nil || analysis.urls.contains { $0.domain == nil })
-        let rowID = try ledger.reserve(contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox,
-                                       uidValidity: uidValidity, uid: uid, subject: analysis.summary.subject,
-                                       sender: analysis.summary.from, drafts: forwards, lookups: needsLookups ? bytes : nil)
-        let deliveredForwards = try deliver(forwards)
-        let outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
-        try ledger.complete(messageRowID: rowID, delivered: deliveredForwards, outcome: outcome.isEmpty ? "no forward" : outcome)
-        summary.newMessages.insert(rowID)
-        summary.forwards += forwards.count
-        if !forwards.isEmpty { summary.reportedMessages.insert(rowID) }
-        let origin = analysis.origin
-        log.info("\(forwards.isEmpty ? "no forward" : "\(forwards.count) forward(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(analysis.domains.count)")
+        let rowIDs = try ledger.reserve(news.map(\.message))
+        var completions: [(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String)] = []
+        for (new, rowID) in zip(news, rowIDs) {
+            let forwards = new.message.drafts
+            let outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
+            completions.append((rowID, try deliver(forwards), outcome.isEmpty ? "no forward" : outcome))
+            summary.newMessages.insert(rowID)
+            summary.forwards += forwards.count
+            if !forwards.isEmpty { summary.reportedMessages.insert(rowID) }
+            let origin = new.analysis.origin
+            new.log.info("\(forwards.isEmpty ? "no forward" : "\(forwards.count) forward(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(new.analysis.domains.count)")
+        }
+        try ledger.complete(completions)
+        return handled
     }
 
     /// The reports to registrars, hosts, networks and nameserver operators for the messages whose
