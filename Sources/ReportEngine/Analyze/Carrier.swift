@@ -40,10 +40,7 @@ public struct CarrierTable: Sendable, Hashable {
     /// The table shipped in the package (`Resources/carriers.json`).
     public static let bundled: CarrierTable = {
         struct File: Decodable { var carriers: [Carrier] }
-        guard let url = Bundle.module.url(forResource: "carriers", withExtension: "json", subdirectory: "Resources"),
-            let data = try? Data(contentsOf: url),
-            let file = try? JSONDecoder().decode(File.self, from: data)
-        else { return CarrierTable(carriers: []) }
+        guard let file = BundledResource.json("carriers", as: File.self) else { return CarrierTable(carriers: []) }
         return CarrierTable(carriers: file.carriers)
     }()
 

@@ -45,9 +45,7 @@ public struct NeverReportList: Sendable, Hashable {
     /// The list shipped in `Resources/never-report.json`.
     public static let bundled: NeverReportList = {
         struct File: Decodable { var domains: [Entry] }
-        guard let url = Bundle.module.url(forResource: "never-report", withExtension: "json", subdirectory: "Resources"),
-            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
-        else { return NeverReportList() }
+        guard let file = BundledResource.json("never-report", as: File.self) else { return NeverReportList() }
         return NeverReportList(file.domains)
     }()
 }
@@ -77,9 +75,7 @@ public struct RedirectorTable: Sendable, Hashable {
             var redirectors: [Redirector]
             var shorteners: [String]
         }
-        guard let url = Bundle.module.url(forResource: "redirectors", withExtension: "json", subdirectory: "Resources"),
-            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
-        else { return RedirectorTable(redirectors: [], shorteners: []) }
+        guard let file = BundledResource.json("redirectors", as: File.self) else { return RedirectorTable(redirectors: [], shorteners: []) }
         return RedirectorTable(redirectors: file.redirectors, shorteners: Set(file.shorteners))
     }()
 
@@ -169,9 +165,7 @@ public struct SuspensionSigns: Sendable, Hashable {
             var nameservers: [Nameserver]
             var statuses: [Status]
         }
-        guard let url = Bundle.module.url(forResource: "suspension", withExtension: "json", subdirectory: "Resources"),
-            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
-        else { return SuspensionSigns(nameservers: [], statuses: []) }
+        guard let file = BundledResource.json("suspension", as: File.self) else { return SuspensionSigns(nameservers: [], statuses: []) }
         return SuspensionSigns(nameservers: file.nameservers, statuses: file.statuses)
     }()
 

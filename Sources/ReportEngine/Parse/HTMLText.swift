@@ -65,13 +65,8 @@ public struct HTMLText: Sendable, Hashable {
 
     // MARK: - Character references
 
-    static let namedEntities: [String: String] = {
-        guard let url = Bundle.module.url(forResource: "html-entities", withExtension: "json", subdirectory: "Resources"),
-            let data = try? Data(contentsOf: url),
-            let table = try? JSONDecoder().decode([String: String].self, from: data)
-        else { return ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"] }
-        return table
-    }()
+    static let namedEntities: [String: String] = BundledResource.json("html-entities")
+        ?? ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"]
 
     static let legacyWithoutSemicolon: Set<String> = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP", "LT", "GT", "QUOT"]
 }

@@ -42,9 +42,7 @@ public struct AbuseDirectory: Sendable, Hashable {
 
     public static let bundled: AbuseDirectory = {
         struct File: Decodable { var desks: [AbuseDesk] }
-        guard let url = Bundle.module.url(forResource: "abuse-directory", withExtension: "json", subdirectory: "Resources"),
-            let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data)
-        else { return AbuseDirectory(desks: []) }
+        guard let file = BundledResource.json("abuse-directory", as: File.self) else { return AbuseDirectory(desks: []) }
         return AbuseDirectory(desks: file.desks)
     }()
 
