@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Feeds watcher analyze messages shaped to make a parser slow (each shape at 1, 5 and 25 MB unless
-# sizes are given) and prints time and peak memory for each: a benchmark, not a test. Target on a
-# 2-core machine: at most 2 s per MB and 200 MB at 25 MB.
+# Feeds watcher analyze messages shaped to make a parser slow (each shape at 1, 5 and 24.5 MB unless
+# sizes are given: 25 MB is over the message size limit) and prints time and peak memory for each: a
+# benchmark, not a test. A message analyze does not take is shown with its exit status instead.
+# Target on a 2-core machine: at most 2 s per MB and 200 MB at 25 MB.
 #   scripts/bench-adversarial.sh [MB …]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 5 25)
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 5 24.5)
 [ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
 [ -x .build/release/watcher ] || swift build -c release >/dev/null
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -43,7 +44,9 @@ PY
 printf '%-22s %6s %9s %9s %8s\n' shape MB seconds 's/MB' 'peak MB'
 for f in $(ls "$dir" | sort -t@ -k1,1 -k2,2n); do
   name=${f%@*}; mb=${f#*@}; mb=${mb%MB.eml}
-  /usr/bin/time -f "%e %M" -o "$dir/.time" timeout 300 .build/release/watcher analyze --offline --json "$dir/$f" >/dev/null 2>&1 || true
+  rc=0
+  /usr/bin/time -f "%e %M" -o "$dir/.time" timeout 300 .build/release/watcher analyze --offline --json "$dir/$f" >/dev/null 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then printf '%-22s %6s   not analysed (exit %d)\n' "$name" "$mb" "$rc"; continue; fi
   res=$(tail -1 "$dir/.time"); secs=${res% *}; kb=${res#* }
   printf '%-22s %6s %9s %9s %8d\n' "$name" "$mb" "$secs" "$(python3 -c "print(f'{$secs / $mb:.2f}')")" "$((kb / 1024))"
 done
