@@ -5,7 +5,7 @@ import ReportEngine
 /// everything with `-sanitize=fuzzer,address` and `-DFUZZING`); the target is chosen by
 /// `WATCHER_FUZZ_TARGET`. Built normally, the same program replays inputs: `watcher-fuzz TARGET FILE…`.
 enum FuzzTargets {
-    static let names = ["mime", "encoded-words", "header-fields", "received", "authentication-results", "html", "urls", "whois", "rdap", "analyze"]
+    static let names = ["mime", "encoded-words", "header-fields", "received", "authentication-results", "html", "urls", "whois", "rdap", "config", "analyze"]
 
     static func run(_ target: String, _ data: [UInt8]) {
         let text = String(decoding: data, as: UTF8.self)
@@ -33,6 +33,8 @@ enum FuzzTargets {
             _ = WhoisRecord.parse(text)
         case "rdap":
             _ = RDAPResponse.parse(data)
+        case "config":
+            _ = try? WatcherConfig.parse(text)
         case "analyze":
             if let a = try? MessageAnalyzer.analyze(data) { _ = a.json.serialized() }
         default:

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-6}; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(mime encoded-words header-fields received authentication-results html urls whois rdap analyze)
+[ ${#targets[@]} -gt 0 ] || targets=(mime encoded-words header-fields received authentication-results html urls whois rdap config analyze)
 scripts/install-deps.sh
 swift build -c release --scratch-path .build-fuzz --product watcher-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING >/dev/null
@@ -31,6 +31,7 @@ for t in "${targets[@]}"; do
     urls) seed "$dir/corpus" "$corpus/urls" Tests/ReportEngineTests/Fixtures -name '*' ;;
     whois) seed "$dir/corpus" "$corpus/whois" -name '*.txt' ;;
     rdap) seed "$dir/corpus" "$corpus/whois/ipwhois" Tests/ReportEngineTests/Fixtures/rdap -name '*.json' ;;
+    config) seed "$dir/corpus" examples Fuzz/seeds/config -name "*.toml" ;;
   esac
   if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS" -max_total_time="${FUZZ_MAX_SECONDS:-540}"); else limit=(-max_total_time="$seconds"); fi
   echo "fuzz $t: $(ls "$dir/corpus" | wc -l) seeds, ${FUZZ_RUNS:-$seconds s}"

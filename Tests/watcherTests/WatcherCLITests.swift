@@ -227,6 +227,20 @@ enum CLI {
         #expect(r.stderr.contains("line"))
     }
 
+    /// The TOML library asserts (and aborts) on a header with no name; `check` must say which line instead.
+    @Test func tableHeaderWithoutANameIsASyntaxError() throws {
+        for (text, line) in [("[= \"directory\"\n", 1), ("[reports]\nmode = \"draft\"\n[[ .x]]\n", 3), ("[ #\n", 1)] {
+            let config = try CLI.temporaryFile("header.toml", text)
+            let r = try CLI.run(["check", "--config", config])
+            #expect(r.status == 78, "\(text): \(r.stderr)")
+            #expect((r.stdout + r.stderr).contains("(line \(line)): a table header needs a name"), "\(text): \(r.stdout)")
+        }
+        // A line starting with '[' inside a multi-line array or string is not a header.
+        let fine = "[analysis]\ntrusted_relays = [\n  \"a.example\",\n]\n[reports]\nsignature = \"\"\"\n[=] me\n\"\"\"\n"
+        let r = try CLI.run(["analyze", "--offline", "--config", try CLI.temporaryFile("fine.toml", fine), examples[0]])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     @Test func helpNamesTheCommands() throws {
         let r = try CLI.run(["--help"])
         #expect(r.status == 0)

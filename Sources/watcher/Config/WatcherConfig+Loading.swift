@@ -1,6 +1,5 @@
 import Foundation
 import ReportEngine
-import TOMLKit
 
 extension WatcherConfig {
     enum Kind { case string, strings, bool, table, duration }
@@ -47,9 +46,9 @@ extension WatcherConfig {
     static func parse(_ text: String) throws -> WatcherConfig {
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw ConfigErrors(errors: [ConfigError(keyPath: "(syntax)", line: e.source.begin.line, problem: e.description)])
+            table = try TOML.parse(text)
+        } catch {
+            throw ConfigErrors(errors: [ConfigError(keyPath: "(syntax)", line: error.line, problem: error.message)])
         }
         var config = WatcherConfig()
         var errors: [ConfigError] = []
@@ -75,7 +74,7 @@ extension WatcherConfig {
             let path = key.map { "\(section).\($0)" } ?? section
             errors.append(ConfigError(keyPath: path, line: line(of: section, key), problem: problem))
         }
-        func strings(_ v: TOMLValueConvertible) -> [String]? {
+        func strings(_ v: TOMLValue) -> [String]? {
             guard let a = v.array else { return nil }
             var out: [String] = []
             for item in a {
@@ -328,4 +327,25 @@ enum Duration {
     static let keyMaximum: [String: (seconds: Int, text: String)] = [
         "lookup.timeout": (3600, "1h"), "lookup.pacing": (3600, "1h"), "lookup.budget": (86400, "1d"),
     ]
+}
+
+extension WatcherConfig {
+    /// A path from the file, relative to the file's folder when not absolute.
+    func resolvedPath(_ path: String?) -> String? {
+        guard let path else { return nil }
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/") { return NSString(string: path).expandingTildeInPath }
+        guard let directory else { return path }
+        return (directory as NSString).appendingPathComponent(path)
+    }
+
+    /// `[state] path`; else `$STATE_DIRECTORY/state.sqlite` (systemd's `StateDirectory=`); else
+    /// `$XDG_STATE_HOME/watcher/state.sqlite` (`~/.local/state/…`).
+    var resolvedStatePath: String {
+        if let p = resolvedPath(statePath) { return p }
+        let env = ProcessInfo.processInfo.environment
+        if let dir = env["STATE_DIRECTORY"]?.split(separator: ":").first, !dir.isEmpty { return "\(dir)/state.sqlite" }
+        let base = env["XDG_STATE_HOME"] ?? (NSHomeDirectory() + "/.local/state")
+        return base + "/watcher/state.sqlite"
+    }
 }

@@ -416,24 +416,3 @@ final class Progress {
         if visible { FileHandleShim.writeStderr("\n") }
     }
 }
-
-extension WatcherConfig {
-    /// A path from the file, relative to the file's folder when not absolute.
-    func resolvedPath(_ path: String?) -> String? {
-        guard let path else { return nil }
-        if path.hasPrefix("/") { return path }
-        if path.hasPrefix("~/") { return NSString(string: path).expandingTildeInPath }
-        guard let directory else { return path }
-        return (directory as NSString).appendingPathComponent(path)
-    }
-
-    /// `[state] path`; else `$STATE_DIRECTORY/state.sqlite` (systemd's `StateDirectory=`); else
-    /// `$XDG_STATE_HOME/watcher/state.sqlite` (`~/.local/state/…`).
-    var resolvedStatePath: String {
-        if let p = resolvedPath(statePath) { return p }
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["STATE_DIRECTORY"]?.split(separator: ":").first, !dir.isEmpty { return "\(dir)/state.sqlite" }
-        let base = env["XDG_STATE_HOME"] ?? (NSHomeDirectory() + "/.local/state")
-        return base + "/watcher/state.sqlite"
-    }
-}
