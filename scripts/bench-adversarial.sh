@@ -9,20 +9,27 @@ cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 5 24.5)
 [ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
 [ -x .build/release/watcher ] || swift build -c release >/dev/null
-dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+# ADV_DIR=folder keeps the generated messages there (for a profiler); ADV_ONLY=shape makes one shape.
+if [ -n "${ADV_DIR:-}" ]; then dir=$ADV_DIR; mkdir -p "$dir"; else dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; fi
 python3 - "$dir" "${sizes[@]}" <<'PY'
 import sys, os, base64
 out, sizes = sys.argv[1], [float(s) for s in sys.argv[2:]]
 H = "From: a@b.example\r\nTo: c@d.example\r\nMessage-ID: <x@b.example>\r\nDate: Fri, 20 Nov 2026 21:14:03 +0900\r\n"
 def fill(unit, size):  # repeat `unit` up to `size` bytes
     return unit * max(1, int(size // len(unit)))
+def lines(make, size):  # make(0), make(1), … while they fit in `size` bytes
+    out, total, i = [], 0, 0
+    while True:
+        line = make(i)
+        if total + len(line) > size: return "".join(out)
+        out.append(line); total += len(line); i += 1
 shapes = {
     "folded-header":    lambda n: H + "Subject: x" + fill("\r\n x", n) + "\r\n\r\nbody\r\n",
     "authserv-dots":    lambda n: H + "Authentication-Results: mx.example" + fill(".", n) + "; spf=pass\r\nSubject: t\r\n\r\nbody\r\n",
     "url-parens":       lambda n: H + "Subject: t\r\n\r\nhttp://a.example/" + fill(")", n) + "\r\n",
     "content-type-words": lambda n: H + "Content-Type: text/plain;" + fill(" w", n) + "\r\nSubject: t\r\n\r\nbody\r\n",
-    "distinct-domains": lambda n: H + "Subject: t\r\n\r\n" + "".join(f"http://d{i}.example.com/\r\n" for i in range(int(n // 26))),
-    "many-received":    lambda n: "".join(f"Received: from h{i}.example (h{i}.example [192.0.2.{i%250+1}]) by mx{i}.example with ESMTP id {i}\r\n" for i in range(int(n // 90))) + H + "Subject: t\r\n\r\nbody\r\n",
+    "distinct-domains": lambda n: H + "Subject: t\r\n\r\n" + lines(lambda i: f"http://d{i}.example.com/\r\n", n - 200),
+    "many-received":    lambda n: lines(lambda i: f"Received: from h{i}.example (h{i}.example [192.0.2.{i%250+1}]) by mx{i}.example with ESMTP id {i}\r\n", n - 200) + H + "Subject: t\r\n\r\nbody\r\n",
     "encoded-words":    lambda n: H + "Subject:" + fill(" =?UTF-8?B?44GC?=", n) + "\r\n\r\nbody\r\n",
     "html-anchors":     lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("<a href=http://a.example/x>t", n) + "\r\n",
     "html-open-tags":   lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("<a ", n) + "\r\n",
@@ -36,7 +43,9 @@ shapes = {
     "nested-rfc822":    lambda n: "".join(H + "Subject: t\r\nContent-Type: message/rfc822\r\n\r\n" for _ in range(39)) + H + "Subject: inner\r\n\r\n" + fill("text http://a.example/ ", n - 39 * 140) + "\r\n",
     "japanese-text":    lambda n: H + "Subject: t\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + fill("お知らせはexample。com/x まで、", n // 3) + "\r\n",
 }
+only = os.environ.get("ADV_ONLY")
 for name, make in shapes.items():
+    if only and name != only: continue
     for mb in sizes:
         with open(os.path.join(out, f"{name}@{mb:g}MB.eml"), "w", encoding="utf-8") as f:
             f.write(make(mb * 1_000_000))

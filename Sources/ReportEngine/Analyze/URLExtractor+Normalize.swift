@@ -1,139 +1,266 @@
 /// Undoing the disguises before the scan: character references, full-width and dot-like
 /// characters, zero-width characters, ISO-2022 escapes and defanging.
+///
+/// The text is kept as UTF-8 bytes, one byte per ASCII character, and the few characters that were
+/// disguised are marked in a sparse list: a 25 MB body costs about 25 MB here, not 4 bytes a character.
 extension URLExtractor {
     static let zeroWidth: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x2061, 0x2062, 0x2063, 0x2064, 0x034F]
     static let dotLike: Set<UInt32> = [0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52]
 
-    /// Produces the scalars to scan and, for each, how it came to be.
-    static func normalize(_ text: String) -> ([Unicode.Scalar], [UInt8]) {
-        let src = Array(text.unicodeScalars)
-        var out: [Unicode.Scalar] = []
-        var flags: [UInt8] = []
-        out.reserveCapacity(src.count)
-        flags.reserveCapacity(src.count)
-        var pending: UInt8 = 0
-        var i = 0
-        func emit(_ c: Unicode.Scalar, _ f: UInt8) {
-            out.append(c)
-            flags.append(f | pending)
-            pending = 0
+    /// Which characters of a normalised text were defanged or obfuscated: (byte offset of the
+    /// character, flags), in increasing offset order.
+    struct Marks {
+        private(set) var offsets: [Int] = []
+        private(set) var flags: [UInt8] = []
+
+        mutating func add(_ offset: Int, _ f: UInt8) {
+            guard f != 0 else { return }
+            if let last = offsets.last, last == offset {
+                flags[flags.count - 1] |= f
+            } else {
+                offsets.append(offset)
+                flags.append(f)
+            }
         }
-        while i < src.count {
-            let c = src[i]
+
+        /// The flags of every character starting in `lo..<hi`.
+        func union(_ lo: Int, _ hi: Int) -> UInt8 {
+            var a = 0, b = offsets.count
+            while a < b {
+                let m = (a + b) / 2
+                if offsets[m] < lo { a = m + 1 } else { b = m }
+            }
+            var f: UInt8 = 0
+            while a < offsets.count, offsets[a] < hi {
+                f |= flags[a]
+                a += 1
+            }
+            return f
+        }
+
+        /// The same marks `by` bytes later.
+        func shifted(by n: Int) -> Marks {
+            var m = Marks()
+            m.offsets = offsets.map { $0 + n }
+            m.flags = flags
+            return m
+        }
+    }
+
+    /// The UTF-8 of the text to scan, and the marks of the characters that were disguised.
+    static func normalize(_ text: String) -> ([UInt8], Marks) {
+        var text = text
+        let (out, marks) = text.withUTF8 { normalize(utf8: $0) }
+        return undoDefanging(out, marks)
+    }
+
+    private static func normalize(utf8 src: UnsafeBufferPointer<UInt8>) -> ([UInt8], Marks) {
+        var out: [UInt8] = []
+        out.reserveCapacity(src.count)
+        var marks = Marks()
+        var pending: UInt8 = 0
+        var lastStart = -1
+        func emit(_ c: Unicode.Scalar, _ f: UInt8) {
+            lastStart = out.count
+            marks.add(out.count, f | pending)
+            pending = 0
+            appendUTF8(c, to: &out)
+        }
+        let n = src.count
+        var i = 0
+        while i < n {
+            let b = src[i]
+            // Plain ASCII, the bulk of any text, is copied as it is.
+            if b < 0x80, b != 0x1B, b != UInt8(ascii: "&") {
+                lastStart = out.count
+                marks.add(out.count, pending)
+                pending = 0
+                out.append(b)
+                i += 1
+                continue
+            }
+            let (c, len) = decodeScalar(src, i)
             let v = c.value
             if v == 0x1B {
                 // A stray ISO-2022 escape (ESC ( B, ESC $ B, ESC $ ( D) separates words.
-                var j = i + 1
-                while j < src.count, j - i <= 3, src[j] == "(" || src[j] == "$" || src[j] == ")" || src[j] == "&" { j += 1 }
-                if j < src.count, j > i + 1 { j += 1 }
+                var j = i + 1, count = 1
+                while j < n, count <= 3, src[j] == UInt8(ascii: "(") || src[j] == UInt8(ascii: "$") || src[j] == UInt8(ascii: ")") || src[j] == UInt8(ascii: "&") {
+                    j += 1
+                    count += 1
+                }
+                if j < n, j > i + 1 { j += scalarLength(src[j]) }
                 emit(" ", 0)
                 i = j
                 continue
             }
             if zeroWidth.contains(v) {
                 pending |= Flags.obfuscated.rawValue
-                i += 1
+                i += len
                 continue
             }
             if dotLike.contains(v) {
                 emit(".", Flags.obfuscated.rawValue)
-                i += 1
+                i += len
                 continue
             }
             if (0xFF01...0xFF5E).contains(v) {
                 emit(Unicode.Scalar(v - 0xFF01 + 0x21)!, Flags.obfuscated.rawValue)
-                i += 1
+                i += len
                 continue
             }
             if v == 0x3000 {
                 emit(" ", 0)
-                i += 1
+                i += len
                 continue
             }
-            if c == "&", i + 2 < src.count, src[i + 1] == "#" || src[i + 1].properties.isAlphabetic {
-                var j = i + 1
-                while j < src.count, j - i < 34, src[j] != ";", src[j] != " ", src[j] != "&" { j += 1 }
-                if j < src.count, src[j] == ";" {
-                    let ref = String(String.UnicodeScalarView(src[i...j]))
-                    let decoded = HTMLText.decodeEntities(ref)
-                    if decoded != ref, decoded.unicodeScalars.count == 1 {
-                        let d = decoded.unicodeScalars.first!
-                        let structural = d == "." || d == ":" || d == "/" || (d.isASCII && d.properties.isAlphabetic) || (48...57).contains(d.value)
-                        // Re-run the decoded character through the rules above (e.g. &#12290; is 。).
-                        let (n, _) = normalize(decoded)
-                        for s in n { emit(s, structural ? Flags.obfuscated.rawValue : 0) }
-                        i = j + 1
-                        continue
+            // A character reference needs two more characters after "&".
+            if c == "&", i + 1 < n, i + 1 + scalarLength(src[i + 1]) < n {
+                let next = decodeScalar(src, i + 1).0
+                if next == "#" || next.properties.isAlphabetic {
+                    var j = i + 1, count = 1
+                    while j < n, count < 34, src[j] != UInt8(ascii: ";"), src[j] != UInt8(ascii: " "), src[j] != UInt8(ascii: "&") {
+                        j += scalarLength(src[j])
+                        count += 1
+                    }
+                    if j < n, src[j] == UInt8(ascii: ";") {
+                        let ref = String(decoding: UnsafeBufferPointer(rebasing: src[i...j]), as: UTF8.self)
+                        let decoded = HTMLText.decodeEntities(ref)
+                        if decoded != ref, decoded.unicodeScalars.count == 1 {
+                            let d = decoded.unicodeScalars.first!
+                            let structural = d == "." || d == ":" || d == "/" || (d.isASCII && d.properties.isAlphabetic) || (48...57).contains(d.value)
+                            // Re-run the decoded character through the rules above (e.g. &#12290; is 。).
+                            let (inner, _) = normalize(decoded)
+                            for s in String(decoding: inner, as: UTF8.self).unicodeScalars { emit(s, structural ? Flags.obfuscated.rawValue : 0) }
+                            i = j + 1
+                            continue
+                        }
                     }
                 }
             }
             emit(c, 0)
-            i += 1
+            i += len
         }
-        if pending != 0, !flags.isEmpty { flags[flags.count - 1] |= pending }
-        undoDefanging(&out, &flags)
-        return (out, flags)
+        if pending != 0, lastStart >= 0 { marks.add(lastStart, pending) }
+        return (out, marks)
     }
 
     /// Replaces `[.]`, `(.)`, `{.}`, `[dot]`, `(dot)`, `[:]`, `[://]`, `hxxp` and friends.
-    /// Disguises and what they stand for, as scalars.
-    static let defangingRules: [(pattern: [Unicode.Scalar], replacement: String)] = [
+    /// Disguises and what they stand for, as UTF-8.
+    static let defangingRules: [(pattern: [UInt8], replacement: [UInt8])] = [
         ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
         ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("hxxps", "https"), ("hxxp", "http"), ("hxtps", "https"),
         ("hxtp", "http"), ("h**ps", "https"), ("h**p", "http"), ("h__ps", "https"), ("h__p", "http"), ("fxp", "ftp"),
         ("[at]", "@"), (" [.] ", "."), ("http[s]", "https"), ("https[:]//", "https://"), ("http[:]//", "http://"),
         // Japanese spam spells the dot out: "example(ドット)com", "exampleドットjp".
         ("(ドット)", "."), ("[ドット]", "."), ("{ドット}", "."), ("【ドット】", "."), ("【.】", "."), ("ドット", "."),
-    ].map { (Array($0.0.unicodeScalars), $0.1) }
+    ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
 
-    static let atSign = Array("[at]".unicodeScalars)
+    static let atSign = Array("[at]".utf8)
+    static let dotKatakana = Array("ドット".utf8)
+    static let lenticular = Array("【".utf8)
 
-    static func undoDefanging(_ s: inout [Unicode.Scalar], _ f: inout [UInt8]) {
-        guard s.contains(where: { $0 == "[" || $0 == "(" || $0 == "{" || $0 == "x" || $0 == "X" || $0 == "*" || $0 == "_" || $0 == "ド" || $0 == "【" })
-        else { return }
-        var out: [Unicode.Scalar] = []
-        var flags: [UInt8] = []
+    static func undoDefanging(_ s: [UInt8], _ f: Marks) -> ([UInt8], Marks) {
+        // Every rule holds one of these characters.
+        func mayHoldRule(_ k: Int) -> Bool {
+            switch s[k] {
+            case UInt8(ascii: "["), UInt8(ascii: "("), UInt8(ascii: "{"), UInt8(ascii: "x"), UInt8(ascii: "X"), UInt8(ascii: "*"), UInt8(ascii: "_"): return true
+            case 0xE3: return s[k...].starts(with: dotKatakana) || s[k...].starts(with: lenticular)
+            default: return false
+            }
+        }
+        guard s.indices.contains(where: mayHoldRule) else { return (s, f) }
+        var out: [UInt8] = []
+        var marks = Marks()
         out.reserveCapacity(s.count)
+        let n = s.count
+        var cursor = 0  // the first mark at or after i
         var i = 0
-        outer: while i < s.count {
+        outer: while i < n {
+            while cursor < f.offsets.count, f.offsets[cursor] < i { cursor += 1 }
             let c = s[i]
-            if c == "[" || c == "(" || c == "{" || c == "h" || c == "H" || c == " " || c == "f" || c == "F" || c == "ド" || c == "【" {
+            if c == UInt8(ascii: "[") || c == UInt8(ascii: "(") || c == UInt8(ascii: "{") || c == UInt8(ascii: "h") || c == UInt8(ascii: "H")
+                || c == UInt8(ascii: " ") || c == UInt8(ascii: "f") || c == UInt8(ascii: "F") || c == 0xE3
+            {
                 let lowered = lowerASCII(c)
                 for (p, replacement) in defangingRules where p[0] == lowered {
-                    guard i + p.count <= s.count else { continue }
+                    guard i + p.count <= n else { continue }
                     var match = true
                     for k in 0..<p.count where lowerASCII(s[i + k]) != p[k] { match = false; break }
                     guard match else { continue }
                     // `hxxp` only as a scheme: it must be followed by "s:" / ":" soon.
-                    if p[0] == "h" || p[0] == "f" {
+                    if p[0] == UInt8(ascii: "h") || p[0] == UInt8(ascii: "f") {
                         let next = i + p.count
-                        guard next < s.count, s[next] == ":" || s[next] == "[" else { continue }
-                        if i > 0, s[i - 1].isASCII, s[i - 1].properties.isAlphabetic { continue }
+                        guard next < n, s[next] == UInt8(ascii: ":") || s[next] == UInt8(ascii: "[") else { continue }
+                        if i > 0, isASCIILetter(s[i - 1]) { continue }
                     }
-                    if p[0] == " " || p == atSign { continue }  // " [.] " and "[at]" are left as written
+                    if p[0] == UInt8(ascii: " ") || p == atSign { continue }  // " [.] " and "[at]" are left as written
                     // A bare "ドット" is a dot only between two parts of a name ("exampleドットcom").
-                    if p[0] == "ド" {
-                        func isNameChar(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-") }
-                        guard i > 0, isNameChar(s[i - 1]), i + p.count < s.count, isNameChar(s[i + p.count]) else { continue }
+                    if p == dotKatakana {
+                        func isNameChar(_ c: UInt8) -> Bool { isASCIILetter(c) || isASCIIDigit(c) || c == UInt8(ascii: "-") }
+                        guard i > 0, isNameChar(s[i - 1]), i + p.count < n, isNameChar(s[i + p.count]) else { continue }
                     }
-                    let merged = f[i..<(i + p.count)].reduce(0, |) | Flags.defanged.rawValue
-                    for r in replacement.unicodeScalars {
+                    let merged = f.union(i, i + p.count) | Flags.defanged.rawValue
+                    for r in replacement {
+                        marks.add(out.count, merged)
                         out.append(r)
-                        flags.append(merged)
                     }
                     i += p.count
                     continue outer
                 }
             }
-            out.append(c)
-            flags.append(f[i])
-            i += 1
+            if cursor < f.offsets.count, f.offsets[cursor] == i { marks.add(out.count, f.flags[cursor]) }
+            let len = scalarLength(c)
+            out.append(contentsOf: s[i..<min(n, i + len)])
+            i += len
         }
-        s = out
-        f = flags
+        return (out, marks)
     }
 
-    static func lowerASCII(_ c: Unicode.Scalar) -> Unicode.Scalar {
-        (65...90).contains(c.value) ? Unicode.Scalar(c.value + 32)! : c
+    static func lowerASCII(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
+    static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+    static func isASCIIDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+}
+
+// MARK: - UTF-8
+
+/// The length of the UTF-8 sequence a lead byte starts (1 for a stray continuation byte).
+@inline(__always) func scalarLength(_ lead: UInt8) -> Int {
+    lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+}
+
+/// The scalar whose UTF-8 starts at `i`, and its length; U+FFFD for a malformed sequence.
+@inline(__always) func decodeScalar<C: RandomAccessCollection<UInt8>>(_ s: C, _ i: C.Index) -> (Unicode.Scalar, Int) where C.Index == Int {
+    let b0 = s[i]
+    if b0 < 0x80 { return (Unicode.Scalar(b0), 1) }
+    let len = scalarLength(b0)
+    guard len > 1, i + len <= s.endIndex else { return ("\u{FFFD}", 1) }
+    var v = UInt32(b0) & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07)
+    for k in 1..<len {
+        let b = s[i + k]
+        guard b & 0xC0 == 0x80 else { return ("\u{FFFD}", 1) }
+        v = v << 6 | UInt32(b & 0x3F)
+    }
+    return (Unicode.Scalar(v) ?? "\u{FFFD}", len)
+}
+
+/// The scalar that ends just before `i`, or nil at the start.
+@inline(__always) func scalarBefore(_ s: [UInt8], _ i: Int) -> Unicode.Scalar? {
+    guard i > 0 else { return nil }
+    var k = i - 1
+    while k > 0, s[k] & 0xC0 == 0x80, i - k < 4 { k -= 1 }
+    return decodeScalar(s, k).0
+}
+
+func appendUTF8(_ c: Unicode.Scalar, to out: inout [UInt8]) {
+    let v = c.value
+    if v < 0x80 {
+        out.append(UInt8(v))
+    } else if v < 0x800 {
+        out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
+    } else if v < 0x10000 {
+        out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+    } else {
+        out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F)); out.append(UInt8(0x80 | v >> 6 & 0x3F))
+        out.append(UInt8(0x80 | v & 0x3F))
     }
 }

@@ -24,26 +24,40 @@ public enum URLExtractor {
     /// fragments and relative paths ("/path?u=http://x" is a relative link, not a URL).
     public static func extract(link: String, part: String = "html") -> [ExtractedURL] {
         var (s, f) = normalize(link.trimmingCharacters(in: " \t\r\n"))
-        let lower = String(String.UnicodeScalarView(s.prefix(12))).lowercased()
+        // Twelve characters take at most 48 bytes.
+        let lower = String(String(decoding: s.prefix(48), as: UTF8.self).unicodeScalars.prefix(12)).lowercased()
         for skip in ["mailto:", "tel:", "javascript:", "data:", "cid:", "sms:", "#", "about:", "file:"] where lower.hasPrefix(skip) {
             return []
         }
         if lower.hasPrefix("//") {
-            s = Array("http:".unicodeScalars) + s
-            f = Array(repeating: 0, count: 5) + f
+            s = Array("http:".utf8) + s
+            f = f.shifted(by: 5)
         }
         guard lower.first.map({ $0.isLetter || $0.isNumber }) == true || lower.hasPrefix("//") else { return [] }
         return scan(s, f, part: part)
     }
 
-    // MARK: - Scanning
+    // MARK: - Character classes
+
+    /// ASCII letters, digits, "-", "." and "_".
+    static let asciiHost: [Bool] = asciiTable { isAlphanumeric($0) || "-._".utf8.contains($0) }
+    /// ASCII characters of an authority: letters, digits and "-._~%:@".
+    static let asciiAuthority: [Bool] = asciiTable { isAlphanumeric($0) || "-._~%:@".utf8.contains($0) }
+    /// ASCII characters of a path: printable, but not `<>"`{}|\`.
+    static let asciiPath: [Bool] = asciiTable { $0 > 0x20 && $0 != 0x7F && !"<>\"`{}|\\".utf8.contains($0) }
+
+    static func asciiTable(_ member: (UInt8) -> Bool) -> [Bool] { (0..<128).map { member(UInt8($0)) } }
+    static func isAlphanumeric(_ c: UInt8) -> Bool { isASCIILetter(c) || isASCIIDigit(c) }
 
     static func isHostChar(_ c: Unicode.Scalar, allowUnicode: Bool) -> Bool {
-        if c.isASCII {
-            let v = c.value
-            return (48...57).contains(v) || (65...90).contains(v) || (97...122).contains(v) || c == "-" || c == "." || c == "_"
-        }
+        if c.isASCII { return asciiHost[Int(c.value)] }
         return allowUnicode && c.properties.isAlphabetic && !isCJKStop(c)
+    }
+
+    /// `isHostChar` (with Unicode) for the character starting at byte `i`.
+    @inline(__always) static func isHostChar(_ s: [UInt8], _ i: Int) -> Bool {
+        let b = s[i]
+        return b < 0x80 ? asciiHost[Int(b)] : isHostChar(decodeScalar(s, i).0, allowUnicode: true)
     }
 
     /// Characters of `userinfo@host:port` (RFC 3986 §3.2) as spam writes them; IPv6 brackets only
@@ -52,9 +66,7 @@ public enum URLExtractor {
     /// open such names); in bare text they are decoration around a name, not part of it.
     static func isAuthorityChar(_ c: Unicode.Scalar, bracketed: Bool, symbols: Bool = false) -> Bool {
         if c.isASCII {
-            let v = c.value
-            if (48...57).contains(v) || (65...90).contains(v) || (97...122).contains(v) { return true }
-            if "-._~%:@".unicodeScalars.contains(c) { return true }
+            if asciiAuthority[Int(c.value)] { return true }
             return bracketed && (c == "[" || c == "]")
         }
         if symbols, c.properties.generalCategory == .otherSymbol, !(0x3000...0x303F).contains(c.value) { return true }
@@ -76,24 +88,43 @@ public enum URLExtractor {
     }
 
     static func isPathChar(_ c: Unicode.Scalar) -> Bool {
-        if c.isASCII {
-            let v = c.value
-            if v <= 0x20 || v == 0x7F { return false }
-            return !"<>\"`{}|\\".unicodeScalars.contains(c)
-        }
+        if c.isASCII { return asciiPath[Int(c.value)] }
         if c.properties.isWhitespace || isCJKStop(c) { return false }
         return true
     }
 
-    static func scan(_ s: [Unicode.Scalar], _ f: [UInt8], part: String, depth: Int = 0, limit: Int = .max) -> [ExtractedURL] {
+    /// The byte after the character starting at `i`.
+    @inline(__always) static func next(_ s: [UInt8], _ i: Int) -> Int { i < s.count ? i + scalarLength(s[i]) : i + 1 }
+
+    /// The end of the run of path characters (and backslashes) from `i`.
+    static func pathEnd(_ s: [UInt8], from i: Int) -> Int {
+        var e = i
+        while e < s.count {
+            let b = s[e]
+            if b < 0x80 {
+                guard asciiPath[Int(b)] || b == UInt8(ascii: "\\") else { break }
+                e += 1
+            } else {
+                let (c, len) = decodeScalar(s, e)
+                guard isPathChar(c) else { break }
+                e += len
+            }
+        }
+        return e
+    }
+
+    static func isSchemeLetter(_ b: UInt8) -> Bool { b == UInt8(ascii: "h") || b == UInt8(ascii: "H") || b == UInt8(ascii: "f") || b == UInt8(ascii: "F") }
+
+    // MARK: - Scanning (over the UTF-8 of the normalised text; offsets are byte offsets)
+
+    static func scan(_ s: [UInt8], _ f: Marks, part: String, depth: Int = 0, limit: Int = .max) -> [ExtractedURL] {
         var results: [ExtractedURL] = []
         func add(_ url: ExtractedURL) {
             results.append(url)
             // A redirector carries its destination in the path or query ("?u=http%3A%2F%2Fdest…"): report both.
             if depth < 3, let rest = URLExtractor.pathStart(url.url) {
                 let tail = String(decoding: ContentType.percentDecode(url.url[url.url.index(after: rest)...]), as: UTF8.self)
-                let inner = Array(tail.unicodeScalars)
-                for var u in scan(inner, [UInt8](repeating: 0, count: inner.count), part: part, depth: depth + 1) {
+                for var u in scan(Array(tail.utf8), Marks(), part: part, depth: depth + 1) {
                     u.defanged = u.defanged || url.defanged
                     u.obfuscated = u.obfuscated || url.obfuscated
                     results.append(u)
@@ -106,7 +137,7 @@ public enum URLExtractor {
             let c = s[i]
             // Schemes.
             // A scheme glued to an identifier ("_http://", "var_http://") is a name, not a link.
-            if c == "h" || c == "H" || c == "f" || c == "F", !(i > 0 && s[i - 1] == "_") {
+            if isSchemeLetter(c), !(i > 0 && s[i - 1] == UInt8(ascii: "_")) {
                 if let (url, end) = schemeURL(s, f, at: i, part: part) {
                     if let url { add(url) }
                     i = end
@@ -114,66 +145,67 @@ public enum URLExtractor {
                 }
             }
             // Scheme-relative "//host/path" after white space.
-            if c == "/", i + 2 < n, s[i + 1] == "/", i == 0 || s[i - 1].properties.isWhitespace, isHostChar(s[i + 2], allowUnicode: true) {
+            if c == UInt8(ascii: "/"), i + 2 < n, s[i + 1] == UInt8(ascii: "/"), i == 0 || scalarBefore(s, i)!.properties.isWhitespace,
+                isHostChar(s, i + 2)
+            {
                 let (url, end) = authorityAndPath(s, f, scheme: "http", hostStart: i + 2, urlStart: i, part: part)
                 if let url { add(url) }
                 i = max(end, i + 2)
                 continue
             }
             // Bare names start at a letter or digit that follows a non-host character.
-            if isHostChar(c, allowUnicode: true), c != "-", c != ".", c != "_", startsName(s, at: i) {
-                let prev: Unicode.Scalar? = i > 0 ? s[i - 1] : nil
+            if c != UInt8(ascii: "-"), c != UInt8(ascii: "."), c != UInt8(ascii: "_"), isHostChar(s, i), startsName(s, at: i) {
+                let prev = i > 0 ? s[i - 1] : nil
                 // The domain of an e-mail address ("user@host") or a path segment is not a URL of its own.
                 // "@example.com" with its local part written in other characters is an address too;
                 // a "www." name is a web host even there.
-                let isAddress = prev == "@" && ((i >= 2 && isHostChar(s[i - 2], allowUnicode: true)) || !startsWithWWW(s, at: i))
+                let isAddress = prev == UInt8(ascii: "@")
+                    && ((i >= 2 && isHostChar(scalarBefore(s, i - 1)!, allowUnicode: true)) || !startsWithWWW(s, at: i))
                 // "path:to:file.pm": a name glued after "word:" is part of that token ("サイト:x.jp" is not).
-                let inColonToken = prev == ":" && i >= 2 && s[i - 2].isASCII && (s[i - 2].properties.isAlphabetic || (48...57).contains(s[i - 2].value))
+                let inColonToken = prev == UInt8(ascii: ":") && i >= 2 && (isASCIILetter(s[i - 2]) || isASCIIDigit(s[i - 2]))
                     && !startsWithWWW(s, at: i)
-                if !isAddress, !inColonToken, prev != "/", let (url, end) = bareURL(s, f, at: i, part: part) {
+                if !isAddress, !inColonToken, prev != UInt8(ascii: "/"), let (url, end) = bareURL(s, f, at: i, part: part) {
                     if let url { add(url) }
-                    i = max(end, i + 1)
+                    i = max(end, next(s, i))
                     continue
                 }
                 // Skip the word, but not a scheme glued to its end ("clickhttp://…").
-                i += 1
-                while i < n, isHostChar(s[i], allowUnicode: true) {
-                    if (s[i] == "h" || s[i] == "H" || s[i] == "f" || s[i] == "F"), schemeURL(s, f, at: i, part: part) != nil { break }
-                    i += 1
+                i = next(s, i)
+                while i < n, isHostChar(s, i) {
+                    if isSchemeLetter(s[i]), schemeURL(s, f, at: i, part: part) != nil { break }
+                    i = next(s, i)
                 }
                 continue
             }
-            i += 1
+            i = next(s, i)
         }
         return results
     }
 
     /// Whether a bare name may start at `i`: at the start, after a character that is not part of a
     /// host name, or after a run of dots and dashes that follows one ("-----www.example.com").
-    static func startsName(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+    static func startsName(_ s: [UInt8], at i: Int) -> Bool {
         var j = i
-        while j > 0, s[j - 1] == "." || s[j - 1] == "-" { j -= 1 }
-        if j == i { return i == 0 || !isHostChar(s[i - 1], allowUnicode: true) }
-        return j == 0 || !isHostChar(s[j - 1], allowUnicode: true)
+        while j > 0, s[j - 1] == UInt8(ascii: ".") || s[j - 1] == UInt8(ascii: "-") { j -= 1 }
+        guard let before = scalarBefore(s, j) else { return true }
+        return !isHostChar(before, allowUnicode: true)
     }
 
     /// Whether `www.` (in any case) starts at `i`.
-    static func startsWithWWW(_ s: [Unicode.Scalar], at i: Int) -> Bool {
-        i + 4 <= s.count && s[i..<(i + 4)].map(lowerASCII) == ["w", "w", "w", "."]
+    static func startsWithWWW(_ s: [UInt8], at i: Int) -> Bool {
+        i + 4 <= s.count && lowerASCII(s[i]) == UInt8(ascii: "w") && lowerASCII(s[i + 1]) == UInt8(ascii: "w")
+            && lowerASCII(s[i + 2]) == UInt8(ascii: "w") && s[i + 3] == UInt8(ascii: ".")
     }
 
     /// A URL with a scheme at `start`, or nil when there is no scheme there.
-    static func schemeURL(_ s: [Unicode.Scalar], _ f: [UInt8], at start: Int, part: String) -> (ExtractedURL?, Int)? {
+    static func schemeURL(_ s: [UInt8], _ f: Marks, at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
-        var scheme = ""
-        while j < s.count, j - start < 6, s[j].isASCII, s[j].properties.isAlphabetic {
-            scheme.unicodeScalars.append(lowerASCII(s[j]))
-            j += 1
-        }
-        guard ["http", "https", "ftp"].contains(scheme), j < s.count, s[j] == ":" else { return nil }
+        while j < s.count, j - start < 6, isASCIILetter(s[j]) { j += 1 }
+        let scheme = String(decoding: s[start..<j].map(lowerASCII), as: UTF8.self)
+        guard scheme == "http" || scheme == "https" || scheme == "ftp", j < s.count, s[j] == UInt8(ascii: ":") else { return nil }
         j += 1
         var slashes = 0
-        while j < s.count, s[j] == "/" || s[j] == "\\" { j += 1; slashes += 1 }
+        while j < s.count, s[j] == UInt8(ascii: "/") || s[j] == UInt8(ascii: "\\") { j += 1; slashes += 1 }
         if slashes == 0 {
             // "http:www.example.com" is written by some mailers; anything else is not a URL.
             guard startsWithWWW(s, at: j) else { return nil }
@@ -182,24 +214,28 @@ public enum URLExtractor {
     }
 
     /// A scheme-less `www.` name or `name.tld[/path]` at `start`.
-    static func bareURL(_ s: [Unicode.Scalar], _ f: [UInt8], at start: Int, part: String) -> (ExtractedURL?, Int)? {
+    static func bareURL(_ s: [UInt8], _ f: Marks, at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
-        while j < s.count, isHostChar(s[j], allowUnicode: true) { j += 1 }
+        var count = 0
+        while j < s.count, isHostChar(s, j) {
+            j = next(s, j)
+            count += 1
+        }
         // No host name is longer than 253 characters: a longer run is no name, and splitting it into
         // labels would cost memory in proportion to what a spammer chose to write.
-        if j - start > 253 { return (nil, j) }
-        var host = String(String.UnicodeScalarView(s[start..<j]))
+        if count > 253 { return (nil, j) }
+        var host = String(decoding: s[start..<j], as: UTF8.self)
         while host.hasSuffix(".") || host.hasSuffix("-") { host.removeLast(); j -= 1 }
         guard host.has(".") else { return nil }
-        if j < s.count, s[j] == "@" { return (nil, j) }  // the local part of an address
+        if j < s.count, s[j] == UInt8(ascii: "@") { return (nil, j) }  // the local part of an address
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return (nil, j) }
         let lowerHost = host.lowercased()
         let scheme = lowerHost.hasPrefix("ftp.") ? "ftp" : "http"
         // A bare IPv4 address is a URL only when a path follows it ("45.76.212.77/login").
         if labels.count == 4, labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
-            let pathFollows = j + 1 < s.count && s[j] == "/" && isPathChar(s[j + 1])
-            let portFollows = j + 1 < s.count && s[j] == ":" && (48...57).contains(s[j + 1].value)
+            let pathFollows = j + 1 < s.count && s[j] == UInt8(ascii: "/") && isPathChar(decodeScalar(s, j + 1).0)
+            let portFollows = j + 1 < s.count && s[j] == UInt8(ascii: ":") && isASCIIDigit(s[j + 1])
             guard IPAddress(host) != nil, pathFollows || portFollows else { return (nil, j) }
             return authorityAndPath(s, f, scheme: "http", hostStart: start, urlStart: start, part: part)
         }
@@ -224,7 +260,9 @@ public enum URLExtractor {
         return authorityAndPath(s, f, scheme: scheme, hostStart: start, urlStart: start, part: part)
     }
 
-    static func authorityAndPath(_ s: [Unicode.Scalar], _ f: [UInt8], scheme: String, hostStart: Int, urlStart: Int, part: String)
+    static let userinfoStops: [Bool] = asciiTable { "/?#\\<>\"')]".utf8.contains($0) }
+
+    static func authorityAndPath(_ s: [UInt8], _ f: Marks, scheme: String, hostStart: Int, urlStart: Int, part: String)
         -> (ExtractedURL?, Int)
     {
         let n = s.count
@@ -234,59 +272,58 @@ public enum URLExtractor {
             // Userinfo may hold any printable character ("http://$%^&(@host/"); browsers take the
             // host from after the last "@" before the path.
             var k = hostStart
+            var count = 0
             var lastAt: Int?
-            while k < n, k - hostStart < 256, !s[k].properties.isWhitespace, !"/?#\\<>\"')]".unicodeScalars.contains(s[k]),
-                !isCJKStop(s[k])
-            {
-                if s[k] == "@" { lastAt = k }
-                k += 1
+            while k < n, count < 256 {
+                let (c, len) = decodeScalar(s, k)
+                if c.properties.isWhitespace || (c.isASCII && userinfoStops[Int(c.value)]) || isCJKStop(c) { break }
+                if c == "@" { lastAt = k }
+                k += len
+                count += 1
             }
             if let lastAt, lastAt + 1 < n { hostStart = lastAt + 1 }
         }
         // Authority: up to "/", "?", "#", "\" or a stop character.
         var j = hostStart
+        var count = 0
         var bracketed = false
         while j < n {
             // An IPv6 literal opens right after the scheme or after userinfo.
-            if s[j] == "[", j == hostStart || s[j - 1] == "@" { bracketed = true }
-            guard isAuthorityChar(s[j], bracketed: bracketed, symbols: afterScheme) else { break }
-            j += 1
+            if s[j] == UInt8(ascii: "["), j == hostStart || s[j - 1] == UInt8(ascii: "@") { bracketed = true }
+            let (c, len) = decodeScalar(s, j)
+            guard isAuthorityChar(c, bracketed: bracketed, symbols: afterScheme) else { break }
+            j += len
+            count += 1
         }
         // No authority (userinfo, host, port) comes near this length: a longer run is no URL.
-        if j - hostStart > 1024 {
-            var e = j
-            while e < n, isPathChar(s[e]) || s[e] == "\\" { e += 1 }
-            return (nil, e)
-        }
+        if count > 1024 { return (nil, pathEnd(s, from: j)) }
         // An IDN label may be written in kana or kanji, but Japanese prose glued to an ASCII name is not part of
         // it: "example.comまで。またはhttps://…" ends where the ASCII name with its top-level label ends.
-        if let firstForeign = s[hostStart..<j].firstIndex(where: { !$0.isASCII }),
-            let lastDot = s[hostStart..<firstForeign].lastIndex(of: "."), lastDot + 1 < firstForeign,
-            DomainName.isKnownTLD(String(String.UnicodeScalarView(s[(lastDot + 1)..<firstForeign])))
+        let firstForeign = s[hostStart..<j].firstIndex(where: { $0 >= 0x80 })
+        if let firstForeign, let lastDot = s[hostStart..<firstForeign].lastIndex(of: UInt8(ascii: ".")), lastDot + 1 < firstForeign,
+            DomainName.isKnownTLD(String(decoding: s[(lastDot + 1)..<firstForeign], as: UTF8.self))
         {
             j = firstForeign
-        } else if !s[hostStart..<j].contains(".") {
-            j = s[hostStart..<j].firstIndex(where: { !$0.isASCII }) ?? j
+        } else if !s[hostStart..<j].contains(UInt8(ascii: ".")) {
+            j = firstForeign ?? j
         }
-        var authority = Array(s[hostStart..<j])
-        var end = j
+        var authority = s[hostStart..<j]
         // Path, query and fragment.
-        while end < n, isPathChar(s[end]) || s[end] == "\\" { end += 1 }
+        var end = pathEnd(s, from: j)
         // Trailing punctuation is prose, not URL; a closing bracket stays only when it is balanced.
         // The brackets are counted once and the counts kept as the end moves: linear in the URL.
         func trimTail(_ lo: Int, _ hi: inout Int) {
-            var counts: [Unicode.Scalar: Int] = ["(": 0, ")": 0, "[": 0, "]": 0, "{": 0, "}": 0]
-            for c in s[lo..<hi] where counts[c] != nil { counts[c]! += 1 }
+            var counts = [Int](repeating: 0, count: 128)
+            for c in s[lo..<hi] where c == 0x28 || c == 0x29 || c == 0x5B || c == 0x5D || c == 0x7B || c == 0x7D { counts[Int(c)] += 1 }
             while hi > lo {
                 let last = s[hi - 1]
-                if ".,;:!?'\"*".unicodeScalars.contains(last) { hi -= 1; continue }
-                if let open: Unicode.Scalar = last == ")" ? "(" : last == "]" ? "[" : last == "}" ? "{" : nil {
+                if last < 0x80, ".,;:!?'\"*".utf8.contains(last) { hi -= 1; continue }
+                let open: UInt8? = last == 0x29 ? 0x28 : last == 0x5D ? 0x5B : last == 0x7D ? 0x7B : nil
+                if let open, counts[Int(open)] < counts[Int(last)] {
                     // Opening brackets before the last one against the closing ones (the last included).
-                    if counts[open]! < counts[last]! {
-                        counts[last]! -= 1
-                        hi -= 1
-                        continue
-                    }
+                    counts[Int(last)] -= 1
+                    hi -= 1
+                    continue
                 }
                 break
             }
@@ -294,14 +331,14 @@ public enum URLExtractor {
         if end == j {
             var a = j
             trimTail(hostStart, &a)
-            authority = Array(s[hostStart..<a])
+            authority = s[hostStart..<a]
             end = a
         } else {
             trimTail(j, &end)
         }
         // Userinfo.
-        if let at = authority.lastIndex(of: "@") { authority = Array(authority[(at + 1)...]) }
-        var hostText = String(String.UnicodeScalarView(authority))
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority = authority[(at + 1)...] }
+        var hostText = String(decoding: authority, as: UTF8.self)
         var port = ""
         if hostText.hasPrefix("[") {
             if let close = hostText.firstIndex(of: "]") {
@@ -313,15 +350,16 @@ public enum URLExtractor {
             port = String(hostText[hostText.index(after: colon)...])
             hostText = String(hostText[..<colon])
         }
+        let skip = max(end, next(s, hostStart))
         // A port that is no number up to 65535 makes the whole URL invalid, as browsers treat it.
         if !port.isEmpty, !port.allSatisfy({ $0.isASCII && $0.isNumber }) || port.count > 5 || Int(port)! > 65_535 {
-            return (nil, max(end, hostStart + 1))
+            return (nil, skip)
         }
         // Percent-escapes in a host name decode to UTF-8 bytes (RFC 3986 §3.2.2).
         hostText = String(decoding: ContentType.percentDecode(Substring(hostText)), as: UTF8.self)
         while hostText.hasSuffix(".") || hostText.hasSuffix("-") { hostText.removeLast() }
-        var flags = f[urlStart..<max(urlStart, end)].reduce(0, |)
-        guard !hostText.isEmpty else { return (nil, max(end, hostStart + 1)) }
+        var flags = f.union(urlStart, max(urlStart, end))
+        guard !hostText.isEmpty else { return (nil, skip) }
         let host: String
         let domain: String?
         if let ip = parseIPHost(hostText) {
@@ -333,20 +371,20 @@ public enum URLExtractor {
                 !$0.isEmpty && $0.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") && !$0.hasPrefix("_")
             }
             guard labelsOK, hostText.has("."), let ascii = DomainName.toASCII(hostText), ascii.count <= 253 else {
-                return (nil, max(end, hostStart + 1))
+                return (nil, skip)
             }
             guard ascii.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") }) else {
-                return (nil, max(end, hostStart + 1))
+                return (nil, skip)
             }
             host = ascii
             domain = DomainName.registrableDomain(ascii)
             // Underscores occur in subdomain labels, never in a registered name.
-            if domain?.has("_") == true { return (nil, max(end, hostStart + 1)) }
+            if domain?.has("_") == true { return (nil, skip) }
             if domain == nil, !DomainName.isKnownTLD(String(ascii.split(separator: ".").last ?? "")) {
-                return (nil, max(end, hostStart + 1))
+                return (nil, skip)
             }
         }
-        var path = end > j ? String(String.UnicodeScalarView(s[j..<end])) : ""
+        var path = end > j ? String(decoding: s[j..<end], as: UTF8.self) : ""
         if path.has("\\") { path = path.replacingOccurrences(of: "\\", with: "/") }
         if path.isEmpty || !path.hasPrefix("/") { path = "/" + path }
         let shownHost = host.has(":") ? "[\(host)]" : host
