@@ -32,6 +32,8 @@ shapes = {
     "many-received":    lambda n: lines(lambda i: f"Received: from h{i}.example (h{i}.example [192.0.2.{i%250+1}]) by mx{i}.example with ESMTP id {i}\r\n", n - 200) + H + "Subject: t\r\n\r\nbody\r\n",
     "encoded-words":    lambda n: H + "Subject:" + fill(" =?UTF-8?B?44GC?=", n) + "\r\n\r\nbody\r\n",
     "html-anchors":     lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("<a href=http://a.example/x>t", n) + "\r\n",
+    "html-distinct-links": lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + lines(lambda i: f"<a href=http://a.example/{i}>t</a>", n - 200) + "\r\n",
+    "content-type-bare-words": lambda n: H + "Content-Type: text/plain" + fill(" w", n) + "\r\nSubject: t\r\n\r\nbody\r\n",
     "html-open-tags":   lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("<a ", n) + "\r\n",
     "html-entities":    lambda n: H + "Subject: t\r\nContent-Type: text/html\r\n\r\n" + fill("&amp", n) + "\r\n",
     "defanged-dots":    lambda n: H + "Subject: t\r\n\r\nexample" + fill("[.]", n) + "com\r\n",

@@ -27,5 +27,11 @@ import Testing
     @Test func stringsAreEscaped() {
         let v = JSONValue.object([("k", .string("a\"b\\c\n\u{1}日本"))])
         #expect(v.serialized() == "{\"k\":\"a\\\"b\\\\c\\n\\u0001日本\"}")
+        // Every control character, DEL and the two line separators JavaScript reads as line ends.
+        let all = JSONValue.string("\r\t\u{1f}\u{7f}x\u{2028}\u{2029}\u{2027}\u{85}🎌")
+        #expect(all.serialized() == "\"\\r\\t\\u001f\\u007fx\\u2028\\u2029\u{2027}\u{85}🎌\"")
+        // The bytes parse back to the same string.
+        let parsed = try? JSONSerialization.jsonObject(with: Data(all.utf8()), options: .fragmentsAllowed) as? String
+        #expect(parsed == "\r\t\u{1f}\u{7f}x\u{2028}\u{2029}\u{2027}\u{85}🎌")
     }
 }

@@ -7,42 +7,35 @@ extension URLExtractor {
     static let zeroWidth: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x2061, 0x2062, 0x2063, 0x2064, 0x034F]
     static let dotLike: Set<UInt32> = [0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52]
 
-    /// Which characters of a normalised text were defanged or obfuscated: (byte offset of the
-    /// character, flags), in increasing offset order.
+    /// Which characters of a normalised text were defanged or obfuscated: a flag byte at the byte
+    /// offset where each marked character starts. Made only when a first character is marked, so
+    /// most texts cost nothing here, and never longer than the text.
     struct Marks {
-        private(set) var offsets: [Int] = []
         private(set) var flags: [UInt8] = []
+        /// The length the text will have at most, reserved at the first mark.
+        var capacity = 0
 
         mutating func add(_ offset: Int, _ f: UInt8) {
             guard f != 0 else { return }
-            if let last = offsets.last, last == offset {
-                flags[flags.count - 1] |= f
-            } else {
-                offsets.append(offset)
-                flags.append(f)
-            }
+            if flags.isEmpty { flags.reserveCapacity(max(capacity, offset + 1)) }
+            if flags.count <= offset { flags.append(contentsOf: repeatElement(0, count: offset + 1 - flags.count)) }
+            flags[offset] |= f
         }
+
+        /// The flag at `offset` (0 when unmarked).
+        subscript(offset: Int) -> UInt8 { offset < flags.count ? flags[offset] : 0 }
 
         /// The flags of every character starting in `lo..<hi`.
         func union(_ lo: Int, _ hi: Int) -> UInt8 {
-            var a = 0, b = offsets.count
-            while a < b {
-                let m = (a + b) / 2
-                if offsets[m] < lo { a = m + 1 } else { b = m }
-            }
             var f: UInt8 = 0
-            while a < offsets.count, offsets[a] < hi {
-                f |= flags[a]
-                a += 1
-            }
+            for k in lo..<max(lo, min(hi, flags.count)) { f |= flags[k] }
             return f
         }
 
         /// The same marks `by` bytes later.
         func shifted(by n: Int) -> Marks {
             var m = Marks()
-            m.offsets = offsets.map { $0 + n }
-            m.flags = flags
+            if !flags.isEmpty { m.flags = Array(repeating: 0, count: n) + flags }
             return m
         }
     }
@@ -58,6 +51,7 @@ extension URLExtractor {
         var out: [UInt8] = []
         out.reserveCapacity(src.count)
         var marks = Marks()
+        marks.capacity = src.count
         var pending: UInt8 = 0
         var lastStart = -1
         func emit(_ c: Unicode.Scalar, _ f: UInt8) {
@@ -171,12 +165,11 @@ extension URLExtractor {
         guard s.indices.contains(where: mayHoldRule) else { return (s, f) }
         var out: [UInt8] = []
         var marks = Marks()
+        marks.capacity = s.count
         out.reserveCapacity(s.count)
         let n = s.count
-        var cursor = 0  // the first mark at or after i
         var i = 0
         outer: while i < n {
-            while cursor < f.offsets.count, f.offsets[cursor] < i { cursor += 1 }
             let c = s[i]
             if c == UInt8(ascii: "[") || c == UInt8(ascii: "(") || c == UInt8(ascii: "{") || c == UInt8(ascii: "h") || c == UInt8(ascii: "H")
                 || c == UInt8(ascii: " ") || c == UInt8(ascii: "f") || c == UInt8(ascii: "F") || c == 0xE3
@@ -208,7 +201,7 @@ extension URLExtractor {
                     continue outer
                 }
             }
-            if cursor < f.offsets.count, f.offsets[cursor] == i { marks.add(out.count, f.flags[cursor]) }
+            marks.add(out.count, f[i])
             let len = scalarLength(c)
             out.append(contentsOf: s[i..<min(n, i + len)])
             i += len

@@ -1,25 +1,26 @@
 /// Small byte-level helpers shared by the parsers.
 enum Bytes {
-    /// Splits at LF, dropping a CR before it; the last line may lack its LF.
-    static func lines(_ data: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
-        var result: [ArraySlice<UInt8>] = []
-        var start = data.startIndex
-        var i = data.startIndex
-        while i < data.endIndex {
-            if data[i] == 0x0A {
-                var end = i
-                if end > start, data[end - 1] == 0x0D { end -= 1 }
-                result.append(data[start..<end])
-                start = i + 1
-            }
-            i += 1
+    /// The lines of `data`, split at LF with a CR before it dropped; the last line may lack its LF.
+    /// Lazy: a header folded over millions of lines costs no array of them.
+    static func lines(_ data: ArraySlice<UInt8>) -> Lines { Lines(data: data) }
+
+    struct Lines: Sequence, IteratorProtocol {
+        let data: ArraySlice<UInt8>
+        var start: Int
+
+        init(data: ArraySlice<UInt8>) {
+            self.data = data
+            start = data.startIndex
         }
-        if start < data.endIndex {
-            var end = data.endIndex
-            if data[end - 1] == 0x0D { end -= 1 }
-            result.append(data[start..<end])
+
+        mutating func next() -> ArraySlice<UInt8>? {
+            guard start < data.endIndex else { return nil }
+            let lf = data[start...].firstIndex(of: 0x0A)
+            var end = lf ?? data.endIndex
+            if end > start, data[end - 1] == 0x0D { end -= 1 }
+            defer { start = lf.map { $0 + 1 } ?? data.endIndex }
+            return data[start..<end]
         }
-        return result
     }
 
     /// Finds the end of the header block: the index of the blank line's first byte and where the body starts.

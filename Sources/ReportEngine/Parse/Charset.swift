@@ -63,10 +63,16 @@ public enum Charset {
         }
         // Shift_JIS against EUC-JP: a clean decoding that reads as Japanese (kana, kanji) wins;
         // anything else is most likely a Western text in Windows-1252.
-        let candidates = [convert(bytes, from: "CP932"), convert(bytes, from: "EUC-JP-MS"), convert(bytes, from: "UTF-8")]
-        let scored = candidates.map { ($0, japaneseScore($0.text) - 4 * $0.errors) }
-        if let best = scored.max(by: { $0.1 < $1.1 }), best.1 > 0, best.0.errors * 20 < bytes.count {
-            return withDetected(best.0)
+        // Each candidate is scored and let go, and the winner decoded again: a large body costs one
+        // text at a time, not three.
+        var best: (name: String, score: Int, errors: Int)?
+        for name in ["CP932", "EUC-JP-MS", "UTF-8"] {
+            let d = convert(bytes, from: name)
+            let score = japaneseScore(d.text) - 4 * d.errors
+            if best == nil || score > best!.score { best = (name, score, d.errors) }
+        }
+        if let best, best.score > 0, best.errors * 20 < bytes.count {
+            return withDetected(convert(bytes, from: best.name))
         }
         return withDetected(convert(bytes, from: "WINDOWS-1252"))
     }

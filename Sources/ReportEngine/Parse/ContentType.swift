@@ -46,64 +46,67 @@ public struct ContentType: Sendable, Hashable {
     /// Comments are dropped, parameters may be separated by white space where a `;` is missing, and
     /// the first occurrence of a name wins.
     public static func splitParameters(_ value: String) -> (String, [String: String]) {
-        let scalars = Array(AuthenticationResults.stripComments(value).unicodeScalars)
+        // Every delimiter is ASCII, so the UTF-8 bytes are read directly (a byte of a longer
+        // character is never one of them).
+        let scalars = Array(AuthenticationResults.stripComments(value).utf8)
         var i = 0
-        func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\r" || c == "\n" }
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
+        let semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""), slash = UInt8(ascii: "/")
         // The leading token: up to ";" or, after a "/" and a subtype, white space.
-        var head = String.UnicodeScalarView()
+        var head: [UInt8] = []
         var sawSlash = false
         var sawSubtype = false
-        while i < scalars.count, scalars[i] != ";" {
+        // Whether an "=" is still to come: computed once, so a long run of words stays linear.
+        let lastEquals = scalars.lastIndex(of: equals) ?? -1
+        while i < scalars.count, scalars[i] != semicolon {
             let c = scalars[i]
             if isSpace(c) {
-                if sawSubtype, !(i + 1 < scalars.count && scalars[i + 1] == "/") {
+                if sawSubtype, !(i + 1 < scalars.count && scalars[i + 1] == slash) {
                     // "type/subtype name=value" without ";" — the rest are parameters.
-                    var j = i
-                    while j < scalars.count, isSpace(scalars[j]) { j += 1 }
-                    if j < scalars.count, scalars[j..<scalars.count].contains("=") { break }
+                    if lastEquals > i { break }
                 }
                 i += 1
                 continue
             }
-            if c == "/" { sawSlash = true } else if sawSlash { sawSubtype = true }
+            if c == slash { sawSlash = true } else if sawSlash { sawSubtype = true }
             head.append(c)
             i += 1
         }
         var simple: [String: String] = [:]
         var pieces: [String: [Int: (String, Bool)]] = [:]
         while i < scalars.count {
-            while i < scalars.count, scalars[i] == ";" || isSpace(scalars[i]) { i += 1 }
-            var name = String.UnicodeScalarView()
-            while i < scalars.count, scalars[i] != "=", scalars[i] != ";" {
+            while i < scalars.count, scalars[i] == semicolon || isSpace(scalars[i]) { i += 1 }
+            var name: [UInt8] = []
+            while i < scalars.count, scalars[i] != equals, scalars[i] != semicolon {
                 if !isSpace(scalars[i]) { name.append(scalars[i]) }
                 i += 1
             }
-            guard i < scalars.count, scalars[i] == "=" else { continue }
+            guard i < scalars.count, scalars[i] == equals else { continue }
             i += 1
             while i < scalars.count, isSpace(scalars[i]) { i += 1 }
-            var raw = String.UnicodeScalarView()
+            var raw: [UInt8] = []
             var quoted = false
-            if i < scalars.count, scalars[i] == "\"" {
+            if i < scalars.count, scalars[i] == quote {
                 quoted = true
                 i += 1
-                while i < scalars.count, scalars[i] != "\"" {
-                    if scalars[i] == "\\", i + 1 < scalars.count { i += 1 }
-                    if scalars[i] != "\r" && scalars[i] != "\n" { raw.append(scalars[i]) }
+                while i < scalars.count, scalars[i] != quote {
+                    if scalars[i] == UInt8(ascii: "\\"), i + 1 < scalars.count { i += 1 }
+                    if scalars[i] != 0x0D && scalars[i] != 0x0A { raw.append(scalars[i]) }
                     i += 1
                 }
                 i += 1
             } else {
-                while i < scalars.count, scalars[i] != ";", !isSpace(scalars[i]) { raw.append(scalars[i]); i += 1 }
+                while i < scalars.count, scalars[i] != semicolon, !isSpace(scalars[i]) { raw.append(scalars[i]); i += 1 }
                 // An unquoted run of encoded words (`name==?…?= =?…?=.jpg`) goes on to the next ";".
-                if String(raw).hasPrefix("=?") {
-                    while i < scalars.count, scalars[i] != ";" { raw.append(scalars[i]); i += 1 }
+                if raw.starts(with: "=?".utf8) {
+                    while i < scalars.count, scalars[i] != semicolon { raw.append(scalars[i]); i += 1 }
                     while let last = raw.last, isSpace(last) { raw.removeLast() }
                 }
                 if raw.isEmpty { continue }  // `name=` with nothing after it
             }
-            let rawName = String(name).lowercased()
+            let rawName = String(decoding: name, as: UTF8.self).lowercased()
             guard !rawName.isEmpty, rawName.first != "*" else { continue }
-            let text = String(raw)
+            let text = String(decoding: raw, as: UTF8.self)
             // RFC 2231: name*N, name*N*, name*
             let starParts = rawName.split(separator: "*", omittingEmptySubsequences: false)
             if starParts.count > 1 {
@@ -144,7 +147,7 @@ public struct ContentType: Sendable, Hashable {
                 simple[name] = Charset.decode(bytes, label: charset ?? "utf-8").text
             }
         }
-        return (String(head), simple)
+        return (String(decoding: head, as: UTF8.self), simple)
     }
 
     static func percentDecode(_ s: Substring) -> [UInt8] {

@@ -21,41 +21,39 @@ public enum EncodedWord {
     }
 
     /// Decodes a raw header value: encoded words in their own charsets, the rest by `fallback` (or detected).
+    /// The words are read one at a time, so a field of a million of them holds no list of them.
     public static func decode(bytes: [UInt8], fallback: String?) -> String {
-        let words = scan(bytes)
         func plain(_ range: Range<Int>) -> String {
             HeaderField.plainText(Array(bytes[range]), fallback: fallback)
         }
-        guard !words.isEmpty else { return plain(0..<bytes.count) }
+        var next = word(in: bytes, from: 0)
+        guard next != nil else { return plain(0..<bytes.count) }
         var out = ""
         var cursor = 0
-        var i = 0
-        while i < words.count {
-            var group = words[i]
+        while var group = next {
             out += plain(cursor..<group.start)
-            var j = i + 1
+            next = word(in: bytes, from: group.end)
             // Join the following words that touch this one (only white space between them).
-            while j < words.count, bytes[group.end..<words[j].start].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
-                if words[j].charset == group.charset {
-                    group.bytes += words[j].bytes
-                    group.end = words[j].end
+            while let w = next, bytes[group.end..<w.start].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
+                if w.charset == group.charset {
+                    group.bytes += w.bytes
+                    group.end = w.end
                 } else {
                     out += Charset.decode(group.bytes, label: group.charset).text
-                    group = words[j]
+                    group = w
                 }
-                j += 1
+                next = word(in: bytes, from: w.end)
             }
             out += Charset.decode(group.bytes, label: group.charset).text
             cursor = group.end
-            i = j
         }
         out += plain(cursor..<bytes.count)
         return out
     }
 
-    private static func scan(_ b: [UInt8]) -> [Word] {
-        var words: [Word] = []
-        var i = 0
+    /// The first encoded word at or after `start`.
+    private static func word(in b: [UInt8], from start: Int) -> Word? {
+        var i = start
         let n = b.count
         while i + 1 < n {
             guard b[i] == 0x3D, b[i + 1] == 0x3F else { i += 1; continue }  // "=?"
@@ -68,16 +66,15 @@ public enum EncodedWord {
             let payloadStart = q1 + 3
             var end = payloadStart
             while end + 1 < n, !(b[end] == 0x3F && b[end + 1] == 0x3D) { end += 1 }
-            guard end + 1 < n else { break }
+            guard end + 1 < n else { return nil }
             let payload = b[payloadStart..<end]
             let charsetBytes = b[csStart..<q1]
             let charset = String(decoding: charsetBytes.prefix { $0 != 0x2A }, as: UTF8.self).lowercased()
             let decoded = encoding == 0x62
                 ? TransferEncoding.base64(payload)
                 : TransferEncoding.quotedPrintable(payload.filter { $0 != 0x0D && $0 != 0x0A }[...], header: true)
-            words.append(Word(start: i, end: end + 2, charset: charset, bytes: decoded))
-            i = end + 2
+            return Word(start: i, end: end + 2, charset: charset, bytes: decoded)
         }
-        return words
+        return nil
     }
 }

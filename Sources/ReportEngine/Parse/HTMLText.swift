@@ -33,14 +33,20 @@ public struct HTMLLink: Sendable, Hashable {
 public struct HTMLText: Sendable, Hashable {
     /// The visible text.
     public var text: String
-    /// Link targets and embedded resources, in document order.
+    /// Link targets and embedded resources, in document order; a repeat of an earlier link (same
+    /// target, role and anchor text) is left out.
     public var links: [HTMLLink]
+    /// Links past the first `maxLinks` (distinct ones), which were not kept.
+    public var droppedLinks = 0
+
+    /// At most this many links are kept for a part: a spammer chooses how many it holds.
+    public static let maxLinks = 10_000
 
     /// Renders `html`.
     public static func render(_ html: String) -> HTMLText {
         var r = HTMLRenderer(Array(html.utf8))
         r.run()
-        return HTMLText(text: r.finish(), links: r.links)
+        return HTMLText(text: r.finish(), links: r.links, droppedLinks: r.droppedLinks)
     }
 
     /// The charset named by a `<meta charset>` or `<meta http-equiv content="…; charset=…">` in the first 4 KB.
@@ -78,6 +84,9 @@ struct HTMLRenderer {
     var i = 0
     var out: [UInt8] = []
     var links: [HTMLLink] = []
+    /// The links kept so far that are complete (an anchor is complete when it closes).
+    var seenLinks = Set<HTMLLink>()
+    var droppedLinks = 0
     var pendingSpace = false
     /// Inside `<head>`: text is not shown, and only `base` and `meta` refresh name anything.
     var inHead = false
@@ -304,7 +313,7 @@ struct HTMLRenderer {
         if name == "meta" {
             let isRefresh = attributes.contains { $0.name == "http-equiv" && lowered($0.value) == "refresh" }
             if isRefresh, let content = attributes.first(where: { $0.name == "content" }), let target = HTMLRenderer.refreshTarget(content.value) {
-                links.append(HTMLLink(target: resolve(target), role: .link))
+                addLink(HTMLLink(target: resolve(target), role: .link))
             }
             return
         }
@@ -317,13 +326,27 @@ struct HTMLRenderer {
             guard !text.isEmpty else { continue }
             if attribute == "srcset" {
                 for candidate in text.split(separator: ",") {
-                    if let url = candidate.split(separator: " ").first { links.append(HTMLLink(target: resolve(String(url)), role: role)) }
+                    if let url = candidate.split(separator: " ").first { addLink(HTMLLink(target: resolve(String(url)), role: role)) }
                 }
                 continue
             }
-            links.append(HTMLLink(target: resolve(text), role: role))
-            if name == "a", attribute == "href" { anchor = (links.count - 1, out.count) }
+            let isAnchor = name == "a" && attribute == "href"
+            if addLink(HTMLLink(target: resolve(text), role: role), complete: !isAnchor), isAnchor { anchor = (links.count - 1, out.count) }
         }
+    }
+
+    /// Keeps `link` unless it repeats a complete earlier one or the part already has `maxLinks`.
+    /// - Returns: whether it was kept.
+    @discardableResult
+    mutating func addLink(_ link: HTMLLink, complete: Bool = true) -> Bool {
+        if complete, seenLinks.contains(link) { return false }
+        guard links.count < HTMLText.maxLinks else {
+            droppedLinks += 1
+            return false
+        }
+        links.append(link)
+        if complete { seenLinks.insert(link) }
+        return true
     }
 
     /// Ends the open anchor, keeping the text it showed.
@@ -333,6 +356,8 @@ struct HTMLRenderer {
         let from = min(start, out.count)
         let shown = String(decoding: out[from...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         links[link].anchorText = shown.replacingOccurrences(of: "\n", with: " ")
+        // A repeat of an earlier anchor adds nothing; it is let go when nothing came after it.
+        if !seenLinks.insert(links[link]).inserted, link == links.count - 1 { links.removeLast() }
     }
 
     /// Skips the content of a raw-text element up to its end tag (`</name` then white space, `/` or `>`).

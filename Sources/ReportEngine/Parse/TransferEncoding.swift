@@ -3,6 +3,7 @@ public enum TransferEncoding {
     /// Decodes base64, skipping anything outside the alphabet and tolerating missing padding.
     public static func base64(_ input: some Sequence<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(input.underestimatedCount / 4 * 3)
         var acc: UInt32 = 0
         var bits = 0
         for c in input {

@@ -124,7 +124,23 @@ public enum MessageAnalyzer {
             }
         }
         let text = plain.isEmpty ? html : plain
-        return text.joined(separator: "\n").replacingOccurrences(of: "\r\n", with: "\n")
+        return unixLineBreaks(text.count == 1 ? text[0] : text.joined(separator: "\n"))
+    }
+
+    /// `text` with every CR LF made LF, in one pass over its bytes (a copy only when there is a CR).
+    static func unixLineBreaks(_ text: String) -> String {
+        guard text.utf8.contains(0x0D) else { return text }
+        var copy = text
+        return copy.withUTF8 { b in
+            String(unsafeUninitializedCapacity: b.count) { out in
+                var n = 0
+                for (i, c) in b.enumerated() where !(c == 0x0D && i + 1 < b.count && b[i + 1] == 0x0A) {
+                    out[n] = c
+                    n += 1
+                }
+                return n
+            }
+        }
     }
 
     /// At most this many URLs are listed for a message, and this many domains reported: a spammer
@@ -151,6 +167,9 @@ public enum MessageAnalyzer {
         defer { if full { diagnostics.append("more than \(maxURLs) URLs: only the first \(maxURLs) are listed") } }
         for part in parts {
             if let rendered = part.rendered {
+                if rendered.droppedLinks > 0 {
+                    diagnostics.append("more than \(HTMLText.maxLinks) links in an HTML part: only the first \(HTMLText.maxLinks) were read")
+                }
                 for link in rendered.links where urls.count < maxURLs {
                     let found = URLExtractor.extract(link: link.target, part: "html")
                     let shown = link.anchorText.map { URLExtractor.extract(text: $0, part: "html") } ?? []

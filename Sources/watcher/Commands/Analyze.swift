@@ -51,20 +51,24 @@ struct Analyze: ParsableCommand {
                 emit(file: file, error: MIMEError.tooLarge(size: size, limit: limit).description)
                 continue
             }
-            guard let data = FileManager.default.contents(atPath: file) else {
+            // As bytes at once: the Data is let go before the analysis starts.
+            guard let data = FileManager.default.contents(atPath: file).map({ [UInt8]($0) }) else {
                 failed = true
                 emit(file: file, error: "cannot read the file (missing or not readable)")
                 continue
             }
             do {
-                var analysis = try MessageAnalyzer.analyze(Array(data), file: file, configuration: analyzer)
+                var analysis = try MessageAnalyzer.analyze(data, file: file, configuration: analyzer)
                 if let resolver {
                     analysis.add(resolver.resolve(analysis), settings: analyzer.drafts)
                 } else {
                     analysis.pending = pendingLookups(analysis)
                 }
                 if json {
-                    print(analysis.json.serialized())
+                    // Written as bytes: a 25 MB message's text is not made into one more String.
+                    var line = analysis.json.utf8()
+                    line.append(0x0A)
+                    writeOut(line)
                 } else {
                     print(ReadableReport.render(analysis))
                 }
@@ -74,6 +78,19 @@ struct Analyze: ParsableCommand {
             }
         }
         if failed { throw ExitStatus.failure }
+    }
+
+    /// Writes bytes to standard output after what `print` has buffered.
+    private func writeOut(_ bytes: [UInt8]) {
+        fflush(nil)
+        bytes.withUnsafeBufferPointer { b in
+            var done = 0
+            while done < b.count {
+                let n = write(1, b.baseAddress! + done, b.count - done)
+                if n < 0 { if errno == EINTR { continue }; return }
+                done += n
+            }
+        }
     }
 
     private func emit(file: String, error: String) {
