@@ -22,6 +22,16 @@ extension URLExtractor {
             flags[offset] |= f
         }
 
+        /// Sets (not adds to) the flag at `offset`.
+        mutating func set(_ offset: Int, _ f: UInt8) {
+            if offset < flags.count { flags[offset] = f } else { add(offset, f) }
+        }
+
+        /// Forgets the marks from `count` on.
+        mutating func truncate(_ count: Int) {
+            if flags.count > count { flags.removeLast(flags.count - count) }
+        }
+
         /// The flag at `offset` (0 when unmarked).
         subscript(offset: Int) -> UInt8 { offset < flags.count ? flags[offset] : 0 }
 
@@ -43,8 +53,9 @@ extension URLExtractor {
     /// The UTF-8 of the text to scan, and the marks of the characters that were disguised.
     static func normalize(_ text: String) -> ([UInt8], Marks) {
         var text = text
-        let (out, marks) = text.withUTF8 { normalize(utf8: $0) }
-        return undoDefanging(out, marks)
+        var (out, marks) = text.withUTF8 { normalize(utf8: $0) }
+        undoDefanging(&out, &marks)
+        return (out, marks)
     }
 
     private static func normalize(utf8 src: UnsafeBufferPointer<UInt8>) -> ([UInt8], Marks) {
@@ -153,7 +164,9 @@ extension URLExtractor {
     static let dotKatakana = Array("ドット".utf8)
     static let lenticular = Array("【".utf8)
 
-    static func undoDefanging(_ s: [UInt8], _ f: Marks) -> ([UInt8], Marks) {
+    /// Undoes the disguises in place: no rule makes its text longer, so what is written never
+    /// overtakes what is still to be read (and a look back at `s[i - 1]` still sees the input).
+    static func undoDefanging(_ s: inout [UInt8], _ f: inout Marks) {
         // Every rule holds one of these characters.
         func mayHoldRule(_ k: Int) -> Bool {
             switch s[k] {
@@ -162,12 +175,9 @@ extension URLExtractor {
             default: return false
             }
         }
-        guard s.indices.contains(where: mayHoldRule) else { return (s, f) }
-        var out: [UInt8] = []
-        var marks = Marks()
-        marks.capacity = s.count
-        out.reserveCapacity(s.count)
+        guard s.indices.contains(where: mayHoldRule) else { return }
         let n = s.count
+        var o = 0  // where the next output byte goes
         var i = 0
         outer: while i < n {
             let c = s[i]
@@ -194,19 +204,24 @@ extension URLExtractor {
                     }
                     let merged = f.union(i, i + p.count) | Flags.defanged.rawValue
                     for r in replacement {
-                        marks.add(out.count, merged)
-                        out.append(r)
+                        s[o] = r
+                        f.set(o, merged)
+                        o += 1
                     }
                     i += p.count
                     continue outer
                 }
             }
-            marks.add(out.count, f[i])
-            let len = scalarLength(c)
-            out.append(contentsOf: s[i..<min(n, i + len)])
-            i += len
+            for _ in 0..<min(scalarLength(c), n - i) {
+                let flag = f[i]
+                s[o] = s[i]
+                f.set(o, flag)
+                o += 1
+                i += 1
+            }
         }
-        return (out, marks)
+        s.removeLast(n - o)
+        f.truncate(o)
     }
 
     static func lowerASCII(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }

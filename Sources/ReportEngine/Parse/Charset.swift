@@ -35,16 +35,19 @@ public enum Charset {
             guess.detected = label != nil || guess.used != "US-ASCII"
             return guess
         }
-        let first = convert(bytes, from: name)
-        if first.errors == 0 { return first }
+        var first: Decoded? = convert(bytes, from: name)
+        if first!.errors == 0 { return first! }
         // A declared charset that does not fit the bytes: spam often says one thing and sends another.
+        // The first decoding is let go while guessing, and made again if it stays the best.
+        let firstErrors = first!.errors
+        first = nil
         let guess = detect(bytes)
-        if guess.errors < first.errors {
+        if guess.errors < firstErrors {
             var g = guess
             g.detected = true
             return g
         }
-        return first
+        return convert(bytes, from: name)
     }
 
     /// Guesses the charset of unlabelled bytes: ISO-2022-JP by its escapes, UTF-8 by validity, then
@@ -67,9 +70,14 @@ public enum Charset {
         // text at a time, not three.
         var best: (name: String, score: Int, errors: Int)?
         for name in ["CP932", "EUC-JP-MS", "UTF-8"] {
-            let d = convert(bytes, from: name)
-            let score = japaneseScore(d.text) - 4 * d.errors
-            if best == nil || score > best!.score { best = (name, score, d.errors) }
+            let score: Int, errors: Int
+            if let (utf8, bad) = iconvUTF8(bytes, from: name) {
+                (score, errors) = (japaneseScore(utf8: utf8) - 4 * bad, bad)
+            } else {
+                let d = convert(bytes, from: name)
+                (score, errors) = (japaneseScore(d.text) - 4 * d.errors, d.errors)
+            }
+            if best == nil || score > best!.score { best = (name, score, errors) }
         }
         if let best, best.score > 0, best.errors * 20 < bytes.count {
             return withDetected(convert(bytes, from: best.name))
@@ -156,6 +164,26 @@ public enum Charset {
         return score
     }
 
+    /// `japaneseScore` of the text whose UTF-8 is `utf8` (the characters it counts take three bytes).
+    private static func japaneseScore(utf8: [UInt8]) -> Int {
+        var score = 0
+        var i = 0
+        while i < utf8.count {
+            let b = utf8[i]
+            guard b >= 0xE0, b < 0xF0, i + 2 < utf8.count else { i += 1; continue }
+            let v = UInt32(b & 0x0F) << 12 | UInt32(utf8[i + 1] & 0x3F) << 6 | UInt32(utf8[i + 2] & 0x3F)
+            switch v {
+            case 0x3040...0x30FF: score += 2
+            case 0x4E00...0x9FFF: score += 1
+            case 0xFF61...0xFF9F: score -= 1
+            case 0xE000...0xF8FF: score -= 3
+            default: break
+            }
+            i += 3
+        }
+        return score
+    }
+
     static func convert(_ bytes: [UInt8], from name: String) -> Decoded {
         if name == "ISO-2022-JP" {
             let (euc, bad) = ISO2022JP.toEUCJP(bytes)
@@ -173,10 +201,22 @@ public enum Charset {
     }
 
     private static func iconvDecode(_ input: [UInt8], from name: String) -> Decoded {
-        let cd = iconv_open("UTF-8", name)
-        if cd == iconv_t(bitPattern: -1) {
+        guard let (output, errors) = iconvUTF8(input, from: name) else {
             return Decoded(text: String(decoding: input, as: UTF8.self), used: "UTF-8", errors: 1, detected: true)
         }
+        // Exactly as long as the output (it is UTF-8 already).
+        let text = String(unsafeUninitializedCapacity: output.count) { buf in
+            _ = buf.initialize(from: output)
+            return output.count
+        }
+        return Decoded(text: text, used: name, errors: errors, detected: false)
+    }
+
+    /// The UTF-8 of `input` read as `name`, each byte iconv rejects made U+FFFD and counted; nil when
+    /// iconv does not know the charset.
+    private static func iconvUTF8(_ input: [UInt8], from name: String) -> ([UInt8], Int)? {
+        let cd = iconv_open("UTF-8", name)
+        if cd == iconv_t(bitPattern: -1) { return nil }
         defer { iconv_close(cd) }
         var output: [UInt8] = []
         output.reserveCapacity(input.count * 3 / 2 + 16)
@@ -217,6 +257,6 @@ public enum Charset {
                 }
             }
         }
-        return Decoded(text: String(decoding: output, as: UTF8.self), used: name, errors: errors, detected: false)
+        return (output, errors)
     }
 }

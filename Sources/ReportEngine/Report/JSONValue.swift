@@ -17,49 +17,59 @@ public indirect enum JSONValue: Sendable, Hashable {
     /// Compact JSON text on one line; non-ASCII characters are written as themselves.
     public func serialized() -> String { String(decoding: utf8(), as: UTF8.self) }
 
-    /// `serialized()` as UTF-8 bytes, to be written out without making a String of them.
+    /// `serialized()` as UTF-8 bytes.
     public func utf8() -> [UInt8] {
-        var out: [UInt8] = []
-        write(&out)
-        return out
+        var all: [UInt8] = []
+        write { all.append(contentsOf: $0) }
+        return all
     }
 
-    private func write(_ out: inout [UInt8]) {
+    /// Hands the UTF-8 of `serialized()` to `sink` piece by piece (at most 64 KB at a time, or one
+    /// long string run), so writing out a 25 MB message's text needs no copy of it.
+    public func write(to sink: (UnsafeBufferPointer<UInt8>) -> Void) {
+        withoutActuallyEscaping(sink) { sink in
+            var out = JSONOutput(sink: sink)
+            write(&out)
+            out.flush()
+        }
+    }
+
+    private func write(_ out: inout JSONOutput) {
         switch self {
-        case .null: out += "null".utf8
-        case .bool(let b): out += (b ? "true" : "false").utf8
-        case .number(let n): out += String(n).utf8
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
+        case .number(let n): out.append(String(n))
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let a):
-            out.append(UInt8(ascii: "["))
+            out.append("[")
             for (i, v) in a.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if i > 0 { out.append(",") }
                 v.write(&out)
             }
-            out.append(UInt8(ascii: "]"))
+            out.append("]")
         case .object(let o):
-            out.append(UInt8(ascii: "{"))
+            out.append("{")
             for (i, (k, v)) in o.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if i > 0 { out.append(",") }
                 JSONValue.quote(k, into: &out)
-                out.append(UInt8(ascii: ":"))
+                out.append(":")
                 v.write(&out)
             }
-            out.append(UInt8(ascii: "}"))
+            out.append("}")
         }
     }
 
     /// A JSON string: runs of bytes that need no escape are copied whole; control characters,
     /// DEL, U+2028 and U+2029 are written as escapes.
-    static func quote(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
+    fileprivate static func quote(_ s: String, into out: inout JSONOutput) {
+        out.append("\"")
         var s = s
         s.withUTF8 { b in
             var run = 0
             var i = 0
             func escape(_ text: String, skipping n: Int) {
-                out.append(contentsOf: b[run..<i])
-                out += text.utf8
+                out.append(UnsafeBufferPointer(rebasing: b[run..<i]))
+                out.append(text)
                 i += n
                 run = i
             }
@@ -80,8 +90,36 @@ public indirect enum JSONValue: Sendable, Hashable {
                     i += 1
                 }
             }
-            out.append(contentsOf: b[run..<b.count])
+            out.append(UnsafeBufferPointer(rebasing: b[run..<b.count]))
         }
-        out.append(0x22)
+        out.append("\"")
+    }
+}
+
+/// Collects output bytes in a 64 KB buffer and hands them on when it fills.
+private struct JSONOutput {
+    let sink: (UnsafeBufferPointer<UInt8>) -> Void
+    var buffer: [UInt8] = []
+    static let size = 65_536
+
+    init(sink: @escaping (UnsafeBufferPointer<UInt8>) -> Void) {
+        self.sink = sink
+        buffer.reserveCapacity(Self.size)
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if buffer.count + bytes.count > Self.size { flush() }
+        if bytes.count > Self.size { sink(bytes) } else { buffer.append(contentsOf: bytes) }
+    }
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBufferPointer { sink($0) }
+        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -65,10 +65,10 @@ struct Analyze: ParsableCommand {
                     analysis.pending = pendingLookups(analysis)
                 }
                 if json {
-                    // Written as bytes: a 25 MB message's text is not made into one more String.
-                    var line = analysis.json.utf8()
-                    line.append(0x0A)
-                    writeOut(line)
+                    // Written in pieces: a 25 MB message's text is not copied into one more buffer.
+                    fflush(nil)
+                    analysis.json.write(to: writeOut)
+                    writeOut([0x0A])
                 } else {
                     print(ReadableReport.render(analysis))
                 }
@@ -80,18 +80,17 @@ struct Analyze: ParsableCommand {
         if failed { throw ExitStatus.failure }
     }
 
-    /// Writes bytes to standard output after what `print` has buffered.
-    private func writeOut(_ bytes: [UInt8]) {
-        fflush(nil)
-        bytes.withUnsafeBufferPointer { b in
-            var done = 0
-            while done < b.count {
-                let n = write(1, b.baseAddress! + done, b.count - done)
-                if n < 0 { if errno == EINTR { continue }; return }
-                done += n
-            }
+    /// Writes bytes to standard output (after `fflush(nil)` has written what `print` buffered).
+    private func writeOut(_ b: UnsafeBufferPointer<UInt8>) {
+        var done = 0
+        while done < b.count {
+            let n = write(1, b.baseAddress! + done, b.count - done)
+            if n < 0 { if errno == EINTR { continue }; return }
+            done += n
         }
     }
+
+    private func writeOut(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { writeOut($0) } }
 
     private func emit(file: String, error: String) {
         if json {
