@@ -92,6 +92,19 @@ struct TOMLTests {
         }
     }
 
+    /// The inputs on which the C++ parser under TOMLKit asserted (aborting the program), found by the
+    /// config fuzz target, with their neighbours: each is an error naming its line.
+    @Test func inputsThatAbortedTheOldParserAreErrors() {
+        for text in ["[= \"directory\"\n", "[lookup]\nenabled =source]\nkind = \"x\"\n", "x =]\n", "x = ,\n", "x = #\n", "x =\n", "x = }\n", "[a]]\n", "[[]]\n"] {
+            do {
+                _ = try TOML.parse(text)
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.line >= 1, "\(text)")
+            }
+        }
+    }
+
     /// Nesting is capped, so a file of ten thousand '[' is an error, not a stack overflow; and reading
     /// stays linear in the file's size.
     @Test func deepNestingIsAnErrorNotACrash() throws {
