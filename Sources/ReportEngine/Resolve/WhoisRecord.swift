@@ -41,7 +41,7 @@ public struct WhoisRecord: Sendable, Hashable {
         // terms-of-use paragraph ("queries are throttled…") are not an answer.
         let shortLines = text.lowercased().split(whereSeparator: \.isNewline).filter { $0.count < 200 }
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
-        func says(_ phrases: [String]) -> Bool { shortLines.contains { line in phrases.contains { line.contains($0) } } }
+        func says(_ phrases: [String]) -> Bool { shortLines.contains { line in phrases.contains { line.has($0) } } }
         // "Status: PREMIUM NAME (No match for …)": held by the registry, not free.
         let premium = says(["premium name"])
         if says(["query rate limit", "rate limit exceeded", "exceeded the query limit", "too many queries", "quota exceeded",
@@ -53,7 +53,7 @@ public struct WhoisRecord: Sendable, Hashable {
                         "domain name not known", "query_status: 220 available", "not registred", ": no existe", "not available in our whois database",
                         "object_not_found", "does not exist in database", "do not have an entry in our database",
                         "could not find the requested domain"])
-            || shortLines.contains { ["no found", "available"].contains($0) || ($0.hasSuffix(" is available.") && !$0.contains(" not ")) }
+            || shortLines.contains { ["no found", "available"].contains($0) || ($0.hasSuffix(" is available.") && !$0.has(" not ")) }
         {
             r.availability = premium ? .unknown : .available
         }
@@ -89,7 +89,7 @@ public struct WhoisRecord: Sendable, Hashable {
             lastKey = nil
             // RIPE and APNIC: "% Abuse contact for '…' is 'abuse@example.net'"
             if line.hasPrefix("%") || line.hasPrefix("#") {
-                if line.lowercased().contains("abuse contact for"), let email = Address.all(in: line.replacingOccurrences(of: "'", with: " ")).last {
+                if line.lowercased().has("abuse contact for"), let email = Address.all(in: line.replacingOccurrences(of: "'", with: " ")).last {
                     abuseComment = email
                     r.evidence["abuse"] = r.evidence["abuse"] ?? line
                 }
@@ -148,7 +148,7 @@ public struct WhoisRecord: Sendable, Hashable {
             case "e-mail", "email": blockAddresses += Address.all(in: value)
             case "remarks", "comment":
                 let l = value.lowercased()
-                if l.contains("abuse") || l.contains("spam") {
+                if l.has("abuse") || l.has("spam") {
                     for e in Address.all(in: value) where !remarkAbuse.contains(e) { remarkAbuse.append(e); r.evidence["abuse"] = r.evidence["abuse"] ?? line }
                 }
             default: break
@@ -194,7 +194,7 @@ public struct WhoisRecord: Sendable, Hashable {
         }
         // "registrar..........: Gandi SAS" (.fi, .kz): the dots lead the eye to the value.
         let key = s[..<colon].trimmingCharacters(in: " \t.")
-        guard !key.isEmpty, key.count <= 60, !key.contains("http") else { return nil }
+        guard !key.isEmpty, key.count <= 60, !key.has("http") else { return nil }
         let value = s[s.index(after: colon)...].trimmingCharacters(in: " \t")
         return (key, value)
     }
@@ -215,7 +215,7 @@ public struct WhoisRecord: Sendable, Hashable {
         func addEmails(_ into: inout [String], _ fact: String) {
             for e in Address.all(in: v) where !into.contains(e) { into.append(e); note(fact) }
         }
-        for e in Address.all(in: v) where !emails.contains(e) && (key.contains("mail") || key.contains("abuse") || key == "e-mail") {
+        for e in Address.all(in: v) where !emails.contains(e) && (key.has("mail") || key.has("abuse") || key == "e-mail") {
             emails.append(e)
         }
         switch key {
