@@ -59,6 +59,11 @@ struct TOMLTests {
         #expect(t.keys.prefix(3) == ["title", "path", "multi"], "keys keep the file's order")
     }
 
+    @Test func aByteOrderMarkAndCRLFLinesAreRead() throws {
+        let t = try TOML.parse("\u{FEFF}[imap]\r\nurl = \"imaps://x\"\r\n# note\r\n")
+        #expect(t["imap"]?.table?["url"]?.string == "imaps://x")
+    }
+
     @Test func malformedFilesAreErrorsWithTheirLine() {
         let cases: [(String, Int, String)] = [
             ("[= \"directory\"\n", 1, "a table header needs a name"),

@@ -72,7 +72,10 @@ private struct Reader {
     var depth = 0
     static let maxDepth = 64
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }  // a byte order mark some editors write
+    }
 
     // MARK: - Document
 
