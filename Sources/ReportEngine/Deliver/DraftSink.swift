@@ -7,6 +7,14 @@ public protocol DraftSink {
     func deliver(_ draft: Draft) throws -> String
     /// Where the draft with this id already is, or nil when it was never delivered.
     func find(draftID: String) throws -> String?
+    /// Makes what was delivered so far durable. Called before the ledger records deliveries, once
+    /// for a batch of them, so a sink that writes files syncs once per batch, not once per file.
+    func flush() throws
+}
+
+extension DraftSink {
+    /// Most sinks deliver durably at once (a server has the draft when it answers).
+    public func flush() throws {}
 }
 
 /// Where messages come from: an IMAP folder or a directory of .eml files.

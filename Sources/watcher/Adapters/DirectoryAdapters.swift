@@ -1,5 +1,9 @@
 import Foundation
+import Glibc
 import ReportEngine
+
+/// Linux's syncfs(2) (unistd.h declares it only under _GNU_SOURCE, which the Glibc module leaves out).
+@_silgen_name("syncfs") private func syncfs(_ fd: Int32) -> Int32
 
 /// A folder of .eml files as a `MessageSource` (for trying watcher without a server). Every run looks
 /// at every file; the ledger's content keys keep a message from being reported twice.
@@ -54,14 +58,38 @@ final class DirectorySink: DraftSink {
 
     private func file(_ id: String) -> String { (path as NSString).appendingPathComponent(id + ".eml") }
 
+    /// Writes the draft to a temporary file and renames it into place. Nothing is synced here:
+    /// `flush` syncs the folder's file system once for the batch, before the ledger records it.
     func deliver(_ draft: Draft) throws -> String {
         let target = file(draft.id)
         let temporary = target + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(draft.raw)) else {
-            throw SinkError(message: "cannot write \(temporary)")
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SinkError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let written = draft.raw.withUnsafeBufferPointer { b -> Bool in
+            var done = 0
+            while done < b.count {
+                let n = write(fd, b.baseAddress! + done, b.count - done)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                done += n
+            }
+            return true
+        }
+        let closed = close(fd) == 0
+        guard written, closed else {
+            unlink(temporary)
+            throw SinkError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))")
         }
         if rename(temporary, target) != 0 { throw SinkError(message: "cannot rename \(temporary)") }
         return target
+    }
+
+    /// One `syncfs` of the folder's file system: the batch's files and their names reach the disk
+    /// before the ledger says they were delivered.
+    func flush() throws {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SinkError(message: "cannot open \(path) to sync it") }
+        defer { close(fd) }
+        if syncfs(fd) != 0 { throw SinkError(message: "cannot sync \(path): \(String(cString: strerror(errno)))") }
     }
 
     func find(draftID: String) throws -> String? {

@@ -254,6 +254,7 @@ final class Pipeline {
             let origin = new.analysis.origin
             new.log.info("\(forwards.isEmpty ? "no forward" : "\(forwards.count) forward(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(new.analysis.domains.count)")
         }
+        try sink.flush()
         try ledger.complete(completions)
         return handled
     }
@@ -355,6 +356,7 @@ final class Pipeline {
         try ledger.reserve(reservations, retries: updates + dropped)
         for r in reservations {
             let location = try sink.deliver(r.draft)
+            try sink.flush()
             try ledger.markDelivered([(r.draft.id, sink.via, location)])
             summary.deskReports += 1
             summary.reportedMessages.formUnion(r.messageRowIDs)
@@ -379,6 +381,7 @@ final class Pipeline {
             location = found
         } else {
             location = try sink.deliver(pending.draft)
+            try sink.flush()
         }
         try ledger.complete(messageRowID: pending.messageRowID, delivered: [(pending.draft.id, sink.via, location)], outcome: "settled after an interrupted run")
         logger.info("settled a report left by an interrupted run: \(location)", metadata: [LogKeys.draftID: "\(pending.draft.id)"])
