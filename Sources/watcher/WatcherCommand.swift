@@ -23,10 +23,10 @@ struct WatcherCommand: ParsableCommand {
 
     static func main() {
         #if canImport(Glibc)
-            // Buffers of 256 KB and up are mapped on their own and go back to the system when freed.
+            // Buffers of 1 MB and up are mapped on their own and go back to the system when freed.
             // Left to itself glibc raises this threshold after the first large free, so a 25 MB
             // message's buffers would then stay in the heap, fragmented, for the rest of the run.
-            _ = mallopt(M_MMAP_THRESHOLD, 256 * 1024)
+            _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
         #endif
         main(nil)
     }

@@ -1,4 +1,5 @@
 import CIconv
+import Foundation
 
 /// Decodes bytes in a declared or detected character set into Unicode text.
 ///
@@ -137,9 +138,8 @@ public enum Charset {
             label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
         else { return nil }
         let name = label.uppercased()
-        let cd = iconv_open("UTF-8", name)
-        if cd == iconv_t(bitPattern: -1) { return nil }
-        iconv_close(cd)
+        guard let cd = IconvPool.shared.take(name) else { return nil }
+        IconvPool.shared.give(back: cd, name)
         return name
     }
 
@@ -215,9 +215,8 @@ public enum Charset {
     /// The UTF-8 of `input` read as `name`, each byte iconv rejects made U+FFFD and counted; nil when
     /// iconv does not know the charset.
     private static func iconvUTF8(_ input: [UInt8], from name: String) -> ([UInt8], Int)? {
-        let cd = iconv_open("UTF-8", name)
-        if cd == iconv_t(bitPattern: -1) { return nil }
-        defer { iconv_close(cd) }
+        guard let cd = IconvPool.shared.take(name) else { return nil }
+        defer { IconvPool.shared.give(back: cd, name) }
         var output: [UInt8] = []
         output.reserveCapacity(input.count * 3 / 2 + 16)
         var errors = 0
@@ -258,5 +257,39 @@ public enum Charset {
             }
         }
         return (output, errors)
+    }
+}
+
+/// Open iconv descriptors, by charset name, for reuse: opening one loads glibc's converter module
+/// (CP932.so, EUC-JP-MS.so and libJIS.so: three dlopens) and closing the last one unloads it, which
+/// cost more than the conversion itself for a small message. A descriptor is used by one caller at
+/// a time: it is taken out of the pool, and given back in its initial state.
+final class IconvPool: @unchecked Sendable {
+    static let shared = IconvPool()
+    private let lock = NSLock()
+    private var idle: [String: [iconv_t]] = [:]
+    /// Descriptors kept per charset; more (from callers on several threads at once) are closed.
+    private let keep = 4
+
+    /// A descriptor converting `name` to UTF-8, or nil when iconv does not know `name`.
+    func take(_ name: String) -> iconv_t? {
+        lock.lock()
+        let cd = idle[name]?.popLast()
+        lock.unlock()
+        if let cd { return cd }
+        let opened = iconv_open("UTF-8", name)
+        return opened == iconv_t(bitPattern: -1) ? nil : opened
+    }
+
+    func give(back cd: iconv_t, _ name: String) {
+        _ = iconv(cd, nil, nil, nil, nil)  // back to the initial shift state
+        lock.lock()
+        if idle[name, default: []].count < keep {
+            idle[name, default: []].append(cd)
+            lock.unlock()
+        } else {
+            lock.unlock()
+            iconv_close(cd)
+        }
     }
 }
