@@ -39,6 +39,21 @@ struct IMAPSessionTests {
         #expect(try s.uidSearch("KEYWORD $Reported") == [uids[0]])
     }
 
+    /// With a size limit only the first limit + 1 octets of a message come over the wire.
+    @Test func fetchWithALimitTakesNoMoreThanOneOctetPastIt() throws {
+        let s = try IMAPSession(config())
+        let box = MailboxName("Test-\(UUID().uuidString.prefix(8))")
+        try s.create(box)
+        defer { try? s.delete(box) }
+        let small = message(1)
+        let large = message(2, body: String(repeating: "y", count: 100_000))
+        _ = try s.append(small, to: box)
+        _ = try s.append(large, to: box)
+        try s.open(box, readOnly: true)
+        let fetched = try s.fetch(uids: try s.uidSearch("ALL"), maxBytes: 50_000)
+        #expect(fetched.map(\.bytes) == [small, Array(large.prefix(50_001))])
+    }
+
     @Test func appendWithDraftFlagAndAPPENDUID() throws {
         let s = try IMAPSession(config(url: TestBed.imapURL))  // STARTTLS
         let uid = try #require(try s.append(message(3), to: "Drafts", flags: ["\\Draft", "\\Seen"]))

@@ -117,4 +117,19 @@ import Testing
         #expect(try CLI.run(["run", "--config", config]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: dir + "/drafts/0123.eml.partial"))
     }
+
+    /// A message over the size limit is skipped with a line saying so, and no more than one byte
+    /// past the limit of it is read (a sparse 2 GB file costs no memory); the others are reported.
+    @Test func aMessageOverTheSizeLimitIsSkippedUnreadInRun() throws {
+        let (dir, config) = try setup()
+        let huge = dir + "/spam/zz-huge.eml"
+        FileManager.default.createFile(atPath: huge, contents: Data("From: a@b.example\r\nSubject: big\r\n\r\n".utf8))
+        let handle = try #require(FileHandle(forWritingAtPath: huge))
+        try handle.truncate(atOffset: 2_000_000_000)
+        try handle.close()
+        let r = try CLI.run(["run", "--config", config, "--log-level", "info"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("skipped: larger than the 25000000-byte message limit"), "\(r.stderr)")
+        #expect(try drafts(dir) == 2)
+    }
 }

@@ -154,13 +154,16 @@ public final class IMAPSession {
         return uids.sorted()
     }
 
-    /// Fetches whole messages without setting \Seen (`BODY.PEEK[]`), in batches.
-    public func fetch(uids: [UInt32], batch: Int = 50) throws(MailError) -> [FetchedMessage] {
+    /// Fetches messages without setting \Seen (`BODY.PEEK[]`), in batches. With `maxBytes`, at most
+    /// `maxBytes + 1` octets of each (`BODY.PEEK[]<0.n>`): a message that arrives that long is over
+    /// the limit, and a huge one never has to fit in memory.
+    public func fetch(uids: [UInt32], batch: Int = 50, maxBytes: Int? = nil) throws(MailError) -> [FetchedMessage] {
         var out: [FetchedMessage] = []
         var start = 0
+        let section = maxBytes.map { "BODY.PEEK[]<0.\($0 + 1)>" } ?? "BODY.PEEK[]"
         while start < uids.count {
             let chunk = uids[start..<min(uids.count, start + batch)]
-            let r = try run("UID FETCH \(chunk.map(String.init).joined(separator: ",")) (UID FLAGS BODY.PEEK[])")
+            let r = try run("UID FETCH \(chunk.map(String.init).joined(separator: ",")) (UID FLAGS \(section))")
             for line in r.untagged where line.text.contains(" FETCH ") {
                 guard let uid = line.number(after: "UID"), let body = line.literals.last else { continue }
                 out.append(FetchedMessage(uid: uid, flags: line.flags, bytes: body))

@@ -25,10 +25,16 @@ final class DirectorySource: MessageSource {
 
     func uids(after uid: UInt32) throws -> [UInt32] { files.indices.map { UInt32($0 + 1) } }
 
+    /// The size limit: no more than one byte past it is read of any file.
+    var maxBytes = MIMELimits().maxSize
+
     func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
         try uids.map { uid in
             let file = (path as NSString).appendingPathComponent(files[Int(uid) - 1])
-            guard let data = FileManager.default.contents(atPath: file) else { throw SinkError(message: "cannot read \(file)") }
+            guard let handle = FileHandle(forReadingAtPath: file), let data = try? handle.read(upToCount: maxBytes + 1) else {
+                throw SinkError(message: "cannot read \(file)")
+            }
+            try? handle.close()
             return (uid, [UInt8](data))
         }
     }

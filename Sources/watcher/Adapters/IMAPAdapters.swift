@@ -12,8 +12,11 @@ final class IMAPMessageSource: MessageSource {
     let honorMark: Bool
     /// `run --dry-run`: the folder is opened read-only and nothing is marked.
     let readOnly: Bool
+    /// The message size limit: no more than one octet past it is fetched of any message.
+    let maxBytes: Int
 
-    init(session: IMAPSession, folder: String, mark: String, honorMark: Bool = true, readOnly: Bool = false) {
+    init(session: IMAPSession, folder: String, mark: String, honorMark: Bool = true, readOnly: Bool = false, maxBytes: Int = MIMELimits().maxSize) {
+        self.maxBytes = maxBytes
         self.session = session
         self.folder = MailboxName(folder)
         self.mark = mark
@@ -38,7 +41,7 @@ final class IMAPMessageSource: MessageSource {
 
     func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
         try session.ensureOpen(folder, readOnly: readOnly)
-        return try session.fetch(uids: uids).map { ($0.uid, $0.bytes) }
+        return try session.fetch(uids: uids, maxBytes: maxBytes).map { ($0.uid, $0.bytes) }
     }
 
     func markHandled(_ uids: [UInt32]) throws {

@@ -122,7 +122,7 @@ final class Pipeline {
             source = DirectorySource(path: config.resolvedPath(config.source.path)!)
         } else {
             source = IMAPMessageSource(session: session!, folder: config.imap.folder, mark: config.imap.mark,
-                                       honorMark: !options.reprocess, readOnly: options.dryRun)
+                                       honorMark: !options.reprocess, readOnly: options.dryRun, maxBytes: analyzer.limits.maxSize)
         }
         if options.dryRun {
             sink = PrintingSink()
@@ -204,6 +204,12 @@ final class Pipeline {
             summary.examined += 1
             var log = logger
             log[metadataKey: LogKeys.uid] = "\(uid)"
+            // Sources hand over at most one byte past the limit, so a longer message shows as that.
+            if bytes.count > analyzer.limits.maxSize {
+                summary.unreadable += 1
+                log.warning("skipped: larger than the \(analyzer.limits.maxSize)-byte message limit (no more of it was fetched)")
+                continue
+            }
             let analysis: MessageAnalysis
             do {
                 analysis = try MessageAnalyzer.analyze(bytes, configuration: analyzer)
