@@ -132,4 +132,14 @@ import Testing
         #expect(r.stderr.contains("skipped: larger than the 25000000-byte message limit"), "\(r.stderr)")
         #expect(try drafts(dir) == 2)
     }
+
+    /// An empty file in the folder is skipped as not a message; the run goes on.
+    @Test func anEmptyFileInTheFolderIsSkipped() throws {
+        let (dir, config) = try setup()
+        FileManager.default.createFile(atPath: dir + "/spam/aa-empty.eml", contents: Data())
+        let r = try CLI.run(["run", "--config", config, "--log-level", "info"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("skipped: not a message: the file is empty"), "\(r.stderr)")
+        #expect(try drafts(dir) == 2)
+    }
 }

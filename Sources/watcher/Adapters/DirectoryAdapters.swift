@@ -31,10 +31,10 @@ final class DirectorySource: MessageSource {
     func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
         try uids.map { uid in
             let file = (path as NSString).appendingPathComponent(files[Int(uid) - 1])
-            guard let handle = FileHandle(forReadingAtPath: file), let data = try? handle.read(upToCount: maxBytes + 1) else {
-                throw SinkError(message: "cannot read \(file)")
-            }
-            try? handle.close()
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw SinkError(message: "cannot read \(file)") }
+            defer { try? handle.close() }
+            // nil is the end of the file at once: an empty file, which the analysis skips as such.
+            guard let data = try? handle.read(upToCount: maxBytes + 1) ?? Data() else { throw SinkError(message: "cannot read \(file)") }
             return (uid, [UInt8](data))
         }
     }
