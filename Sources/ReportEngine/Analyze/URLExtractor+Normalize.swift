@@ -1,8 +1,9 @@
 /// Undoing the disguises before the scan: character references, full-width and dot-like
 /// characters, zero-width characters, ISO-2022 escapes and defanging.
 ///
-/// The text is kept as UTF-8 bytes, one byte per ASCII character, and the few characters that were
-/// disguised are marked in a sparse list: a 25 MB body costs about 25 MB here, not 4 bytes a character.
+/// The text is kept as UTF-8 bytes, one byte per ASCII character, with a flag byte for each byte
+/// only once a character has been marked (`Marks`): a 25 MB body costs 25 to 50 MB here, not the
+/// 4 bytes a character (and a flag) of an array of scalars.
 extension URLExtractor {
     static let zeroWidth: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x2061, 0x2062, 0x2063, 0x2064, 0x034F]
     static let dotLike: Set<UInt32> = [0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52]
@@ -69,7 +70,7 @@ extension URLExtractor {
             lastStart = out.count
             marks.add(out.count, f | pending)
             pending = 0
-            appendUTF8(c, to: &out)
+            UTF8.encode(c) { out.append($0) }
         }
         let n = src.count
         var i = 0
@@ -184,22 +185,22 @@ extension URLExtractor {
             if c == UInt8(ascii: "[") || c == UInt8(ascii: "(") || c == UInt8(ascii: "{") || c == UInt8(ascii: "h") || c == UInt8(ascii: "H")
                 || c == UInt8(ascii: " ") || c == UInt8(ascii: "f") || c == UInt8(ascii: "F") || c == 0xE3
             {
-                let lowered = lowerASCII(c)
+                let lowered = Bytes.lower(c)
                 for (p, replacement) in defangingRules where p[0] == lowered {
                     guard i + p.count <= n else { continue }
                     var match = true
-                    for k in 0..<p.count where lowerASCII(s[i + k]) != p[k] { match = false; break }
+                    for k in 0..<p.count where Bytes.lower(s[i + k]) != p[k] { match = false; break }
                     guard match else { continue }
                     // `hxxp` only as a scheme: it must be followed by "s:" / ":" soon.
                     if p[0] == UInt8(ascii: "h") || p[0] == UInt8(ascii: "f") {
                         let next = i + p.count
                         guard next < n, s[next] == UInt8(ascii: ":") || s[next] == UInt8(ascii: "[") else { continue }
-                        if i > 0, isASCIILetter(s[i - 1]) { continue }
+                        if i > 0, Bytes.isLetter(s[i - 1]) { continue }
                     }
                     if p[0] == UInt8(ascii: " ") || p == atSign { continue }  // " [.] " and "[at]" are left as written
                     // A bare "ドット" is a dot only between two parts of a name ("exampleドットcom").
                     if p == dotKatakana {
-                        func isNameChar(_ c: UInt8) -> Bool { isASCIILetter(c) || isASCIIDigit(c) || c == UInt8(ascii: "-") }
+                        func isNameChar(_ c: UInt8) -> Bool { Bytes.isLetter(c) || Bytes.isDigit(c) || c == UInt8(ascii: "-") }
                         guard i > 0, isNameChar(s[i - 1]), i + p.count < n, isNameChar(s[i + p.count]) else { continue }
                     }
                     let merged = f.union(i, i + p.count) | Flags.defanged.rawValue
@@ -224,9 +225,6 @@ extension URLExtractor {
         f.truncate(o)
     }
 
-    static func lowerASCII(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
-    static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
-    static func isASCIIDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 }
 
 // MARK: - UTF-8
@@ -257,18 +255,4 @@ extension URLExtractor {
     var k = i - 1
     while k > 0, s[k] & 0xC0 == 0x80, i - k < 4 { k -= 1 }
     return decodeScalar(s, k).0
-}
-
-func appendUTF8(_ c: Unicode.Scalar, to out: inout [UInt8]) {
-    let v = c.value
-    if v < 0x80 {
-        out.append(UInt8(v))
-    } else if v < 0x800 {
-        out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
-    } else if v < 0x10000 {
-        out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
-    } else {
-        out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F)); out.append(UInt8(0x80 | v >> 6 & 0x3F))
-        out.append(UInt8(0x80 | v & 0x3F))
-    }
 }

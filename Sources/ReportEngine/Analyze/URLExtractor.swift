@@ -40,14 +40,13 @@ public enum URLExtractor {
     // MARK: - Character classes
 
     /// ASCII letters, digits, "-", "." and "_".
-    static let asciiHost: [Bool] = asciiTable { isAlphanumeric($0) || "-._".utf8.contains($0) }
+    static let asciiHost: [Bool] = asciiTable { Bytes.isAlnum($0) || "-._".utf8.contains($0) }
     /// ASCII characters of an authority: letters, digits and "-._~%:@".
-    static let asciiAuthority: [Bool] = asciiTable { isAlphanumeric($0) || "-._~%:@".utf8.contains($0) }
+    static let asciiAuthority: [Bool] = asciiTable { Bytes.isAlnum($0) || "-._~%:@".utf8.contains($0) }
     /// ASCII characters of a path: printable, but not `<>"`{}|\`.
     static let asciiPath: [Bool] = asciiTable { $0 > 0x20 && $0 != 0x7F && !"<>\"`{}|\\".utf8.contains($0) }
 
     static func asciiTable(_ member: (UInt8) -> Bool) -> [Bool] { (0..<128).map { member(UInt8($0)) } }
-    static func isAlphanumeric(_ c: UInt8) -> Bool { isASCIILetter(c) || isASCIIDigit(c) }
 
     static func isHostChar(_ c: Unicode.Scalar, allowUnicode: Bool) -> Bool {
         if c.isASCII { return asciiHost[Int(c.value)] }
@@ -162,7 +161,7 @@ public enum URLExtractor {
                 let isAddress = prev == UInt8(ascii: "@")
                     && ((i >= 2 && isHostChar(scalarBefore(s, i - 1)!, allowUnicode: true)) || !startsWithWWW(s, at: i))
                 // "path:to:file.pm": a name glued after "word:" is part of that token ("サイト:x.jp" is not).
-                let inColonToken = prev == UInt8(ascii: ":") && i >= 2 && (isASCIILetter(s[i - 2]) || isASCIIDigit(s[i - 2]))
+                let inColonToken = prev == UInt8(ascii: ":") && i >= 2 && (Bytes.isLetter(s[i - 2]) || Bytes.isDigit(s[i - 2]))
                     && !startsWithWWW(s, at: i)
                 if !isAddress, !inColonToken, prev != UInt8(ascii: "/"), let (url, end) = bareURL(s, f, at: i, part: part) {
                     if let url { add(url) }
@@ -193,15 +192,15 @@ public enum URLExtractor {
 
     /// Whether `www.` (in any case) starts at `i`.
     static func startsWithWWW(_ s: [UInt8], at i: Int) -> Bool {
-        i + 4 <= s.count && lowerASCII(s[i]) == UInt8(ascii: "w") && lowerASCII(s[i + 1]) == UInt8(ascii: "w")
-            && lowerASCII(s[i + 2]) == UInt8(ascii: "w") && s[i + 3] == UInt8(ascii: ".")
+        i + 4 <= s.count && Bytes.lower(s[i]) == UInt8(ascii: "w") && Bytes.lower(s[i + 1]) == UInt8(ascii: "w")
+            && Bytes.lower(s[i + 2]) == UInt8(ascii: "w") && s[i + 3] == UInt8(ascii: ".")
     }
 
     /// A URL with a scheme at `start`, or nil when there is no scheme there.
     static func schemeURL(_ s: [UInt8], _ f: Marks, at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
-        while j < s.count, j - start < 6, isASCIILetter(s[j]) { j += 1 }
-        let scheme = String(decoding: s[start..<j].map(lowerASCII), as: UTF8.self)
+        while j < s.count, j - start < 6, Bytes.isLetter(s[j]) { j += 1 }
+        let scheme = String(decoding: s[start..<j].map(Bytes.lower), as: UTF8.self)
         guard scheme == "http" || scheme == "https" || scheme == "ftp", j < s.count, s[j] == UInt8(ascii: ":") else { return nil }
         j += 1
         var slashes = 0
@@ -235,7 +234,7 @@ public enum URLExtractor {
         // A bare IPv4 address is a URL only when a path follows it ("45.76.212.77/login").
         if labels.count == 4, labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
             let pathFollows = j + 1 < s.count && s[j] == UInt8(ascii: "/") && isPathChar(decodeScalar(s, j + 1).0)
-            let portFollows = j + 1 < s.count && s[j] == UInt8(ascii: ":") && isASCIIDigit(s[j + 1])
+            let portFollows = j + 1 < s.count && s[j] == UInt8(ascii: ":") && Bytes.isDigit(s[j + 1])
             guard IPAddress(host) != nil, pathFollows || portFollows else { return (nil, j) }
             return authorityAndPath(s, f, scheme: "http", hostStart: start, urlStart: start, part: part)
         }

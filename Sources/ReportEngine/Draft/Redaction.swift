@@ -88,16 +88,15 @@ public struct Redaction: Sendable, Hashable {
     /// Replaces every occurrence of `needle` (ASCII letters compared without case) in one left-to-right pass.
     static func replace(_ needle: [UInt8], in hay: [UInt8], with replacement: [UInt8]) -> [UInt8] {
         guard let first = needle.first, hay.count >= needle.count else { return hay }
-        func lower(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
-        let f = lower(first)
+        let f = Bytes.lower(first)
         var out: [UInt8] = []
         out.reserveCapacity(hay.count)
         var i = 0
         let n = hay.count, m = needle.count
         while i < n {
-            if lower(hay[i]) == f, i + m <= n {
+            if Bytes.lower(hay[i]) == f, i + m <= n {
                 var k = 1
-                while k < m, lower(hay[i + k]) == needle[k] { k += 1 }
+                while k < m, Bytes.lower(hay[i + k]) == needle[k] { k += 1 }
                 if k == m {
                     out += replacement
                     i += m
@@ -112,9 +111,8 @@ public struct Redaction: Sendable, Hashable {
 
     /// Cuts `http(s)://host` URLs after their host: whatever path, query or fragment follows becomes `/…`.
     static func cutURLs(_ s: [UInt8]) -> [UInt8] {
-        func lower(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
         func isHost(_ b: UInt8) -> Bool {
-            (0x30...0x39).contains(b) || (0x61...0x7A).contains(lower(b)) || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x3A
+            (0x30...0x39).contains(b) || (0x61...0x7A).contains(Bytes.lower(b)) || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x3A
                 || b == 0x5B || b == 0x5D || b == 0x25 || b == 0x40
         }
         func isPath(_ b: UInt8) -> Bool {
@@ -126,9 +124,9 @@ public struct Redaction: Sendable, Hashable {
         let n = s.count
         while i < n {
             // "http://" or "https://", any case.
-            if lower(s[i]) == 0x68, i + 7 <= n, lower(s[i + 1]) == 0x74, lower(s[i + 2]) == 0x74, lower(s[i + 3]) == 0x70 {
+            if Bytes.lower(s[i]) == 0x68, i + 7 <= n, Bytes.lower(s[i + 1]) == 0x74, Bytes.lower(s[i + 2]) == 0x74, Bytes.lower(s[i + 3]) == 0x70 {
                 var j = i + 4
-                if j < n, lower(s[j]) == 0x73 { j += 1 }
+                if j < n, Bytes.lower(s[j]) == 0x73 { j += 1 }
                 if j + 3 <= n, s[j] == 0x3A, s[j + 1] == 0x2F, s[j + 2] == 0x2F {
                     j += 3
                     while j < n, isHost(s[j]) { j += 1 }

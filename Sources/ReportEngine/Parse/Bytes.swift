@@ -37,6 +37,12 @@ enum Bytes {
         return nil
     }
 
+    /// ASCII classes and case on single bytes; any byte of a longer UTF-8 character is in none.
+    static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    static func isAlnum(_ c: UInt8) -> Bool { isLetter(c) || isDigit(c) }
+    static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+
     static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {
         case 0x30...0x39: return b - 0x30

@@ -36,12 +36,14 @@ public enum Charset {
             guess.detected = label != nil || guess.used != "US-ASCII"
             return guess
         }
-        var first: Decoded? = convert(bytes, from: name)
-        if first!.errors == 0 { return first! }
         // A declared charset that does not fit the bytes: spam often says one thing and sends another.
         // The first decoding is let go while guessing, and made again if it stays the best.
-        let firstErrors = first!.errors
-        first = nil
+        let firstErrors: Int
+        do {
+            let first = convert(bytes, from: name)
+            if first.errors == 0 { return first }
+            firstErrors = first.errors
+        }
         let guess = detect(bytes)
         if guess.errors < firstErrors {
             var g = guess

@@ -51,11 +51,11 @@ public struct HTMLText: Sendable, Hashable {
 
     /// The charset named by a `<meta charset>` or `<meta http-equiv content="…; charset=…">` in the first 4 KB.
     public static func metaCharset(_ bytes: some Collection<UInt8>) -> String? {
-        let head = bytes.prefix(4096).map(HTMLRenderer.lower)
+        let head = bytes.prefix(4096).map(Bytes.lower)
         let key = Array("charset=".utf8)
         guard let at = head.firstRange(of: key) else { return nil }
         var value = head[at.upperBound...].drop { $0 == 0x22 || $0 == 0x27 || $0 == 0x20 }
-        value = value.prefix { HTMLRenderer.isAlnum($0) || $0 == 0x2D || $0 == 0x5F }
+        value = value.prefix { Bytes.isAlnum($0) || $0 == 0x2D || $0 == 0x5F }
         return value.isEmpty ? nil : String(decoding: value, as: UTF8.self)
     }
 
@@ -118,9 +118,6 @@ struct HTMLRenderer {
     init(_ s: [UInt8]) { self.s = s }
 
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D }
-    static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
-    static func isAlnum(_ c: UInt8) -> Bool { isAlpha(c) || (0x30...0x39).contains(c) }
-    static func lower(_ c: UInt8) -> UInt8 { (0x41...0x5A).contains(c) ? c | 0x20 : c }
 
     // MARK: - Data state
 
@@ -131,7 +128,7 @@ struct HTMLRenderer {
             // "<" followed by a letter (start tag), "/" (end tag), "!" or "?" opens markup.
             guard s[i] == 0x3C, i + 1 < n else { i += 1; continue }
             let next = s[i + 1]
-            if HTMLRenderer.isAlpha(next) || next == 0x21 || next == 0x3F || next == 0x2F {
+            if Bytes.isLetter(next) || next == 0x21 || next == 0x3F || next == 0x2F {
                 emitText(s[textStart..<i])
                 tag()
                 textStart = i
@@ -211,12 +208,12 @@ struct HTMLRenderer {
             j += 1
             guard j < n else { i = n; return }
             if s[j] == 0x3E { i = j + 1; return }  // "</>" is nothing
-            if !HTMLRenderer.isAlpha(s[j]) { bogusComment(from: j); return }
+            if !Bytes.isLetter(s[j]) { bogusComment(from: j); return }
         }
         // Tag name: up to white space, "/" or ">".
         let nameStart = j
         while j < n, !HTMLRenderer.isSpace(s[j]), s[j] != 0x2F, s[j] != 0x3E { j += 1 }
-        let name = String(decoding: s[nameStart..<j].lazy.map(HTMLRenderer.lower), as: UTF8.self)
+        let name = String(decoding: s[nameStart..<j].lazy.map(Bytes.lower), as: UTF8.self)
         var attributes: [(name: String, value: [UInt8])] = []
         i = j
         readAttributes(into: &attributes)
@@ -259,7 +256,7 @@ struct HTMLRenderer {
                     HTMLRenderer.decode(s[start..<i], inAttribute: true, into: &value)
                 }
             }
-            let name = String(decoding: s[nameStart..<nameEnd].lazy.map(HTMLRenderer.lower), as: UTF8.self)
+            let name = String(decoding: s[nameStart..<nameEnd].lazy.map(Bytes.lower), as: UTF8.self)
             if seen.insert(name).inserted { attributes.append((name, value)) }
         }
     }
@@ -302,7 +299,7 @@ struct HTMLRenderer {
     }
 
     func lowered(_ v: [UInt8]) -> String {
-        String(decoding: v.lazy.map(HTMLRenderer.lower), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        String(decoding: v.lazy.map(Bytes.lower), as: UTF8.self).trimmingCharacters(in: .whitespaces)
     }
 
     mutating func collectLinks(_ name: String, _ attributes: [(name: String, value: [UInt8])]) {
@@ -368,7 +365,7 @@ struct HTMLRenderer {
         while j + 1 < n {
             if s[j] == 0x3C, s[j + 1] == 0x2F, j + 2 + lowerName.count <= n {
                 var k = 0
-                while k < lowerName.count, HTMLRenderer.lower(s[j + 2 + k]) == lowerName[k] { k += 1 }
+                while k < lowerName.count, Bytes.lower(s[j + 2 + k]) == lowerName[k] { k += 1 }
                 let after = j + 2 + lowerName.count
                 if k == lowerName.count, after == n || HTMLRenderer.isSpace(s[after]) || s[after] == 0x2F || s[after] == 0x3E {
                     i = j
@@ -423,7 +420,7 @@ struct HTMLRenderer {
         guard k < n, content[k] == 0x3B || content[k] == 0x2C else { return nil }
         k += 1
         while k < n, isSpace(content[k]) { k += 1 }
-        if k + 3 <= n, lower(content[k]) == 0x75, lower(content[k + 1]) == 0x72, lower(content[k + 2]) == 0x6C {
+        if k + 3 <= n, Bytes.lower(content[k]) == 0x75, Bytes.lower(content[k + 1]) == 0x72, Bytes.lower(content[k + 2]) == 0x6C {
             var m = k + 3
             while m < n, isSpace(content[m]) { m += 1 }
             if m < n, content[m] == 0x3D {
@@ -511,12 +508,12 @@ struct HTMLRenderer {
             return (Array(String(scalar).utf8), k - start)
         }
         let nameStart = k
-        while k < end, k - nameStart < 32, isAlnum(s[k]) { k += 1 }
+        while k < end, k - nameStart < 32, Bytes.isAlnum(s[k]) { k += 1 }
         guard k > nameStart else { return nil }
         let name = String(decoding: s[nameStart..<k], as: UTF8.self)
         if k < end, s[k] == 0x3B, let v = HTMLText.namedEntities[name] { return (Array(v.utf8), k + 1 - start) }
         if HTMLText.legacyWithoutSemicolon.contains(name), let v = HTMLText.namedEntities[name] {
-            if inAttribute, k < end, s[k] == 0x3D || isAlnum(s[k]) { return nil }
+            if inAttribute, k < end, s[k] == 0x3D || Bytes.isAlnum(s[k]) { return nil }
             return (Array(v.utf8), k - start)
         }
         return nil

@@ -220,11 +220,11 @@ private struct Reader {
         i += 1
         var items: [TOMLValue] = []
         while true {
-            skipWhitespaceNewlinesAndComments()
+            skipBlankLinesAndComments()
             guard let c = peek else { throw fail("the file ends inside an array: expected ']'") }
             if c == UInt8(ascii: "]") { i += 1; return .array(items) }
             items.append(try value())
-            skipWhitespaceNewlinesAndComments()
+            skipBlankLinesAndComments()
             guard let d = peek else { throw fail("the file ends inside an array: expected ']'") }
             if d == UInt8(ascii: ",") { i += 1; continue }
             if d == UInt8(ascii: "]") { i += 1; return .array(items) }
@@ -457,8 +457,6 @@ private struct Reader {
             } else { return }
         }
     }
-
-    mutating func skipWhitespaceNewlinesAndComments() { skipBlankLinesAndComments() }
 
     /// After a key-value pair or header: blanks, perhaps a comment, then a line break or the end.
     mutating func endOfLine() throws(TOML.ParseError) {
