@@ -10,20 +10,27 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses dotted-quad IPv4 or any IPv6 text form (an `IPv6:` prefix and brackets are allowed).
     public init?(_ text: some StringProtocol) {
-        var t = String(text).trimmingCharacters(in: "[] \t")
-        if t.lowercased().hasPrefix("ipv6:") { t = String(t.dropFirst(5)) }
-        if let pct = t.firstIndex(of: "%") { t = String(t[..<pct]) }  // zone id
+        var t = Array(text.utf8)[...]
+        func isSpaceOrBracket(_ c: UInt8) -> Bool { c == 0x5B || c == 0x5D || c == 0x20 || c == 0x09 }
+        while let c = t.first, isSpaceOrBracket(c) { t = t.dropFirst() }
+        while let c = t.last, isSpaceOrBracket(c) { t = t.dropLast() }
+        if t.count >= 5, t.prefix(5).map(Bytes.lower).elementsEqual("ipv6:".utf8) { t = t.dropFirst(5) }
+        if let pct = t.firstIndex(of: 0x25) { t = t[..<pct] }  // zone id
         guard !t.isEmpty, t.count <= 45 else { return nil }
-        if t.contains(":") {
+        if t.contains(0x3A) {
             var a = in6_addr()
-            guard inet_pton(AF_INET6, t, &a) == 1 else { return nil }
+            guard (Array(t) + [0]).withUnsafeBufferPointer({ p in
+                p.withMemoryRebound(to: CChar.self) { inet_pton(AF_INET6, $0.baseAddress, &a) }
+            }) == 1 else { return nil }
             bytes = withUnsafeBytes(of: &a) { Array($0) }
         } else {
+            // Four groups of one to three ASCII digits; inet_pton checks the values.
+            let parts = t.split(separator: 0x2E, omittingEmptySubsequences: false)
+            guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(Bytes.isDigit) }) else { return nil }
             var a = in_addr()
-            let parts = t.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-                inet_pton(AF_INET, t, &a) == 1
-            else { return nil }
+            guard (Array(t) + [0]).withUnsafeBufferPointer({ p in
+                p.withMemoryRebound(to: CChar.self) { inet_pton(AF_INET, $0.baseAddress, &a) }
+            }) == 1 else { return nil }
             bytes = withUnsafeBytes(of: &a) { Array($0) }
         }
     }

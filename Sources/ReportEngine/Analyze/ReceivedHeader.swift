@@ -31,7 +31,7 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// Parses one Received value.
     public init(_ value: String) {
         text = value
-        let v = String(String.UnicodeScalarView(value.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\t" ? " " : $0 }))
+        let v = String(decoding: value.utf8.map { $0 == 0x0D || $0 == 0x0A || $0 == 0x09 ? 0x20 : $0 }, as: UTF8.self)
         // The part before ";" is the trace; the date follows.
         var trace = v.lastIndex(of: ";").map { v[..<$0] } ?? v[...]
         // MDaemon writes "[(ip)]" where others write "([ip])".
@@ -72,7 +72,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         if sawFrom {
             // "from name(ip)" with the comment glued on: smtpd/smap, which records no HELO unless
             // it adds "claiming to be".
-            let afterFrom = trace.range(of: "from ", options: .caseInsensitive).map { trace[$0.upperBound...] }
+            let afterFrom = ReceivedHeader.end(of: "from ", in: trace, ignoringCase: true).map { trace[$0...] }
             let glued = afterFrom.map { rest in
                 rest.drop { $0 == " " }.prefix { $0 != " " }.contains("(")
             } ?? false
@@ -83,8 +83,8 @@ public struct ReceivedHeader: Sendable, Hashable {
             helo = nil
         }
         // "…(61.197.82.27), claiming to be "foo.example" via SMTP"
-        if let r = trace.range(of: "claiming to be \"") {
-            helo = String(trace[r.upperBound...].prefix { $0 != "\"" }).lowercased()
+        if let r = ReceivedHeader.end(of: "claiming to be \"", in: trace, ignoringCase: false) {
+            helo = String(trace[r...].prefix { $0 != "\"" }).lowercased()
         }
     }
 
@@ -129,6 +129,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         for c in comments {
             // "unknown[1.2.3.4]" and "<name>[1.2.3.4]" are written without a space.
             let parts = c.replacingOccurrences(of: "[", with: " [").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+            let addresses = parts.map(ReceivedHeader.address(in:))
             var nameHere: String?
             var ipHere: IPAddress?
             var n = 0
@@ -152,7 +153,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                     }
                     continue
                 }
-                if ipHere == nil, let a = ReceivedHeader.address(in: p) {
+                if ipHere == nil, let a = addresses[n - 1] {
                     ipHere = a
                     if commentIP == nil {
                         commentIPBracketed = p.hasPrefix("[")
@@ -171,15 +172,15 @@ public struct ReceivedHeader: Sendable, Hashable {
             // OpenSMTPD: "(rdns [local])" for a client on the local socket.
             if ipHere == nil, parts.count == 2, parts[1].lowercased() == "[local]", let name = nameHere { localName = name }
             // "(1.2.3.4 [1.2.3.4])": the reverse name is written as the address, so there is none.
-            if parts.count >= 2, parts.allSatisfy({ ReceivedHeader.address(in: $0) != nil }) { commentAddressTwice = true }
+            if parts.count >= 2, addresses.allSatisfy({ $0 != nil }) { commentAddressTwice = true }
             if commentIP == nil, let ipHere {
                 commentIP = ipHere
                 commentName = nameHere
                 // What else the comment says besides the address: "unknown" (no reverse name), a name…
-                commentRest = parts.filter { p in
+                commentRest = zip(parts, addresses).filter { p, a in
                     let lp = p.lowercased()
-                    return ReceivedHeader.address(in: p) == nil && lp != "verified" && !lp.hasPrefix("port")
-                }
+                    return a == nil && lp != "verified" && !lp.hasPrefix("port")
+                }.map(\.0)
             }
         }
         // The address the receiving relay saw itself ("(rdns [ip])") wins over a literal the client sent.
@@ -236,18 +237,24 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// `1.2.3.4:2525`, `[1.2.3.4]:2525`, Exim's `1.2.3.4.2525`, `user@1.2.3.4`, `?1.2.3.4?`;
     /// IPv4-mapped IPv6 is given as IPv4.
     static func address(in token: String) -> IPAddress? {
-        var t = Substring(token)
-        if let at = t.lastIndex(of: "@") { t = t[t.index(after: at)...] }
-        t = Substring(t.trimmingCharacters(in: "?()\"',;"))
-        if t.hasPrefix("["), let close = t.firstIndex(of: "]") { t = t[t.index(after: t.startIndex)..<close] }
-        var text = String(t)
-        if text.lowercased().hasPrefix("ipv6:") { text = String(text.dropFirst(5)) }
-        if !text.has("::"), text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
-            text = String(text[..<colon])  // IPv4 with a port
+        // Every form below holds an ASCII digit or a colon; most tokens are names and stop here.
+        guard token.utf8.contains(where: { Bytes.isDigit($0) || $0 == 0x3A }) else { return nil }
+        var t = Array(token.utf8)[...]
+        if let at = t.lastIndex(of: 0x40) { t = t[(at + 1)...] }
+        func isPunctuation(_ c: UInt8) -> Bool { "?()\"',;".utf8.contains(c) }
+        while let c = t.first, isPunctuation(c) { t = t.dropFirst() }
+        while let c = t.last, isPunctuation(c) { t = t.dropLast() }
+        if t.first == 0x5B, let close = t.firstIndex(of: 0x5D) { t = t[(t.startIndex + 1)..<close] }
+        if t.count >= 5, t.prefix(5).map(Bytes.lower).elementsEqual("ipv6:".utf8) { t = t.dropFirst(5) }
+        let colons = t.lazy.filter { $0 == 0x3A }.count
+        if colons == 1, let colon = t.firstIndex(of: 0x3A) {
+            t = t[..<colon]  // IPv4 with a port
         }
-        let dotted = text.split(separator: ".")
-        if dotted.count == 5, !text.contains(":") { text = dotted.prefix(4).joined(separator: ".") }  // Exim's ip.port
-        guard let ip = IPAddress(text) else { return nil }
+        if !t.contains(0x3A) {
+            let dotted = t.split(separator: 0x2E)
+            if dotted.count == 5 { t = Array(dotted.prefix(4).joined(separator: [0x2E]))[...] }  // Exim's ip.port
+        }
+        guard let ip = IPAddress(String(decoding: t, as: UTF8.self)) else { return nil }
         let b = ip.bytes
         if b.count == 16, b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF {
             return IPAddress(bytes: Array(b[12...]))
@@ -260,41 +267,68 @@ public struct ReceivedHeader: Sendable, Hashable {
         case comment(String)
     }
 
-    /// Splits into words and parenthesised comments (nested comments flattened).
+    /// Splits into words and parenthesised comments (nested comments flattened). The delimiters are
+    /// ASCII, so the split works on the UTF-8 bytes.
     static func tokenize(_ s: Substring) -> [Token] {
         var tokens: [Token] = []
-        var word = ""
+        var word: [UInt8] = []
         var depth = 0
-        var comment = ""
-        for c in s {
+        var comment: [UInt8] = []
+        func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+        func trimmed(_ b: [UInt8]) -> String {
+            var lo = b.startIndex, hi = b.endIndex
+            while lo < hi, b[lo] == 0x20 { lo += 1 }
+            while hi > lo, b[hi - 1] == 0x20 { hi -= 1 }
+            return String(decoding: b[lo..<hi], as: UTF8.self)
+        }
+        for c in s.utf8 {
             if depth > 0 {
-                if c == "(" { depth += 1; comment.append(" "); continue }
-                if c == ")" {
+                if c == 0x28 { depth += 1; comment.append(0x20); continue }
+                if c == 0x29 {
                     depth -= 1
                     if depth == 0 {
-                        tokens.append(.comment(comment.trimmingCharacters(in: " ")))
-                        comment = ""
+                        tokens.append(.comment(trimmed(comment)))
+                        comment.removeAll(keepingCapacity: true)
                     } else {
-                        comment.append(" ")
+                        comment.append(0x20)
                     }
                     continue
                 }
                 comment.append(c)
                 continue
             }
-            if c == "(" {
-                if !word.isEmpty { tokens.append(.word(word)); word = "" }
+            if c == 0x28 {
+                if !word.isEmpty { tokens.append(.word(text(word))); word.removeAll(keepingCapacity: true) }
                 depth = 1
                 continue
             }
-            if c == " " {
-                if !word.isEmpty { tokens.append(.word(word)); word = "" }
+            if c == 0x20 {
+                if !word.isEmpty { tokens.append(.word(text(word))); word.removeAll(keepingCapacity: true) }
                 continue
             }
             word.append(c)
         }
-        if !word.isEmpty { tokens.append(.word(word)) }
-        if !comment.isEmpty { tokens.append(.comment(comment.trimmingCharacters(in: " "))) }
+        if !word.isEmpty { tokens.append(.word(text(word))) }
+        if !comment.isEmpty { tokens.append(.comment(trimmed(comment))) }
         return tokens
+    }
+
+    /// Where the first `needle` (ASCII) in `s` ends, compared byte for byte, optionally ignoring ASCII case.
+    static func end(of needle: String, in s: Substring, ignoringCase: Bool) -> Substring.Index? {
+        let n = Array(needle.utf8)
+        let h = s.utf8
+        guard !n.isEmpty else { return s.startIndex }
+        var i = h.startIndex
+        while i != h.endIndex {
+            var j = i
+            var k = 0
+            while k < n.count, j != h.endIndex, (ignoringCase ? Bytes.lower(h[j]) : h[j]) == n[k] {
+                j = h.index(after: j)
+                k += 1
+            }
+            if k == n.count { return j }
+            i = h.index(after: i)
+        }
+        return nil
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Small byte-level helpers shared by the parsers.
 enum Bytes {
     /// The lines of `data`, split at LF with a CR before it dropped; the last line may lack its LF.
@@ -43,6 +49,18 @@ enum Bytes {
     static func isAlnum(_ c: UInt8) -> Bool { isLetter(c) || isDigit(c) }
     static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
 
+    /// `b` as a String with ASCII letters lowered (invalid UTF-8 repaired, as `String(decoding:)` does).
+    static func lowercasedString(_ b: ArraySlice<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: b.count) { buffer in
+            var k = 0
+            for c in b {
+                buffer[k] = lower(c)
+                k += 1
+            }
+            return k
+        }
+    }
+
     static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {
         case 0x30...0x39: return b - 0x30
@@ -57,22 +75,26 @@ extension StringProtocol {
     /// Whether `needle` occurs, compared byte for byte (UTF-8). Foundation's `contains` and
     /// `range(of:)` go through CFString, which costs far more for the short ASCII tests the parsers make.
     func has(_ needle: String) -> Bool {
-        let n = Array(needle.utf8)
-        func search(_ h: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard let first = n.first else { return true }
-            guard h.count >= n.count else { return false }
-            var i = 0
-            while i <= h.count - n.count {
-                if h[i] == first {
+        var needle = needle
+        return needle.withUTF8 { n in
+            func search(_ h: UnsafeBufferPointer<UInt8>) -> Bool {
+                guard let first = n.first else { return true }
+                guard h.count >= n.count, let base = h.baseAddress else { return false }
+                var i = 0
+                let last = h.count - n.count
+                while i <= last {
+                    // memchr finds the candidates; most searches end there.
+                    guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
+                    i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                     var j = 1
                     while j < n.count, h[i + j] == n[j] { j += 1 }
                     if j == n.count { return true }
+                    i += 1
                 }
-                i += 1
+                return false
             }
-            return false
+            if let found = utf8.withContiguousStorageIfAvailable(search) { return found }
+            return Array(utf8).withUnsafeBufferPointer(search)
         }
-        if let found = utf8.withContiguousStorageIfAvailable(search) { return found }
-        return Array(utf8).withUnsafeBufferPointer(search)
     }
 }

@@ -213,7 +213,7 @@ struct HTMLRenderer {
         // Tag name: up to white space, "/" or ">".
         let nameStart = j
         while j < n, !HTMLRenderer.isSpace(s[j]), s[j] != 0x2F, s[j] != 0x3E { j += 1 }
-        let name = String(decoding: s[nameStart..<j].lazy.map(Bytes.lower), as: UTF8.self)
+        let name = Bytes.lowercasedString(s[nameStart..<j])
         var attributes: [(name: String, value: [UInt8])] = []
         i = j
         readAttributes(into: &attributes)
@@ -256,8 +256,14 @@ struct HTMLRenderer {
                     HTMLRenderer.decode(s[start..<i], inAttribute: true, into: &value)
                 }
             }
-            let name = String(decoding: s[nameStart..<nameEnd].lazy.map(Bytes.lower), as: UTF8.self)
-            if seen.insert(name).inserted { attributes.append((name, value)) }
+            let name = Bytes.lowercasedString(s[nameStart..<nameEnd])
+            // A short list is searched; a long one (a spammer's choice) gets a set.
+            if attributes.count < 16 {
+                if !attributes.contains(where: { $0.name == name }) { attributes.append((name, value)) }
+            } else {
+                if seen.isEmpty { seen = Set(attributes.map(\.name)) }
+                if seen.insert(name).inserted { attributes.append((name, value)) }
+            }
         }
     }
 
@@ -299,7 +305,7 @@ struct HTMLRenderer {
     }
 
     func lowered(_ v: [UInt8]) -> String {
-        String(decoding: v.lazy.map(Bytes.lower), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        Bytes.lowercasedString(v[...]).trimmingCharacters(in: .whitespaces)
     }
 
     mutating func collectLinks(_ name: String, _ attributes: [(name: String, value: [UInt8])]) {
@@ -351,8 +357,13 @@ struct HTMLRenderer {
         guard let (link, start) = anchor else { return }
         anchor = nil
         let from = min(start, out.count)
-        let shown = String(decoding: out[from...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        links[link].anchorText = shown.replacingOccurrences(of: "\n", with: " ")
+        // Trimmed of Unicode white space, line breaks made spaces.
+        let shown = String(decoding: out[from...].map { $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self).unicodeScalars
+        var lo = shown.startIndex
+        var hi = shown.endIndex
+        while lo < hi, shown[lo].properties.isWhitespace { lo = shown.index(after: lo) }
+        while hi > lo, shown[shown.index(before: hi)].properties.isWhitespace { hi = shown.index(before: hi) }
+        links[link].anchorText = String(shown[lo..<hi])
         // A repeat of an earlier anchor adds nothing; it is let go when nothing came after it.
         if !seenLinks.insert(links[link]).inserted, link == links.count - 1 { links.removeLast() }
     }
