@@ -29,8 +29,7 @@ public enum CarrierForward {
     /// What the forward templates show: the sender, the authentication results, the whole header block
     /// and the text of the message.
     static func forwardContext(message: MIMEMessage, summary: MessageSummary, origin: Origin, settings: DraftSettings) -> [String: Any] {
-        let headerText = HeaderField.plainText(Array(message.headerBytes), fallback: nil)
-            .replacingOccurrences(of: "\r\n", with: "\n")
+        let headerText = MessageAnalyzer.unixLineBreaks(HeaderField.plainText(Array(message.headerBytes), fallback: nil))
         let auth = [origin.spf.map { "spf=\($0)" }, origin.dkim.map { "dkim=\($0)" }, origin.dmarc.map { "dmarc=\($0)" }]
             .compactMap { $0 }.joined(separator: " ")
         let ja = settings.language == .ja

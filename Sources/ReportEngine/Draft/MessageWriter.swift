@@ -11,22 +11,33 @@ public struct MessageWriter {
     /// A value made safe for one header line: control characters, line and paragraph separators
     /// become spaces, runs of white space collapse, and the result is cut to `limit` characters.
     public static func sanitize(_ value: String, limit: Int = 300) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
         var lastSpace = false
+        func space() {
+            if !lastSpace, !out.isEmpty { out.append(0x20) }
+            lastSpace = true
+        }
         for s in value.unicodeScalars {
             let v = s.value
-            let control = v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0x85
-            if control || s == " " || s.properties.isWhitespace {
-                if !lastSpace, !out.isEmpty { out.append(" ") }
-                lastSpace = true
+            if v < 0x80 {
+                // ASCII: controls, DEL and the space are white space.
+                if v <= 0x20 || v == 0x7F { space() } else { out.append(UInt8(v)); lastSpace = false }
+                continue
+            }
+            let control = (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+            if control || s.properties.isWhitespace {
+                space()
             } else {
-                out.unicodeScalars.append(s)
+                out.append(contentsOf: String(s).utf8)
                 lastSpace = false
             }
         }
-        if out.hasSuffix(" ") { out.removeLast() }
-        if out.count > limit { out = String(out.prefix(limit)) + "…" }
-        return out
+        if out.last == 0x20 { out.removeLast() }
+        var text = String(decoding: out, as: UTF8.self)
+        // Characters, not bytes, are counted; there are no more of them than bytes.
+        if out.count > limit, text.count > limit { text = String(text.prefix(limit)) + "…" }
+        return text
     }
 
     /// Adds an unstructured header field (e.g. Subject), encoding it when needed.
@@ -48,8 +59,9 @@ public struct MessageWriter {
     /// Adds the blank line and a body; line ends become CRLF and overlong lines are wrapped at 998 octets.
     public mutating func body(_ text: String) {
         line("")
-        for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = Array(l.utf8)
+        // Split at every LF byte: a CR LF inside the text ends a line too.
+        for l in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false) {
+            var line = Array(l)
             if line.last == 0x0D { line.removeLast() }
             // A NUL or a bare CR copied from a spam would make the draft invalid: they become spaces.
             for k in line.indices where line[k] == 0x00 || line[k] == 0x0D { line[k] = 0x20 }

@@ -51,7 +51,13 @@ public struct ReportTemplates: Sendable {
     /// The text of a report of `kind` (`registrar`, `carrier-forward` …) in `language`, without blank
     /// lines at either end.
     public func render(_ kind: String, language: ReportLanguage, _ context: [String: Any]) -> String {
-        let text = libraries[language]?.render(context, withTemplate: kind) ?? ""
-        return text.trimmingCharacters(in: .newlines)
+        let text = (libraries[language]?.render(context, withTemplate: kind) ?? "").unicodeScalars
+        // Trimmed of line breaks (LF, VT, FF, CR, NEL, LS, PS), as CharacterSet.newlines has them.
+        func isBreak(_ c: Unicode.Scalar) -> Bool { (0x0A...0x0D).contains(c.value) || c.value == 0x85 || c.value == 0x2028 || c.value == 0x2029 }
+        var lo = text.startIndex
+        var hi = text.endIndex
+        while lo < hi, isBreak(text[lo]) { lo = text.index(after: lo) }
+        while hi > lo, isBreak(text[text.index(before: hi)]) { hi = text.index(before: hi) }
+        return String(text[lo..<hi])
     }
 }
