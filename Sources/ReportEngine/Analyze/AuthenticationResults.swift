@@ -52,32 +52,35 @@ public struct AuthenticationResults: Sendable, Hashable {
     /// Splits at white space outside quoted strings.
     static func words(_ s: String) -> [String] {
         var words: [String] = []
-        var current = ""
+        var current: [UInt8] = []
         var inQuotes = false
-        for c in s {
-            if c == "\"" { inQuotes.toggle() }
-            if c.isWhitespace && !inQuotes {
-                if !current.isEmpty { words.append(current); current = "" }
+        for u in s.unicodeScalars {
+            if u == "\"" { inQuotes.toggle() }
+            let space = u.isASCII ? (u == " " || (0x09...0x0D).contains(u.value)) : u.properties.isWhitespace
+            if space && !inQuotes {
+                if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true) }
             } else {
-                current.append(c)
+                UTF8.encode(u) { current.append($0) }
             }
         }
-        if !current.isEmpty { words.append(current) }
+        if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
 
     static func stripComments(_ s: String) -> String {
-        var out = ""
+        // The delimiters are ASCII, so the bytes are walked.
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
         var depth = 0
         var inQuotes = false
-        for c in s {
-            if c == "\"" && depth == 0 { inQuotes.toggle() }
+        for c in s.utf8 {
+            if c == 0x22 && depth == 0 { inQuotes.toggle() }
             if !inQuotes {
-                if c == "(" { depth += 1; continue }
-                if c == ")" && depth > 0 { depth -= 1; continue }
+                if c == 0x28 { depth += 1; continue }
+                if c == 0x29 && depth > 0 { depth -= 1; continue }
             }
             if depth == 0 { out.append(c) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

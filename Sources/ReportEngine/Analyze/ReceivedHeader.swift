@@ -128,7 +128,13 @@ public struct ReceivedHeader: Sendable, Hashable {
         var qmailHelo: String?
         for c in comments {
             // "unknown[1.2.3.4]" and "<name>[1.2.3.4]" are written without a space.
-            let parts = c.replacingOccurrences(of: "[", with: " [").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+            var spaced: [UInt8] = []
+            spaced.reserveCapacity(c.utf8.count + 4)
+            for byte in c.utf8 {
+                if byte == 0x5B { spaced.append(0x20) }
+                spaced.append(byte)
+            }
+            let parts = spaced.split(whereSeparator: { $0 == 0x20 || $0 == 0x2C }).map { String(decoding: $0, as: UTF8.self) }
             let addresses = parts.map(ReceivedHeader.address(in:))
             var nameHere: String?
             var ipHere: IPAddress?

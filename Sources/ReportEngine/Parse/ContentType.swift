@@ -180,21 +180,26 @@ public struct ContentType: Sendable, Hashable {
         return out
     }
 
-    static func splitOutsideQuotes(_ s: String, separator: Character) -> [Substring] {
+    static func splitOutsideQuotes(_ s: String, separator: Unicode.Scalar) -> [Substring] {
+        precondition(separator.isASCII, "an ASCII separator")
+        // Quotes, backslashes and the separator are ASCII: the bytes are walked, and every cut falls
+        // between characters.
+        let sep = UInt8(separator.value)
         var result: [Substring] = []
-        var start = s.startIndex
+        let u = s.utf8
+        var start = u.startIndex
         var inQuotes = false
         var escaped = false
-        var i = s.startIndex
-        while i < s.endIndex {
-            let c = s[i]
-            if escaped { escaped = false } else if c == "\\" && inQuotes { escaped = true } else if c == "\"" {
+        var i = u.startIndex
+        while i < u.endIndex {
+            let c = u[i]
+            if escaped { escaped = false } else if c == 0x5C && inQuotes { escaped = true } else if c == 0x22 {
                 inQuotes.toggle()
-            } else if c == separator && !inQuotes {
+            } else if c == sep && !inQuotes {
                 result.append(s[start..<i])
-                start = s.index(after: i)
+                start = u.index(after: i)
             }
-            i = s.index(after: i)
+            i = u.index(after: i)
         }
         result.append(s[start...])
         return result

@@ -68,8 +68,8 @@ extension Ledger {
     /// Moves the UID mark forward (never back).
     public func advance(_ mailbox: String, to uid: UInt32) throws {
         try write { db in
-            try db.execute(sql: "UPDATE mailbox SET lastUID = MAX(lastUID, ?), updatedAt = ? WHERE name = ?",
-                           arguments: [Int64(uid), Date(), mailbox])
+            try db.run("UPDATE mailbox SET lastUID = MAX(lastUID, ?), updatedAt = ? WHERE name = ?",
+                       [Int64(uid), Ledger.timestamp(), mailbox])
         }
     }
 
@@ -77,7 +77,7 @@ extension Ledger {
 
     public func state(ofContentKey key: String) throws -> MessageState {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, state FROM message WHERE contentKey = ?", arguments: [key]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state FROM message WHERE contentKey = ?"), arguments: [key]) else {
                 return .unknown
             }
             return (row["state"] as String) == "processed" ? .processed : .reserved(rowID: row["id"])
@@ -130,11 +130,12 @@ extension Ledger {
     public func reserve(_ messages: [NewMessage]) throws -> [Int64] {
         guard !messages.isEmpty else { return [] }
         return try write { db in
-            try messages.map { m in
-                try db.execute(sql: """
+            let now = Ledger.timestamp()
+            return try messages.map { m in
+                try db.run("""
                     INSERT INTO message (contentKey, messageID, mailbox, uidValidity, uid, state, subject, sender, firstSeenAt)
                     VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
-                    """, arguments: [m.contentKey, m.messageID, m.mailbox, Int64(m.uidValidity), Int64(m.uid), m.subject, m.sender, Date()])
+                    """, [m.contentKey, m.messageID, m.mailbox, Int64(m.uidValidity), Int64(m.uid), m.subject, m.sender, now])
                 let rowID = db.lastInsertedRowID
                 for d in m.drafts {
                     try Ledger.insert(ReportReservation(draft: d, messageRowIDs: [rowID], domains: m.domains[d.id] ?? []), db: db)
@@ -173,16 +174,17 @@ extension Ledger {
     public func complete(_ messages: [(messageRowID: Int64, delivered: [(draftID: String, via: String, location: String)], outcome: String)]) throws {
         guard !messages.isEmpty else { return }
         try write { db in
+            let now = Ledger.timestamp()
             for m in messages {
                 for d in m.delivered {
-                    try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
-                                   arguments: [d.via, d.location, Date(), d.draftID])
+                    try db.run("UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
+                               [d.via, d.location, now, d.draftID])
                 }
-                let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'",
+                let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'"),
                                             arguments: [m.messageRowID]) ?? 0
                 if open == 0 {
-                    try db.execute(sql: "UPDATE message SET state = 'processed', outcome = ?, processedAt = ? WHERE id = ?",
-                                   arguments: [m.outcome, Date(), m.messageRowID])
+                    try db.run("UPDATE message SET state = 'processed', outcome = ?, processedAt = ? WHERE id = ?",
+                               [m.outcome, now, m.messageRowID])
                 }
             }
         }
@@ -277,11 +279,11 @@ extension Ledger {
     /// `retryAfter` from now).
     static func putOnLookupList(messageRowID: Int64, raw: [UInt8], pending: [String], retryAfter: TimeInterval, db: Database) throws {
         let now = Date()
-        try db.execute(sql: """
+        try db.run("""
             INSERT INTO lookupRetry (messageRowID, raw, pending, attempts, updatedAt, nextAttemptAt) VALUES (?, ?, ?, 0, ?, ?)
             ON CONFLICT(messageRowID) DO UPDATE SET pending = excluded.pending, attempts = attempts + 1,
                 updatedAt = excluded.updatedAt, nextAttemptAt = excluded.nextAttemptAt
-            """, arguments: [messageRowID, Data(raw), pending.joined(separator: "\n"), now, now.addingTimeInterval(retryAfter)])
+            """, [messageRowID, Data(raw), pending.joined(separator: "\n"), Ledger.timestamp(now), Ledger.timestamp(now.addingTimeInterval(retryAfter))])
     }
 
     /// The domains among `domains` that a delivered report to `desk` named before: the first such
@@ -307,27 +309,28 @@ extension Ledger {
     public func markDelivered(_ delivered: [(draftID: String, via: String, location: String)]) throws {
         guard !delivered.isEmpty else { return }
         try write { db in
+            let now = Ledger.timestamp()
             for d in delivered {
-                try db.execute(sql: "UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
-                               arguments: [d.via, d.location, Date(), d.draftID])
+                try db.run("UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
+                           [d.via, d.location, now, d.draftID])
             }
         }
     }
 
     static func insert(_ r: ReportReservation, db: Database) throws {
         let d = r.draft
-        try db.execute(sql: """
+        try db.run("""
             INSERT INTO report (draftID, messageRowID, kind, recipients, form, subject, raw, status, createdAt, desk, repeatDomains)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
-            """, arguments: [d.id, r.messageRowIDs[0], d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Date(),
-                              d.desk, r.repeatDomains.joined(separator: ",")])
+            """, [d.id, r.messageRowIDs[0], d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Ledger.timestamp(),
+                  d.desk, r.repeatDomains.joined(separator: ",")])
         for m in r.messageRowIDs {
-            try db.execute(sql: "INSERT OR IGNORE INTO reportMessage (draftID, messageRowID) VALUES (?, ?)", arguments: [d.id, m])
+            try db.run("INSERT OR IGNORE INTO reportMessage (draftID, messageRowID) VALUES (?, ?)", [d.id, m])
         }
         for domain in r.domains {
-            try db.execute(sql: "INSERT OR IGNORE INTO domainReport (domain, draftID) VALUES (?, ?)", arguments: [domain, d.id])
+            try db.run("INSERT OR IGNORE INTO domainReport (domain, draftID) VALUES (?, ?)", [domain, d.id])
             for m in r.carriers[domain] ?? (r.messageRowIDs.count == 1 ? r.messageRowIDs : []) {
-                try db.execute(sql: "INSERT OR IGNORE INTO domainMessage (domain, messageRowID) VALUES (?, ?)", arguments: [domain, m])
+                try db.run("INSERT OR IGNORE INTO domainMessage (domain, messageRowID) VALUES (?, ?)", [domain, m])
             }
         }
     }

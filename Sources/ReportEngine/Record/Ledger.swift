@@ -243,3 +243,29 @@ public struct Ledger: Sendable {
         return result
     }
 }
+
+extension Ledger {
+    /// `date` as GRDB stores a `Date` ("yyyy-MM-dd HH:mm:ss.SSS", UTC), written without a
+    /// DateFormatter: the per-message writes of a backlog spent more in the formatter than in SQLite.
+    static func timestamp(_ date: Date = Date()) -> String {
+        // Whole milliseconds first, counted as CFDateFormatter counts them (to the nearest one).
+        let ms = Int64(((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down))
+        var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
+        let millis = Int(ms - Int64(seconds) * 1000)
+        var tm = tm()
+        gmtime_r(&seconds, &tm)
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(Int(tm.tm_year) + 1900, 4))-\(pad(Int(tm.tm_mon) + 1, 2))-\(pad(Int(tm.tm_mday), 2)) "
+            + "\(pad(Int(tm.tm_hour), 2)):\(pad(Int(tm.tm_min), 2)):\(pad(Int(tm.tm_sec), 2)).\(pad(millis, 3))"
+    }
+}
+
+extension Database {
+    /// Runs one statement through the connection's statement cache: the hot writes are prepared once.
+    func run(_ sql: String, _ arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}
