@@ -16,7 +16,7 @@ public struct AuthenticationResults: Sendable, Hashable {
         let cleaned = AuthenticationResults.stripComments(value)
         let statements = ContentType.splitOutsideQuotes(cleaned, separator: ";")
             .map { $0.trimmingCharacters(in: " \t\r\n") }
-        guard let head = statements.first, let id = head.split(separator: " ").first, !id.contains("=") else { return nil }
+        guard let head = statements.first, let id = head.split(separator: " ").first, !id.utf8.contains(0x3D) else { return nil }
         authservID = id.lowercased().trimmingCharacters(in: ".")
         results = []
         for statement in statements.dropFirst() where !statement.isEmpty {

@@ -25,7 +25,12 @@ public struct HostPattern: Sendable, Hashable {
 
     /// Whether a host name or address matches.
     public func matches(_ host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: " \t.[]")
+        matches(normalized: HostPattern.normalize(host))
+    }
+
+    static func normalize(_ host: String) -> String { host.lowercased().trimmingCharacters(in: " \t.[]") }
+
+    func matches(normalized h: String) -> Bool {
         if h.isEmpty { return false }
         if let network {
             guard let ip = IPAddress(h) else { return false }
@@ -41,7 +46,8 @@ public struct HostPattern: Sendable, Hashable {
     public static func any(_ patterns: [HostPattern], match candidates: [String]) -> Bool {
         var admitted = false
         for c in candidates {
-            guard let first = patterns.first(where: { $0.matches(c) }) else { continue }
+            let h = normalize(c)  // once, not once per pattern
+            guard let first = patterns.first(where: { $0.matches(normalized: h) }) else { continue }
             if first.negated { return false }
             admitted = true
         }

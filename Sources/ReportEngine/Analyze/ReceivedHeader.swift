@@ -33,7 +33,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         text = value
         let v = String(decoding: value.utf8.map { $0 == 0x0D || $0 == 0x0A || $0 == 0x09 ? 0x20 : $0 }, as: UTF8.self)
         // The part before ";" is the trace; the date follows.
-        var trace = v.lastIndex(of: ";").map { v[..<$0] } ?? v[...]
+        var trace = v.utf8.lastIndex(of: 0x3B).map { v[..<$0] } ?? v[...]
         // MDaemon writes "[(ip)]" where others write "([ip])".
         if trace.has("[(") { trace = Substring(trace.replacingOccurrences(of: "[(", with: "([").replacingOccurrences(of: ")]", with: "])")) }
         var tokens = ReceivedHeader.tokenize(trace)
@@ -117,7 +117,7 @@ public struct ReceivedHeader: Sendable, Hashable {
             } else {
                 let name = first.lowercased().trimmingCharacters(in: ".")
                 // "from user@localhost" is a local submission, not a host.
-                if name != "unknown", !name.isEmpty, !name.contains("@") { leadingName = name }
+                if name != "unknown", !name.isEmpty, !name.utf8.contains(0x40) { leadingName = name }
             }
         }
         // "from host [1.2.3.4]" (no comment)
@@ -174,7 +174,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                     nameHere = lp.trimmingCharacters(in: ".<>")
                 }
             }
-            if ipHere == nil, parts.count == 1, let name = nameHere, name.contains(".") { nameOnlyComment = nameOnlyComment ?? name }
+            if ipHere == nil, parts.count == 1, let name = nameHere, name.utf8.contains(0x2E) { nameOnlyComment = nameOnlyComment ?? name }
             // OpenSMTPD: "(rdns [local])" for a client on the local socket.
             if ipHere == nil, parts.count == 2, parts[1].lowercased() == "[local]", let name = nameHere { localName = name }
             // "(1.2.3.4 [1.2.3.4])": the reverse name is written as the address, so there is none.

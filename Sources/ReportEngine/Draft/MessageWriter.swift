@@ -43,7 +43,7 @@ public struct MessageWriter {
     /// Adds an unstructured header field (e.g. Subject), encoding it when needed.
     public mutating func header(_ name: String, text value: String) {
         let clean = MessageWriter.sanitize(value)
-        if clean.unicodeScalars.allSatisfy({ $0.isASCII }) && !clean.contains("=?") {
+        if clean.unicodeScalars.allSatisfy({ $0.isASCII }) && !clean.has("=?") {
             fold(name, words: clean.split(separator: " ").map(String.init))
         } else {
             fold(name, words: MessageWriter.encodedWords(clean))

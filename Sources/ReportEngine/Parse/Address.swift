@@ -18,7 +18,7 @@ public enum Address {
                 candidate = chunk[chunk.index(after: open)..<close]
                 bracketed = true
             } else {
-                guard let word = chunk.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\"" }).first(where: { $0.contains("@") }) else { continue }
+                guard let word = chunk.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\"" }).first(where: { $0.utf8.contains(0x40) }) else { continue }
                 candidate = word
             }
             // Source routes: <@a,@b:user@host>
@@ -27,7 +27,7 @@ public enum Address {
             guard !addr.isEmpty, !addr.contains(where: { $0 == " " || $0.isNewline }) else { continue }
             if let at = addr.lastIndex(of: "@") {
                 guard at != addr.startIndex, addr.index(after: at) != addr.endIndex else { continue }
-            } else if !(bracketed && localNames) || addr.contains(".") {
+            } else if !(bracketed && localNames) || addr.utf8.contains(0x2E) {
                 // Without "@" only a local name alone in angle brackets counts (`<moderator>`, as local
                 // submissions write it), and only where asked; a dotted name there is a host.
                 continue

@@ -30,7 +30,7 @@ public struct ContentType: Sendable, Hashable {
         let (head, params) = splitParameters(value)
         let parts = head.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: " \t\"") }
-        guard parts.count == 2, !parts[0].isEmpty, !parts[0].contains(" ") else {
+        guard parts.count == 2, !parts[0].isEmpty, !parts[0].utf8.contains(0x20) else {
             // `text` alone: keep the type, take the default subtype.
             let t = parts.first?.lowercased() ?? ""
             if t == "text" { return ContentType(type: "text", subtype: "plain", parameters: params) }
@@ -117,7 +117,7 @@ public struct ContentType: Sendable, Hashable {
                 if pieces[base] == nil { pieces[base] = [:] }
                 if pieces[base]![index] == nil { pieces[base]![index] = (text, extended) }
             } else if simple[rawName] == nil {
-                simple[rawName] = quoted || text.contains("=?") ? EncodedWord.decode(text) : text
+                simple[rawName] = quoted || text.has("=?") ? EncodedWord.decode(text) : text
             }
         }
         for (name, parts) in pieces where simple[name] == nil || parts[0] != nil {

@@ -16,7 +16,7 @@ public enum EncodedWord {
 
     /// Decodes every encoded word in `text`.
     public static func decode(_ text: String) -> String {
-        guard text.contains("=?") else { return text }
+        guard text.has("=?") else { return text }
         return decode(bytes: Array(text.utf8), fallback: "utf-8")
     }
 

@@ -9,8 +9,7 @@ public enum MailDate {
     /// `2026-11-20T09:15:00+09:00`, keeping the message's own offset; nil when the value cannot be read.
     public static func iso8601(_ value: String) -> String? {
         var tokens = value.lowercased()
-            .replacingOccurrences(of: ",", with: " ")
-            .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+            .split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\r" || $0 == "\n" })
             .map(String.init)
         // Drop comments such as "(JST)" and the weekday.
         tokens = tokens.filter { !$0.hasPrefix("(") && !$0.hasSuffix(")") }
@@ -20,7 +19,7 @@ public enum MailDate {
         var day: Int?, month: Int?, year: Int?, h = 0, m = 0, s = 0, offset: Int?
         var sawTime = false
         for t in tokens {
-            if t.contains(":"), !sawTime {
+            if t.utf8.contains(0x3A), !sawTime {
                 let p = t.split(separator: ":").map { Int($0) }
                 guard p.count >= 2, let hh = p[0], let mm = p[1] else { return nil }
                 h = hh; m = mm; s = p.count > 2 ? (p[2] ?? 0) : 0
