@@ -29,4 +29,12 @@ public protocol MessageSource {
     func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])]
     /// Marks a message as handled (a keyword, a move, or nothing).
     func markHandled(_ uids: [UInt32]) throws
+    /// For a backlog: how to fetch from another thread, over a connection used for nothing else, so
+    /// the next batch arrives while this one is handled. The outer closure opens the connection (on
+    /// that thread) and checks it sees the same `uidValidity`; nil when the source fetches in turn.
+    func fetchAhead(uidValidity: UInt32) -> (@Sendable () throws -> ([UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])])?
+}
+
+extension MessageSource {
+    public func fetchAhead(uidValidity: UInt32) -> (@Sendable () throws -> ([UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])])? { nil }
 }

@@ -25,7 +25,7 @@ public struct Ledger: Sendable {
     /// - Throws: `LedgerError` when the file cannot be made, or is damaged (emptied, truncated,
     ///   overwritten: SQLite's integrity check at open), naming what to do. A damaged ledger is never
     ///   reset silently: that would report the whole folder again.
-    public init(path: String) throws {
+    public init(path: String, checked check: LedgerCheck? = nil) throws {
         self.path = path
         let damaged = Ledger.whatToDo
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
@@ -38,7 +38,11 @@ public struct Ledger: Sendable {
         }
         do {
             // A ledger that exists is checked read-only first: a damaged file is never written to.
-            if FileManager.default.fileExists(atPath: path) { _ = try Ledger.readOnly(path: path) }
+            if let check {
+                try check.wait()
+            } else if FileManager.default.fileExists(atPath: path) {
+                _ = try Ledger.readOnly(path: path)
+            }
             var config = Configuration()
             config.foreignKeysEnabled = true
             writer = try DatabasePool(path: path, configuration: config)
@@ -65,6 +69,8 @@ public struct Ledger: Sendable {
         do {
             var config = Configuration()
             config.readonly = true
+            // The check reads every page: mapped, they are not copied one read call at a time.
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
             let queue = try DatabaseQueue(path: path, configuration: config)
             let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
             guard check == ["ok"] else {
@@ -241,6 +247,33 @@ public struct Ledger: Sendable {
             if n >= limit { kill(getpid(), SIGKILL) }
         }
         return result
+    }
+}
+
+/// The read-only check of an existing ledger (`Ledger.readOnly`), made on a thread of its own so that
+/// it overlaps the server's login; `Ledger(path:checked:)` waits for it before it opens the file to write.
+/// The check reads every page, so it grows with the ledger; the login does not wait for it.
+public final class LedgerCheck: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written by the thread before `done` is signalled, read after.
+    private var failure: (any Error)?
+
+    public init(path: String) {
+        Thread { [self] in
+            do {
+                if FileManager.default.fileExists(atPath: path) { _ = try Ledger.readOnly(path: path) }
+            } catch {
+                failure = error
+            }
+            done.signal()
+        }.start()
+    }
+
+    /// Waits for the check; throws its `LedgerError` when the ledger is damaged.
+    public func wait() throws {
+        done.wait()
+        done.signal()  // a later wait returns at once
+        if let failure { throw failure }
     }
 }
 

@@ -44,6 +44,24 @@ final class IMAPMessageSource: MessageSource {
         return try session.fetch(uids: uids, maxBytes: maxBytes).map { ($0.uid, $0.bytes) }
     }
 
+    /// A second, read-only session on the same folder (EXAMINE), for fetching the next batch while the
+    /// first session marks and appends. Reading never changes the folder, so a run cut off meanwhile
+    /// loses nothing.
+    func fetchAhead(uidValidity: UInt32) -> (@Sendable () throws -> ([UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])])? {
+        let configuration = session.configuration
+        let folder = folder
+        let maxBytes = maxBytes
+        return {
+            let reader = try IMAPSession(configuration)
+            let status = try reader.open(folder, readOnly: true)
+            guard status.uidValidity == uidValidity else {
+                throw MailError(.protocolError, server: configuration.server, command: "EXAMINE \(folder)",
+                                message: "UIDVALIDITY changed during the run (\(uidValidity), now \(status.uidValidity))")
+            }
+            return { uids in try reader.fetch(uids: uids, maxBytes: maxBytes).map { ($0.uid, $0.bytes) } }
+        }
+    }
+
     func markHandled(_ uids: [UInt32]) throws {
         guard !uids.isEmpty, mark != "none", !readOnly else { return }
         try session.ensureOpen(folder, readOnly: false)

@@ -107,14 +107,16 @@ final class Pipeline {
             _ = need(config.smtp.user ?? config.imap.server.user, "smtp.user")
         }
         if !errors.isEmpty { throw ConfigErrors(errors: errors) }
-        // The server first: a run that cannot log in leaves the ledger as it was.
+        // The server first: a run that cannot log in leaves the ledger as it was. The ledger's
+        // read-only check runs meanwhile.
+        let check = options.dryRun ? nil : LedgerCheck(path: config.resolvedStatePath)
         if let imapConfiguration { session = try IMAPSession(imapConfiguration) }
         if options.dryRun {
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-dry-run-\(getpid()).sqlite").path
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
             ledger = try Ledger.scratchCopy(of: config.resolvedStatePath, at: scratch)
         } else {
-            ledger = try Ledger(path: config.resolvedStatePath)
+            ledger = try Ledger(path: config.resolvedStatePath, checked: check)
         }
         if config.lookup.enabled { resolver = config.makeResolver(cache: ledger) }
         self.session = session
@@ -166,16 +168,19 @@ final class Pipeline {
         let uids = try source.uids(after: last)
         // The bar shares the terminal with the log: it shows only when no line per message is logged.
         let progress = Progress(total: uids.count, quiet: logger.logLevel <= .info)
-        var start = 0
-        while start < uids.count, !shouldStop() {
-            let batch = Array(uids[start..<min(uids.count, start + 25)])
-            let handled = try handle(try source.fetch(batch), mailbox: mailbox, uidValidity: uidValidity, summary: &summary)
+        let batches = stride(from: 0, to: uids.count, by: 25).map { Array(uids[$0..<min(uids.count, $0 + 25)]) }
+        // A backlog's next batch is fetched while this one is handled, over a second connection.
+        let ahead = batches.count > 1 ? source.fetchAhead(uidValidity: uidValidity).map { FetchAhead(batches: batches, connect: $0, logger: logger) } : nil
+        defer { ahead?.stop() }
+        for (index, batch) in batches.enumerated() {
+            if shouldStop() { break }
+            let fetched = try ahead?.take(index) ?? source.fetch(batch)
+            let handled = try handle(fetched, mailbox: mailbox, uidValidity: uidValidity, summary: &summary)
             // The server's mark, then the UID mark: a run cut off between them meets these messages
             // again, finds them in the ledger and marks them.
             try source.markHandled(handled)
             if let last = handled.max() { try ledger.advance(mailbox, to: last) }
             for _ in handled { progress.step() }
-            start += batch.count
         }
         progress.finish()
         // 3. The reports to the other desks, for this run's new mail and for older messages whose
