@@ -392,6 +392,31 @@ struct WatchAndCheckTests {
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
+    @Test func watchNotesASpellOfServerTroubleOnceForTheSummary() throws {
+        let account = try RunIntegrationTests.Account(15)
+        _ = try account.session().append(RunIntegrationTests.spam(0, tag: "T"), to: "Junk")
+        #expect(try CLI.run(["run", "--config", try account.config()]).status == 0)
+        let started = Date()
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["watch", "--config", try account.config(imap: ["url": "\"imaps://127.0.0.1:10999\""])]
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        // The first pass fails at once, the second 5 s later: one spell, one line in the ledger.
+        usleep(6_500_000)
+        kill(p.processIdentifier, SIGTERM)
+        for _ in 0..<100 where p.isRunning { usleep(100_000) }
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let failed = try Ledger(path: account.dir + "/state.sqlite").failedRuns(since: started.addingTimeInterval(-1), until: Date())
+        #expect(failed.count == 1, "\(failed)")
+        #expect(failed.first?.command == "watch")
+        #expect(failed.first?.exitStatus == 75)
+        #expect(failed.first?.summary.contains("127.0.0.1:10999: cannot reach the server") == true, "\(failed)")
+    }
+
     @Test func checkReportsEachStep() throws {
         let account = try Account(1)
         let good = try CLI.run(["check", "--config", try account.config()])

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IMAPWatcher
 import Logging
+import ReportEngine
 import Synchronization
 
 /// Set by SIGTERM or SIGINT; read between messages and while waiting.
@@ -51,6 +52,8 @@ struct Watch: ParsableCommand {
             throw ExitStatus.code(for: error)
         }
         var backoff = 5
+        // A spell of server trouble goes into the ledger once, at its start, for the summary mail.
+        var troubleNoted = false
         logger.info("watching; SIGTERM stops after the message in hand")
         while !stop() {
             do {
@@ -58,8 +61,13 @@ struct Watch: ParsableCommand {
                 pipeline.shouldStop = stop
                 backoff = 5
                 while !stop() {
+                    let started = Date()
                     let summary = try pipeline.runOnce()
-                    if summary.examined > 0 || summary.settled > 0 { logger.info("pass finished: \(summary)") }
+                    troubleNoted = false
+                    if summary.examined > 0 || summary.settled > 0 {
+                        logger.info("pass finished: \(summary)")
+                        try? pipeline.ledger.recordRun("watch", startedAt: started, exitStatus: 0, summary: summary.description)
+                    }
                     if stop() { break }
                     if try !pipeline.waitForMail(seconds: interval * 60, shouldStop: stop) {
                         sleepUnlessStopped(seconds: interval * 60, stop: stop)
@@ -67,15 +75,27 @@ struct Watch: ParsableCommand {
                 }
             } catch let e as MailError where e.isTransient {
                 logger.warning("\(e); retrying in \(backoff) s")
+                if !troubleNoted {
+                    troubleNoted = true
+                    Watch.note(e, in: settings, summary: "\(e); retrying until the server answers")
+                }
                 sleepUnlessStopped(seconds: backoff, stop: stop)
                 backoff = min(backoff * 2, 300)
             } catch {
                 printError("watcher: \(error)")
+                Watch.note(error, in: settings, summary: String(describing: error))
                 throw ExitStatus.code(for: error)
             }
         }
         logger.info("stopped")
         withExtendedLifetime(lock) {}
+    }
+
+    /// Records a failed pass in the ledger, when there is one (a first run that fails makes none).
+    private static func note(_ error: any Error, in settings: WatcherConfig, summary: String) {
+        let path = settings.resolvedStatePath
+        guard FileManager.default.fileExists(atPath: path), let ledger = try? Ledger(path: path) else { return }
+        try? ledger.recordRun("watch", startedAt: Date(), exitStatus: Int(ExitStatus.code(for: error).rawValue), summary: summary)
     }
 
     private func sleepUnlessStopped(seconds: Int, stop: () -> Bool) {
