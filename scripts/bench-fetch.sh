@@ -50,6 +50,8 @@ for i in range(n):
     with open(f"{folder}/{1700000000 + i}.bench{i}:2,S", "wb") as f:
         f.write(raw)
 EOF
+# mkdir made any missing part of the mailbox path as root: Dovecot must own it all.
+chown "$owner" "$home" "$home/Maildir"
 chown -R "$owner" "$home/Maildir/.Bench"
 python3 - "$user" "$PASSWORD" "$CA_FILE" <<'EOF'
 import imaplib, ssl, sys

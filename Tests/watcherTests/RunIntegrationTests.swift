@@ -144,6 +144,41 @@ struct RunIntegrationTests {
         #expect(second.stderr.contains("run finished: no new message"))
     }
 
+    /// `mark = "move:FOLDER"` moves each handled message there (fetched ahead over a second
+    /// connection while the first moves); `mark = "none"` leaves the folder as it was, and the ledger
+    /// alone keeps a second run from reporting again.
+    @Test func markMoveEmptiesTheFolderAndMarkNoneLeavesItAlone() throws {
+        let account = try Account(16)
+        let s = try account.session()
+        if !(try s.list()).contains(MailboxName("Reported")) { try s.create(MailboxName("Reported")) }
+        try s.expungeAll(MailboxName("Reported"))
+        try seed(account, count: 60, tag: "M")
+        let move = try account.config(imap: ["mark": "\"move:Reported\""])
+        let first = try CLI.run(["run", "--config", move, "--log-level", "debug"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(!first.stderr.contains("fetching ahead stopped"), "the second connection fetched every batch: \(first.stderr)")
+        #expect(try drafts(account).count == Self.carrierCount(60))
+        #expect(try s.open("Junk", readOnly: true).exists == 0)
+        #expect(try s.open("Reported", readOnly: true).exists == 60)
+        let moved = try s.flags(uids: try s.uidSearch("ALL"))
+        #expect(moved.values.allSatisfy { !$0.contains("$Reported") }, "a move sets no keyword")
+
+        try s.expungeAll(MailboxName("Drafts"))
+        try seed(account, count: 30, tag: "N")
+        let none = try account.config(imap: ["mark": "\"none\""])
+        let second = try CLI.run(["run", "--config", none])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try drafts(account).count == Self.carrierCount(30))
+        try s.open("Junk", readOnly: true)
+        let left = try s.flags(uids: try s.uidSearch("ALL"))
+        #expect(left.count == 30)
+        #expect(left.values.allSatisfy { !$0.contains("$Reported") }, "none sets no keyword")
+        let third = try CLI.run(["run", "--config", none])
+        #expect(third.status == 0)
+        #expect(third.stderr.contains("run finished: no new message"), "\(third.stderr)")
+        #expect(try drafts(account).count == Self.carrierCount(30))
+    }
+
     @Test(arguments: [2, 3, 5, 6])
     func aRunKilledMidwayLosesAndDoublesNothing(crashAfter: Int) throws {
         let account = try Account(3)
