@@ -332,25 +332,63 @@ struct RunIntegrationTests {
         let account = try Account(7)
         let tag = "S\(UUID().uuidString.prefix(6))"
         try seed(account, count: 3, tag: tag)
-        let config = try account.sendModeConfig()
+        // [imap] sent_folder names where the copies of sent reports go.
+        let mine = try account.session()
+        if !(try mine.list()).contains(MailboxName("Sent Items")) { try mine.create(MailboxName("Sent Items")) }
+        try mine.expungeAll(MailboxName("Sent Items"))
+        let path = try account.sendModeConfig()
+        let config = try CLI.temporaryFile("sent-items.toml", try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "[imap]\n", with: "[imap]\nsent_folder = \"Sent Items\"\n"))
         let r = try CLI.run(["run", "--config", config])
         #expect(r.status == 0, "\(r.stderr)")
-        // The sink account receives everything Postfix takes for outside addresses.
+        let found = try sinkMessages(tagged: tag, atLeast: 2)
+        let heads = found.map { String(decoding: $0.bytes, as: UTF8.self) }
+        #expect(found.count == 2)
+        #expect(heads.contains { $0.contains("To: imode-meiwaku@nttdocomo.co.jp") })
+        #expect(heads.contains { $0.contains("To: au-meiwaku@kddi.com") })
+        #expect(try drafts(account, folder: "Sent Items").count == 2)
+        #expect(try drafts(account, folder: "Sent").count == 0)
+        #expect(try drafts(account).count == 0)
+    }
+
+    /// `[smtp] allow_insecure = true` takes a certificate nobody vouches for; without it the report
+    /// waits in the ledger, and goes out once when the setting allows it.
+    @Test func smtpAllowInsecureTakesAnUnvouchedCertificate() throws {
+        let account = try Account(7)
+        let tag = "I\(UUID().uuidString.prefix(6))"
+        try seed(account, count: 1, tag: tag)  // one docomo subscriber: one forward
+        func sendConfig(_ extra: String) throws -> String {
+            try account.config(extra: """
+                mode = "send"
+
+                [smtp]
+                url = "\(TestBed.smtpURL!)"
+                user = "\(account.user)"
+                password_file = "\(account.dir)/imap.pass"
+                \(extra)
+                """)
+        }
+        let refused = try CLI.run(["run", "--config", try sendConfig("")])
+        #expect(refused.status == 78, "\(refused.stderr)")
+        #expect(refused.stderr.contains("certificate is not trusted"), "\(refused.stderr)")
+        let taken = try CLI.run(["run", "--config", try sendConfig("allow_insecure = true")])
+        #expect(taken.status == 0, "\(taken.stderr)")
+        #expect(try sinkMessages(tagged: tag, atLeast: 1).count == 1)
+    }
+
+    /// The messages the sink account holds with `tag` in them, waited for (up to 10 s) until there are
+    /// `atLeast`. The sink receives everything Postfix takes for outside addresses.
+    func sinkMessages(tagged tag: String, atLeast: Int) throws -> [FetchedMessage] {
         let sink = try IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: TestBed.sinkUser, password: TestBed.sinkPassword,
                                                        caFile: TestBed.caFile, timeout: 10))
         var found: [FetchedMessage] = []
         for _ in 0..<100 {
             try sink.open("INBOX", readOnly: true)
             found = try sink.fetch(uids: try sink.uidSearch("TEXT \"\(tag)\""))
-            if found.count >= 2 { break }
+            if found.count >= atLeast { break }
             usleep(100_000)
         }
-        let heads = found.map { String(decoding: $0.bytes, as: UTF8.self) }
-        #expect(found.count == 2)
-        #expect(heads.contains { $0.contains("To: imode-meiwaku@nttdocomo.co.jp") })
-        #expect(heads.contains { $0.contains("To: au-meiwaku@kddi.com") })
-        #expect(try drafts(account, folder: "Sent").count == 2)
-        #expect(try drafts(account).count == 0)
+        return found
     }
 
     /// Killed at each ledger write of a send-mode run, then run again: every desk gets each report
@@ -459,6 +497,12 @@ struct WatchAndCheckTests {
         #expect(good.stdout.contains("ok    IMAP login: \(account.user)"))
         #expect(good.stdout.contains("ok    IMAP folders: Junk, Drafts present"))
         #expect(!good.stdout.contains(TestBed.password))
+        // allow_insecure = true: a certificate nobody vouches for is taken (and STARTTLS made optional).
+        let untrusted = try CLI.run(["check", "--config", try account.config(imap: ["ca_file": ""])])
+        #expect(untrusted.status == 78, "\(untrusted.stdout)")
+        let insecure = try CLI.run(["check", "--config", try account.config(imap: ["ca_file": "", "allow_insecure": "true"])])
+        #expect(insecure.status == 0, "\(insecure.stdout)")
+        #expect(insecure.stdout.contains("ok    IMAP login: \(account.user)"))
         let bad = try CLI.run(["check", "--config", try account.config(imap: ["drafts_folder": "\"Entwürfe\""])])
         #expect(bad.status == 78)
         #expect(bad.stdout.contains("FAIL  IMAP folders"))

@@ -140,6 +140,40 @@ enum CLI {
         #expect(raw.contains("Please take action against the sender."))
     }
 
+    /// `[analysis]` keys as a user writes them: a trusted relay moves the source one hop down, a trusted
+    /// authserv-id makes its results count, and a submission relay's client is a user, not a source.
+    @Test func analysisTrustKeysMoveTheSourceAndTheResults() throws {
+        let eml = try CLI.temporaryFile("trust.eml", """
+            Received: from relay.corp.example (relay.corp.example [157.7.44.10])\r
+            \tby mx.me.example with ESMTPS id A1; Tue, 24 Nov 2026 10:00:00 +0900\r
+            Authentication-Results: mx.me.example; spf=pass smtp.mailfrom=sender@corp.example\r
+            Received: from laptop (unknown [49.98.12.201])\r
+            \tby relay.corp.example with ESMTPSA id B2; Tue, 24 Nov 2026 09:59:59 +0900\r
+            From: sender@corp.example\r
+            To: me@me.example\r
+            Subject: trust\r
+            Message-ID: <t1@corp.example>\r
+            Date: Tue, 24 Nov 2026 09:59:58 +0900\r
+            \r
+            hello\r
+
+            """)
+        func origin(_ analysis: String) throws -> [String: Any] {
+            let config = try CLI.temporaryFile("trust-\(UUID().uuidString.prefix(6)).toml", "[analysis]\n" + analysis)
+            let r = try CLI.run(["analyze", "--offline", "--json", "--config", config, eml])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require(try objects(r.stdout).first?["origin"] as? [String: Any])
+        }
+        let plain = try origin("")
+        #expect(plain["sourceIP"] as? String == "157.7.44.10")
+        #expect(plain["spf"] is NSNull, "an authserv-id nobody trusts")
+        let trusted = try origin("trusted_relays = [\"relay.corp.example\"]\ntrusted_authserv_ids = [\"mx.me.example\"]\n")
+        #expect(trusted["sourceIP"] as? String == "49.98.12.201")
+        #expect(trusted["spf"] as? String == "pass")
+        let submission = try origin("trusted_relays = [\"relay.corp.example\"]\nsubmission_relays = [\"relay.corp.example\"]\n")
+        #expect(submission["sourceIP"] is NSNull, "the relay's client is its own user")
+    }
+
     @Test func neverReportKeepsAConfiguredDomainOutOfTheReports() throws {
         let kit = CLI.projectRoot.appendingPathComponent("Tests/ReportEngineTests/Fixtures/phishing/kit-delivery.eml").path
         let before = try CLI.run(["analyze", "--offline", "--json", kit])
