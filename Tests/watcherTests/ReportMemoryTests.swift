@@ -265,6 +265,46 @@ struct ReportMemoryTests {
         #expect(try s2.uidSearch("ALL").count == history.count)
     }
 
+    /// Send mode mails only desks the program knows (carriers, its directory) and those on
+    /// `[reports] allowlist`; a desk learned from WHOIS alone gets a draft for review instead.
+    @Test func sendModeMailsAWHOISLearnedDeskOnlyWhenAllowlisted() throws {
+        let s = try setup(11, extra: """
+            mode = "send"
+            allowlist = ["abuse@rental-server.example.jp"]
+
+            [smtp]
+            url = "\(TestBed.smtpURL!)"
+            user = "\(TestBed.user(11))"
+            password_file = "PASSWORD_FILE"
+            ca_file = "\(TestBed.caFile!)"
+            """)
+        let text = try String(contentsOfFile: s.config, encoding: .utf8)
+        try text.replacingOccurrences(of: "PASSWORD_FILE", with: s.account.dir + "/imap.pass").write(toFile: s.config, atomically: true, encoding: .utf8)
+        let sink = try IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: TestBed.sinkUser, password: TestBed.sinkPassword,
+                                                       caFile: TestBed.caFile, timeout: 10))
+        func sent(to desk: String) throws -> Int {
+            try sink.open("INBOX", readOnly: true)
+            return try sink.uidSearch("HEADER To \"\(desk)\"").count
+        }
+        let hostingBefore = try sent(to: "abuse@rental-server.example.jp")
+        let networkBefore = try sent(to: "abuse@mobile-carrier.example.jp")
+        try s.seed([Self.spam("al\(UUID().uuidString.prefix(6))", urls: ["https://v42ycn-wtn3.jp/x"])])
+        _ = try s.run()
+        // The hosting desk is on the allowlist: mailed. The network desk is known from WHOIS only: a draft.
+        var hosting = 0
+        for _ in 0..<100 {
+            hosting = try sent(to: "abuse@rental-server.example.jp") - hostingBefore
+            if hosting > 0 { break }
+            usleep(100_000)
+        }
+        #expect(hosting == 1)
+        #expect(try sent(to: "abuse@mobile-carrier.example.jp") == networkBefore)
+        #expect(try s.drafts(kind: "hosting").isEmpty)
+        let network = try s.drafts(kind: "network")
+        #expect(network.count == 1)
+        #expect(network.first?.contains("To: abuse@mobile-carrier.example.jp") == true)
+    }
+
     @Test func skipLeavesOutTheDomainsReportedBefore() throws {
         let s = try setup(10, extra: "repeat_policy = \"skip\"")
         try s.seed([Self.spam("k1", urls: ["https://v42ycn-wtn3.jp/a"])])
