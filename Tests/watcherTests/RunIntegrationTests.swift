@@ -352,7 +352,8 @@ struct RunIntegrationTests {
     }
 
     /// `[smtp] allow_insecure = true` takes a certificate nobody vouches for; without it the report
-    /// waits in the ledger, and goes out once when the setting allows it.
+    /// waits in the ledger, and goes out once when the setting allows it (its password given by
+    /// `[smtp] password_command`).
     @Test func smtpAllowInsecureTakesAnUnvouchedCertificate() throws {
         let account = try Account(7)
         let tag = "I\(UUID().uuidString.prefix(6))"
@@ -364,14 +365,14 @@ struct RunIntegrationTests {
                 [smtp]
                 url = "\(TestBed.smtpURL!)"
                 user = "\(account.user)"
-                password_file = "\(account.dir)/imap.pass"
                 \(extra)
                 """)
         }
-        let refused = try CLI.run(["run", "--config", try sendConfig("")])
+        let refused = try CLI.run(["run", "--config", try sendConfig("password_file = \"\(account.dir)/imap.pass\"")])
         #expect(refused.status == 78, "\(refused.stderr)")
         #expect(refused.stderr.contains("certificate is not trusted"), "\(refused.stderr)")
-        let taken = try CLI.run(["run", "--config", try sendConfig("allow_insecure = true")])
+        // The password from a command this time ([smtp] password_command).
+        let taken = try CLI.run(["run", "--config", try sendConfig("allow_insecure = true\npassword_command = \"cat '\(account.dir)/imap.pass'\"")])
         #expect(taken.status == 0, "\(taken.stderr)")
         #expect(try sinkMessages(tagged: tag, atLeast: 1).count == 1)
     }
