@@ -1,5 +1,5 @@
 import Foundation
-import IMAPWatcher
+@testable import IMAPWatcher
 import TestBedSupport
 import Testing
 
@@ -52,6 +52,25 @@ struct IMAPSessionTests {
         try s.open(box, readOnly: true)
         let fetched = try s.fetch(uids: try s.uidSearch("ALL"), maxBytes: 50_000)
         #expect(fetched.map(\.bytes) == [small, Array(large.prefix(50_001))])
+    }
+
+    /// Sizes come before the messages, so a run can bound its batches in bytes; UIDs in runs are asked
+    /// as ranges.
+    @Test func sizesByUIDWithoutFetchingTheMessages() throws {
+        let s = try IMAPSession(config())
+        let box = MailboxName("Test-\(UUID().uuidString.prefix(8))")
+        try s.create(box)
+        defer { try? s.delete(box) }
+        let messages = (1...4).map { message($0, body: String(repeating: "z", count: $0 * 1000)) }
+        for m in messages { _ = try s.append(m, to: box) }
+        try s.open(box, readOnly: true)
+        let uids = try s.uidSearch("ALL")
+        let sizes = try s.sizes(uids: uids)
+        #expect(uids.map { sizes[$0] } == messages.map(\.count))
+        #expect(try s.sizes(uids: [uids[0], uids[3]]).count == 2)
+        #expect(try s.flags(uids: uids).values.allSatisfy { !$0.contains("\\Seen") }, "asking sizes reads no message")
+        #expect(IMAPSession.uidSet([3, 4, 5, 9, 11, 12]) == "3:5,9,11:12")
+        #expect(IMAPSession.uidSet([7]) == "7")
     }
 
     @Test func appendWithDraftFlagAndAPPENDUID() throws {

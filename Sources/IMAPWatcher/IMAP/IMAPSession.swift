@@ -173,6 +173,35 @@ public final class IMAPSession {
         return out
     }
 
+    /// The sizes (RFC822.SIZE, octets) of messages, by UID; asked for runs of consecutive UIDs, a few
+    /// hundred at a time, so a long backlog never makes an overlong command line.
+    public func sizes(uids: [UInt32]) throws(MailError) -> [UInt32: Int] {
+        var out: [UInt32: Int] = [:]
+        var start = 0
+        while start < uids.count {
+            let chunk = Array(uids[start..<min(uids.count, start + 500)])
+            let r = try run("UID FETCH \(IMAPSession.uidSet(chunk)) (UID RFC822.SIZE)")
+            for line in r.untagged {
+                if let uid = line.number(after: "UID"), let size = line.number(after: "RFC822.SIZE") { out[uid] = Int(size) }
+            }
+            start += 500
+        }
+        return out
+    }
+
+    /// A UID set with runs written as ranges: 3,4,5,9 -> "3:5,9".
+    static func uidSet(_ uids: [UInt32]) -> String {
+        var parts: [String] = []
+        var i = 0
+        while i < uids.count {
+            var j = i
+            while j + 1 < uids.count, uids[j + 1] == uids[j] + 1 { j += 1 }
+            parts.append(j > i ? "\(uids[i]):\(uids[j])" : "\(uids[i])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
     /// The flags of messages, by UID.
     public func flags(uids: [UInt32]) throws(MailError) -> [UInt32: [String]] {
         guard !uids.isEmpty else { return [:] }

@@ -7,7 +7,7 @@ import ReportEngine
 
 /// A folder of .eml files as a `MessageSource` (for trying watcher without a server). Every run looks
 /// at every file; the ledger's content keys keep a message from being reported twice.
-final class DirectorySource: MessageSource {
+final class DirectorySource: MessageSource, SizedMessageSource {
     let path: String
     private var files: [String] = []
 
@@ -37,6 +37,15 @@ final class DirectorySource: MessageSource {
             guard let data = try? handle.read(upToCount: maxBytes + 1) ?? Data() else { throw SinkError(message: "cannot read \(file)") }
             return (uid, [UInt8](data))
         }
+    }
+
+    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int] {
+        var out: [UInt32: Int] = [:]
+        for uid in uids {
+            var st = stat()
+            if stat((path as NSString).appendingPathComponent(files[Int(uid) - 1]), &st) == 0 { out[uid] = Int(st.st_size) }
+        }
+        return out
     }
 
     func markHandled(_ uids: [UInt32]) throws {}

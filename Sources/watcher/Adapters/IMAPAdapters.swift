@@ -3,7 +3,7 @@ import ReportEngine
 
 /// The spam folder of an IMAP account as a `MessageSource`: UIDs above the ledger's mark, fetched
 /// with BODY.PEEK[] so \Seen never changes, then marked with `$Reported` or moved, as configured.
-final class IMAPMessageSource: MessageSource {
+final class IMAPMessageSource: MessageSource, SizedMessageSource {
     let session: IMAPSession
     let folder: MailboxName
     let mark: String
@@ -42,6 +42,11 @@ final class IMAPMessageSource: MessageSource {
     func fetch(_ uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
         try session.ensureOpen(folder, readOnly: readOnly)
         return try session.fetch(uids: uids, maxBytes: maxBytes).map { ($0.uid, $0.bytes) }
+    }
+
+    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int] {
+        try session.ensureOpen(folder, readOnly: readOnly)
+        return try session.sizes(uids: uids)
     }
 
     /// A second, read-only session on the same folder (EXAMINE), for fetching the next batch while the

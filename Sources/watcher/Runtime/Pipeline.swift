@@ -168,7 +168,7 @@ final class Pipeline {
         let uids = try source.uids(after: last)
         // The bar shares the terminal with the log: it shows only when no line per message is logged.
         let progress = Progress(total: uids.count, quiet: logger.logLevel <= .info)
-        let batches = stride(from: 0, to: uids.count, by: 25).map { Array(uids[$0..<min(uids.count, $0 + 25)]) }
+        let batches = Pipeline.batches(uids, sizes: try (source as? SizedMessageSource)?.sizes(uids))
         // A backlog's next batch is fetched while this one is handled, over a second connection.
         let ahead = batches.count > 1 ? source.fetchAhead(uidValidity: uidValidity).map { FetchAhead(batches: batches, connect: $0, logger: logger) } : nil
         defer { ahead?.stop() }
@@ -187,6 +187,27 @@ final class Pipeline {
         //    lookups are due again (after the new mail: a retry never delays it).
         try deskReports(summary: &summary)
         return summary
+    }
+
+    /// Messages are handled in batches of at most 25 and, where the source tells sizes, at most 8 MB
+    /// (a larger message alone): with the batch fetched ahead, what a run holds is bounded whatever
+    /// sizes the spam in the folder has.
+    static func batches(_ uids: [UInt32], sizes: [UInt32: Int]?, count: Int = 25, bytes: Int = 8 << 20) -> [[UInt32]] {
+        var batches: [[UInt32]] = []
+        var current: [UInt32] = []
+        var total = 0
+        for uid in uids {
+            let size = sizes?[uid] ?? 0
+            if !current.isEmpty, current.count == count || total + size > bytes {
+                batches.append(current)
+                current = []
+                total = 0
+            }
+            current.append(uid)
+            total += size
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
     }
 
     /// Handles a fetched batch: each message analysed and checked against the ledger, the new ones
