@@ -33,8 +33,12 @@ public protocol MessageSource {
     /// the next batch arrives while this one is handled. The outer closure opens the connection (on
     /// that thread) and checks it sees the same `uidValidity`; nil when the source fetches in turn.
     func fetchAhead(uidValidity: UInt32) -> (@Sendable () throws -> ([UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])])?
+    /// The sizes of these messages in octets, by UID, asked before fetching them so batches can be
+    /// bounded in bytes (a UID left out counts as small); nil when the source cannot tell.
+    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int]?
 }
 
 extension MessageSource {
+    public func sizes(_ uids: [UInt32]) throws -> [UInt32: Int]? { nil }
     public func fetchAhead(uidValidity: UInt32) -> (@Sendable () throws -> ([UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])])? { nil }
 }

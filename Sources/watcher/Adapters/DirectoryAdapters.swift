@@ -7,7 +7,7 @@ import ReportEngine
 
 /// A folder of .eml files as a `MessageSource` (for trying watcher without a server). Every run looks
 /// at every file; the ledger's content keys keep a message from being reported twice.
-final class DirectorySource: MessageSource, SizedMessageSource {
+final class DirectorySource: MessageSource {
     let path: String
     private var files: [String] = []
 
@@ -39,7 +39,7 @@ final class DirectorySource: MessageSource, SizedMessageSource {
         }
     }
 
-    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int] {
+    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int]? {
         var out: [UInt32: Int] = [:]
         for uid in uids {
             var st = stat()

@@ -3,7 +3,7 @@ import ReportEngine
 
 /// The spam folder of an IMAP account as a `MessageSource`: UIDs above the ledger's mark, fetched
 /// with BODY.PEEK[] so \Seen never changes, then marked with `$Reported` or moved, as configured.
-final class IMAPMessageSource: MessageSource, SizedMessageSource {
+final class IMAPMessageSource: MessageSource {
     let session: IMAPSession
     let folder: MailboxName
     let mark: String
@@ -44,7 +44,7 @@ final class IMAPMessageSource: MessageSource, SizedMessageSource {
         return try session.fetch(uids: uids, maxBytes: maxBytes).map { ($0.uid, $0.bytes) }
     }
 
-    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int] {
+    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int]? {
         try session.ensureOpen(folder, readOnly: readOnly)
         return try session.sizes(uids: uids)
     }

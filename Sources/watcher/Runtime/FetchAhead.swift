@@ -1,13 +1,6 @@
 import Foundation
 import Logging
 
-/// A source that can tell the sizes of its messages before fetching them, so batches can be bounded
-/// in bytes as well as in number.
-protocol SizedMessageSource {
-    /// Sizes in octets, by UID; a UID left out counts as small.
-    func sizes(_ uids: [UInt32]) throws -> [UInt32: Int]
-}
-
 /// Fetches a backlog's batches on a thread of its own, one batch ahead of the one being handled, so
 /// the server's time to send the next batch overlaps the analysis of this one.
 ///

@@ -168,7 +168,8 @@ final class Pipeline {
         let uids = try source.uids(after: last)
         // The bar shares the terminal with the log: it shows only when no line per message is logged.
         let progress = Progress(total: uids.count, quiet: logger.logLevel <= .info)
-        let batches = Pipeline.batches(uids, sizes: try (source as? SizedMessageSource)?.sizes(uids))
+        // One new message is a batch whatever its size: its size is not asked (a round trip per run).
+        let batches = Pipeline.batches(uids, sizes: uids.count > 1 ? try source.sizes(uids) : nil)
         // A backlog's next batch is fetched while this one is handled, over a second connection.
         let ahead = batches.count > 1 ? source.fetchAhead(uidValidity: uidValidity).map { FetchAhead(batches: batches, connect: $0, logger: logger) } : nil
         defer { ahead?.stop() }
