@@ -4,6 +4,7 @@ import ReportEngine
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "analyze",
         abstract: "Show what watcher finds in .eml files and the reports it would write. Changes nothing.",
         discussion: """
             Exit status: 0 when every file was read as a message, 1 when a file was not a message (the \
@@ -44,17 +45,12 @@ struct Analyze: ParsableCommand {
         }
         var failed = false
         for file in files {
-            // The size first: a file over the limit is refused before it is read into memory.
-            let limit = analyzer.limits.maxSize
-            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > limit {
+            let data: [UInt8]
+            switch Self.read(file, limit: analyzer.limits.maxSize) {
+            case .success(let bytes): data = bytes
+            case .failure(let error):
                 failed = true
-                emit(file: file, error: MIMEError.tooLarge(size: size, limit: limit).description)
-                continue
-            }
-            // As bytes at once: the Data is let go before the analysis starts.
-            guard let data = FileManager.default.contents(atPath: file).map({ [UInt8]($0) }) else {
-                failed = true
-                emit(file: file, error: "cannot read the file (missing or not readable)")
+                emit(file: file, error: error.message)
                 continue
             }
             do {
@@ -78,6 +74,49 @@ struct Analyze: ParsableCommand {
             }
         }
         if failed { throw ExitStatus.failure }
+    }
+
+    struct ReadError: Error { let message: String }
+
+    /// The file's bytes, read at once. The size comes first: a file over the limit is refused
+    /// before it is read into memory.
+    static func read(_ path: String, limit: Int) -> Result<[UInt8], ReadError> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(ReadError(message: "cannot read the file (missing or not readable)")) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) != S_IFDIR else {
+            return .failure(ReadError(message: "cannot read the file (missing or not readable)"))
+        }
+        // A pipe (`analyze <(…)`) has no size: it is read in growing steps up to the limit.
+        let regular = (st.st_mode & S_IFMT) == S_IFREG
+        let size = regular ? Int(st.st_size) : 0
+        if size > limit { return .failure(ReadError(message: MIMEError.tooLarge(size: size, limit: limit).description)) }
+        // One byte more than the size, to see a file that grew since: it is read on to its end or the limit.
+        var bytes: [UInt8] = []
+        var capacity = regular ? size + 1 : min(limit + 1, 65536)
+        while true {
+            var failed = false
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: capacity - start))
+            let filled = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+                var count = start
+                while count < buffer.count {
+                    let n = Foundation.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                    if n < 0, errno == EINTR { continue }
+                    if n < 0 { failed = true }
+                    guard n > 0 else { break }
+                    count += n
+                }
+                return count
+            }
+            if failed { return .failure(ReadError(message: "cannot read the file (\(String(cString: strerror(errno))))")) }
+            bytes.removeLast(bytes.count - filled)
+            guard filled == capacity, filled <= limit else { break }
+            capacity = min(limit + 1, capacity * 2)
+        }
+        if bytes.count > limit { return .failure(ReadError(message: MIMEError.tooLarge(size: bytes.count, limit: limit).description)) }
+        return .success(bytes)
     }
 
     /// Writes bytes to standard output (after `fflush(nil)` has written what `print` buffered).

@@ -5,6 +5,7 @@ import ReportEngine
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Check the configuration, credentials, servers, folders and ledger, and print the settings in force.",
         discussion: "Exit status: 0 all good, 75 a server cannot be reached, 78 something to fix in the configuration."
     )

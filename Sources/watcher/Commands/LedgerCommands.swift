@@ -40,7 +40,9 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
 }
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "What was reported, to whom and when: one line (or JSON object) per report.")
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "What was reported, to whom and when: one line (or JSON object) per report.")
 
     @Option(name: .long, help: "Configuration file (TOML).")
     var config: String
@@ -75,6 +77,7 @@ struct History: ParsableCommand {
 
 struct Domains: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "domains",
         abstract: "Every reported domain: how often, to whom, and whether it was taken down (see recheck).")
 
     @Option(name: .long, help: "Configuration file (TOML).")
@@ -106,6 +109,7 @@ struct Domains: ParsableCommand {
 
 struct Recheck: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "recheck",
         abstract: "Look reported domains up again and record which were suspended or are gone.",
         discussion: """
             A domain is looked up once its first report is older than [recheck] after (3d), again every \

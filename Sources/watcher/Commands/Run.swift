@@ -6,6 +6,7 @@ import ReportEngine
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "One pass over the spam folder: new messages become reports (drafts, mail or files).",
         discussion: """
             For cron and systemd timers. Exit status: 0 done, 75 try again later (server unreachable, \

@@ -10,6 +10,7 @@ let shutdownRequested = Atomic<Bool>(false)
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "watch",
         abstract: "Run as a service: a pass whenever new mail arrives (IMAP IDLE) or every few minutes.",
         discussion: """
             SIGTERM or SIGINT finishes the message in hand, then exits 0. Server trouble is logged and \
