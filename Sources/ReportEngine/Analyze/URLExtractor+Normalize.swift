@@ -163,33 +163,36 @@ extension URLExtractor {
 
     static let atSign = Array("[at]".utf8)
     static let dotKatakana = Array("ドット".utf8)
-    static let lenticular = Array("【".utf8)
+
+    /// The rules (indices into `defangingRules`) each byte can start, either case of a letter alike.
+    static let rulesByFirstByte: [[Int]] = {
+        var table = Array(repeating: [Int](), count: 256)
+        for (k, rule) in defangingRules.enumerated() {
+            let first = rule.pattern[0]
+            table[Int(first)].append(k)
+            if Bytes.isLetter(first) { table[Int(first - 0x20)].append(k) }
+        }
+        return table
+    }()
 
     /// Undoes the disguises in place: no rule makes its text longer, so what is written never
     /// overtakes what is still to be read (and a look back at `s[i - 1]` still sees the input).
+    /// The text is valid UTF-8 (`normalize` made it) and every rule starts with an ASCII byte or a
+    /// lead byte, so no rule can match inside a character.
     static func undoDefanging(_ s: inout [UInt8], _ f: inout Marks) {
-        // Every rule holds one of these characters.
-        func mayHoldRule(_ k: Int) -> Bool {
-            switch s[k] {
-            case UInt8(ascii: "["), UInt8(ascii: "("), UInt8(ascii: "{"), UInt8(ascii: "x"), UInt8(ascii: "X"), UInt8(ascii: "*"), UInt8(ascii: "_"): return true
-            case 0xE3: return s[k...].starts(with: dotKatakana) || s[k...].starts(with: lenticular)
-            default: return false
-            }
-        }
-        guard s.indices.contains(where: mayHoldRule) else { return }
+        let table = rulesByFirstByte
         let n = s.count
         var o = 0  // where the next output byte goes
         var i = 0
         outer: while i < n {
             let c = s[i]
-            if c == UInt8(ascii: "[") || c == UInt8(ascii: "(") || c == UInt8(ascii: "{") || c == UInt8(ascii: "h") || c == UInt8(ascii: "H")
-                || c == UInt8(ascii: " ") || c == UInt8(ascii: "f") || c == UInt8(ascii: "F") || c == 0xE3
-            {
-                let lowered = Bytes.lower(c)
-                for (p, replacement) in defangingRules where p[0] == lowered {
+            let candidates = table[Int(c)]
+            if !candidates.isEmpty {
+                for k in candidates {
+                    let (p, replacement) = defangingRules[k]
                     guard i + p.count <= n else { continue }
                     var match = true
-                    for k in 0..<p.count where Bytes.lower(s[i + k]) != p[k] { match = false; break }
+                    for m in 1..<p.count where Bytes.lower(s[i + m]) != p[m] { match = false; break }
                     guard match else { continue }
                     // `hxxp` only as a scheme: it must be followed by "s:" / ":" soon.
                     if p[0] == UInt8(ascii: "h") || p[0] == UInt8(ascii: "f") {
@@ -213,13 +216,13 @@ extension URLExtractor {
                     continue outer
                 }
             }
-            for _ in 0..<min(scalarLength(c), n - i) {
-                let flag = f[i]
-                s[o] = s[i]
-                f.set(o, flag)
-                o += 1
-                i += 1
+            // Until a first rule matched, every byte is already where it belongs.
+            if o != i {
+                s[o] = c
+                f.set(o, f[i])
             }
+            o += 1
+            i += 1
         }
         s.removeLast(n - o)
         f.truncate(o)
