@@ -161,60 +161,81 @@ extension URLExtractor {
         ("(ドット)", "."), ("[ドット]", "."), ("{ドット}", "."), ("【ドット】", "."), ("【.】", "."), ("ドット", "."),
     ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
 
-    static let atSign = Array("[at]".utf8)
-    static let dotKatakana = Array("ドット".utf8)
+    /// The rules in flat arrays, grouped by the first byte of their pattern (either case of a
+    /// letter), so the scan of a long text touches no reference count and tries at a byte only
+    /// the rules that can start there.
+    struct RuleTable {
+        enum Kind { case plain, scheme, spelledDot }
+        var bytes: [UInt8] = []
+        var pattern: [Range<Int>] = []
+        var replacement: [Range<Int>] = []
+        var kind: [Kind] = []
+        /// The rules starting with byte `b` are `order[first[b]..<first[b + 1]]`.
+        var first = [Int](repeating: 0, count: 257)
+        var order: [Int] = []
 
-    /// The rules (indices into `defangingRules`) each byte can start, either case of a letter alike.
-    static let rulesByFirstByte: [[Int]] = {
-        var table = Array(repeating: [Int](), count: 256)
-        for (k, rule) in defangingRules.enumerated() {
-            let first = rule.pattern[0]
-            table[Int(first)].append(k)
-            if Bytes.isLetter(first) { table[Int(first - 0x20)].append(k) }
+        init(_ rules: [(pattern: [UInt8], replacement: [UInt8])]) {
+            // " [.] " and "[at]" are left as written: they never match.
+            let live = rules.filter { $0.pattern[0] != UInt8(ascii: " ") && $0.pattern != Array("[at]".utf8) }
+            var buckets = [[Int]](repeating: [], count: 256)
+            for (k, rule) in live.enumerated() {
+                pattern.append(bytes.count..<bytes.count + rule.pattern.count)
+                bytes += rule.pattern
+                replacement.append(bytes.count..<bytes.count + rule.replacement.count)
+                bytes += rule.replacement
+                let p0 = rule.pattern[0]
+                kind.append(p0 == UInt8(ascii: "h") || p0 == UInt8(ascii: "f") ? .scheme : rule.pattern == Array("ドット".utf8) ? .spelledDot : .plain)
+                buckets[Int(p0)].append(k)
+                if Bytes.isLetter(p0) { buckets[Int(p0 - 0x20)].append(k) }
+            }
+            for b in 0..<256 {
+                first[b + 1] = first[b] + buckets[b].count
+                order += buckets[b]
+            }
         }
-        return table
-    }()
+    }
+
+    static let ruleTable = RuleTable(defangingRules)
 
     /// Undoes the disguises in place: no rule makes its text longer, so what is written never
     /// overtakes what is still to be read (and a look back at `s[i - 1]` still sees the input).
     /// The text is valid UTF-8 (`normalize` made it) and every rule starts with an ASCII byte or a
     /// lead byte, so no rule can match inside a character.
     static func undoDefanging(_ s: inout [UInt8], _ f: inout Marks) {
-        let table = rulesByFirstByte
+        let t = ruleTable
         let n = s.count
         var o = 0  // where the next output byte goes
         var i = 0
         outer: while i < n {
             let c = s[i]
-            let candidates = table[Int(c)]
-            if !candidates.isEmpty {
-                for k in candidates {
-                    let (p, replacement) = defangingRules[k]
-                    guard i + p.count <= n else { continue }
-                    var match = true
-                    for m in 1..<p.count where Bytes.lower(s[i + m]) != p[m] { match = false; break }
-                    guard match else { continue }
+            for r in t.first[Int(c)]..<t.first[Int(c) + 1] {
+                let k = t.order[r]
+                let p = t.pattern[k]
+                guard i + p.count <= n else { continue }
+                var match = true
+                for m in 1..<p.count where Bytes.lower(s[i + m]) != t.bytes[p.lowerBound + m] { match = false; break }
+                guard match else { continue }
+                switch t.kind[k] {
+                case .scheme:
                     // `hxxp` only as a scheme: it must be followed by "s:" / ":" soon.
-                    if p[0] == UInt8(ascii: "h") || p[0] == UInt8(ascii: "f") {
-                        let next = i + p.count
-                        guard next < n, s[next] == UInt8(ascii: ":") || s[next] == UInt8(ascii: "[") else { continue }
-                        if i > 0, Bytes.isLetter(s[i - 1]) { continue }
-                    }
-                    if p[0] == UInt8(ascii: " ") || p == atSign { continue }  // " [.] " and "[at]" are left as written
+                    let next = i + p.count
+                    guard next < n, s[next] == UInt8(ascii: ":") || s[next] == UInt8(ascii: "[") else { continue }
+                    if i > 0, Bytes.isLetter(s[i - 1]) { continue }
+                case .spelledDot:
                     // A bare "ドット" is a dot only between two parts of a name ("exampleドットcom").
-                    if p == dotKatakana {
-                        func isNameChar(_ c: UInt8) -> Bool { Bytes.isLetter(c) || Bytes.isDigit(c) || c == UInt8(ascii: "-") }
-                        guard i > 0, isNameChar(s[i - 1]), i + p.count < n, isNameChar(s[i + p.count]) else { continue }
-                    }
-                    let merged = f.union(i, i + p.count) | Flags.defanged.rawValue
-                    for r in replacement {
-                        s[o] = r
-                        f.set(o, merged)
-                        o += 1
-                    }
-                    i += p.count
-                    continue outer
+                    func isNameChar(_ c: UInt8) -> Bool { Bytes.isLetter(c) || Bytes.isDigit(c) || c == UInt8(ascii: "-") }
+                    guard i > 0, isNameChar(s[i - 1]), i + p.count < n, isNameChar(s[i + p.count]) else { continue }
+                case .plain:
+                    break
                 }
+                let merged = f.union(i, i + p.count) | Flags.defanged.rawValue
+                for r in t.replacement[k] {
+                    s[o] = t.bytes[r]
+                    f.set(o, merged)
+                    o += 1
+                }
+                i += p.count
+                continue outer
             }
             // Until a first rule matched, every byte is already where it belongs.
             if o != i {
