@@ -22,17 +22,22 @@ public enum DomainName {
             candidates.insert(String(dist.dropLast(6)) + ".dat", at: 0)
         }
         guard let data = candidates.lazy.compactMap({ FileManager.default.contents(atPath: $0) }).first else { return [] }
+        let bytes = [UInt8](data)
         var tlds: Set<String> = []
         var icann = false
         // Bytes, not String lines: the list has some 10,000 lines and this runs in every process.
-        for line in Array(data).split(separator: 0x0A) {
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            var line = bytes[start..<end]
+            start = end + 1
             if line.starts(with: "// ===BEGIN ICANN DOMAINS===".utf8) { icann = true; continue }
             if line.starts(with: "// ===END ICANN DOMAINS===".utf8) { break }
             guard icann, !line.starts(with: "//".utf8) else { continue }
-            var label = line.split(separator: 0x2E).last ?? line
-            while let b = label.last, b == 0x20 || b == 0x09 || b == 0x0D { label = label.dropLast() }
+            while let b = line.last, b == 0x20 || b == 0x09 || b == 0x0D { line = line.dropLast() }
+            var label = line.lastIndex(of: 0x2E).map { line[($0 + 1)...] } ?? line
             while let b = label.first, b == 0x20 || b == 0x09 { label = label.dropFirst() }
-            if !label.isEmpty, label.allSatisfy({ $0 < 0x80 }) { tlds.insert(String(decoding: label, as: UTF8.self).lowercased()) }
+            if !label.isEmpty, label.allSatisfy({ $0 < 0x80 }) { tlds.insert(Bytes.lowercasedString(label)) }
         }
         return tlds
     }()

@@ -71,7 +71,7 @@ public struct HTMLText: Sendable, Hashable {
 
     // MARK: - Character references
 
-    static let namedEntities: [String: String] = BundledResource.json("html-entities")
+    static let namedEntities: [String: String] = BundledResource.stringTable("html-entities")
         ?? ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"]
 
     static let legacyWithoutSemicolon: Set<String> = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP", "LT", "GT", "QUOT"]
