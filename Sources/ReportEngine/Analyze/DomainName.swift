@@ -48,7 +48,7 @@ public enum DomainName {
     /// The A-label (punycode) form of `host`, lower-cased; nil when it is not a valid IDN.
     public static func toASCII(_ host: String) -> String? {
         let lower = host.lowercased()
-        if lower.allSatisfy({ $0.isASCII }) { return lower }
+        if lower.utf8.allSatisfy({ $0 < 0x80 }) { return lower }
         for flags in [Int32(IDN2_NFC_INPUT.rawValue | IDN2_NONTRANSITIONAL.rawValue), Int32(IDN2_NFC_INPUT.rawValue | IDN2_TRANSITIONAL.rawValue)] {
             var out: UnsafeMutablePointer<CChar>?
             let rc = idn2_to_ascii_8z(lower, &out, flags)

@@ -5,8 +5,21 @@
 /// only once a character has been marked (`Marks`): a 25 MB body costs 25 to 50 MB here, not the
 /// 4 bytes a character (and a flag) of an array of scalars.
 extension URLExtractor {
-    static let zeroWidth: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x2061, 0x2062, 0x2063, 0x2064, 0x034F]
-    static let dotLike: Set<UInt32> = [0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52]
+    /// Zero-width and invisible characters: joiners, word joiner, BOM, soft hyphen, invisible operators.
+    static func isZeroWidth(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x2061, 0x2062, 0x2063, 0x2064, 0x034F: true
+        default: false
+        }
+    }
+
+    /// Characters that read as a dot: ideographic, full-width and half-width full stops, one-dot leader, small full stop.
+    static func isDotLike(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x3002, 0xFF0E, 0xFF61, 0x2024, 0xFE52: true
+        default: false
+        }
+    }
 
     /// Which characters of a normalised text were defanged or obfuscated: a flag byte at the byte
     /// offset where each marked character starts. Made only when a first character is marked, so
@@ -99,12 +112,12 @@ extension URLExtractor {
                 i = j
                 continue
             }
-            if zeroWidth.contains(v) {
+            if isZeroWidth(v) {
                 pending |= Flags.obfuscated.rawValue
                 i += len
                 continue
             }
-            if dotLike.contains(v) {
+            if isDotLike(v) {
                 emit(".", Flags.obfuscated.rawValue)
                 i += len
                 continue

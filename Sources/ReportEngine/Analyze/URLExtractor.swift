@@ -39,24 +39,41 @@ public enum URLExtractor {
 
     // MARK: - Character classes
 
-    /// ASCII letters, digits, "-", "." and "_".
-    static let asciiHost: [Bool] = asciiTable { Bytes.isAlnum($0) || "-._".utf8.contains($0) }
-    /// ASCII characters of an authority: letters, digits and "-._~%:@".
-    static let asciiAuthority: [Bool] = asciiTable { Bytes.isAlnum($0) || "-._~%:@".utf8.contains($0) }
-    /// ASCII characters of a path: printable, but not `<>"`{}|\`.
-    static let asciiPath: [Bool] = asciiTable { $0 > 0x20 && $0 != 0x7F && !"<>\"`{}|\\".utf8.contains($0) }
+    // The ASCII classes are tests, not tables: a static table costs a call to its lazy
+    // initialiser's guard at every byte of the scan.
 
-    static func asciiTable(_ member: (UInt8) -> Bool) -> [Bool] { (0..<128).map { member(UInt8($0)) } }
+    /// ASCII letters, digits, "-", "." and "_".
+    @inline(__always) static func isASCIIHost(_ b: UInt8) -> Bool {
+        Bytes.isAlnum(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") || b == UInt8(ascii: "_")
+    }
+
+    /// ASCII characters of an authority: letters, digits and "-._~%:@".
+    @inline(__always) static func isASCIIAuthority(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"), UInt8(ascii: ":"), UInt8(ascii: "@"): true
+        default: Bytes.isAlnum(b)
+        }
+    }
+
+    /// ASCII characters of a path: printable, but not `<>"`{}|\`.
+    @inline(__always) static func isASCIIPath(_ b: UInt8) -> Bool {
+        switch b {
+        case 0...0x20, 0x7F...: false
+        case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "\\"): false
+        default: true
+        }
+    }
 
     static func isHostChar(_ c: Unicode.Scalar, allowUnicode: Bool) -> Bool {
-        if c.isASCII { return asciiHost[Int(c.value)] }
-        return allowUnicode && c.properties.isAlphabetic && !isCJKStop(c)
+        if c.isASCII { return isASCIIHost(UInt8(c.value)) }
+        // The range test first: kana and kanji, most of a Japanese text, need no property lookup.
+        return allowUnicode && !isCJKStop(c) && c.properties.isAlphabetic
     }
 
     /// `isHostChar` (with Unicode) for the character starting at byte `i`.
     @inline(__always) static func isHostChar(_ s: [UInt8], _ i: Int) -> Bool {
         let b = s[i]
-        return b < 0x80 ? asciiHost[Int(b)] : isHostChar(decodeScalar(s, i).0, allowUnicode: true)
+        return b < 0x80 ? isASCIIHost(b) : isHostChar(decodeScalar(s, i).0, allowUnicode: true)
     }
 
     /// Characters of `userinfo@host:port` (RFC 3986 §3.2) as spam writes them; IPv6 brackets only
@@ -65,7 +82,7 @@ public enum URLExtractor {
     /// open such names); in bare text they are decoration around a name, not part of it.
     static func isAuthorityChar(_ c: Unicode.Scalar, bracketed: Bool, symbols: Bool = false) -> Bool {
         if c.isASCII {
-            if asciiAuthority[Int(c.value)] { return true }
+            if isASCIIAuthority(UInt8(c.value)) { return true }
             return bracketed && (c == "[" || c == "]")
         }
         if symbols, c.properties.generalCategory == .otherSymbol, !(0x3000...0x303F).contains(c.value) { return true }
@@ -87,7 +104,7 @@ public enum URLExtractor {
     }
 
     static func isPathChar(_ c: Unicode.Scalar) -> Bool {
-        if c.isASCII { return asciiPath[Int(c.value)] }
+        if c.isASCII { return isASCIIPath(UInt8(c.value)) }
         if c.properties.isWhitespace || isCJKStop(c) { return false }
         return true
     }
@@ -101,7 +118,7 @@ public enum URLExtractor {
         while e < s.count {
             let b = s[e]
             if b < 0x80 {
-                guard asciiPath[Int(b)] || b == UInt8(ascii: "\\") else { break }
+                guard isASCIIPath(b) || b == UInt8(ascii: "\\") else { break }
                 e += 1
             } else {
                 let (c, len) = decodeScalar(s, e)
@@ -227,8 +244,12 @@ public enum URLExtractor {
         while host.hasSuffix(".") || host.hasSuffix("-") { host.removeLast(); j -= 1 }
         guard host.has(".") else { return nil }
         if j < s.count, s[j] == UInt8(ascii: "@") { return (nil, j) }  // the local part of an address
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return (nil, j) }
+        // Split on the bytes when the name is ASCII (a byte is a character there), on characters otherwise.
+        let labels =
+            host.utf8.allSatisfy({ $0 < 0x80 })
+            ? host.utf8.split(separator: 0x2E, omittingEmptySubsequences: false).map { Substring($0) }
+            : host.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && ($0.utf8.count <= 63 || $0.count <= 63) }) else { return (nil, j) }
         let lowerHost = host.lowercased()
         let scheme = lowerHost.hasPrefix("ftp.") ? "ftp" : "http"
         // A bare IPv4 address is a URL only when a path follows it ("45.76.212.77/login").
@@ -259,8 +280,6 @@ public enum URLExtractor {
         return authorityAndPath(s, f, scheme: scheme, hostStart: start, urlStart: start, part: part)
     }
 
-    static let userinfoStops: [Bool] = asciiTable { "/?#\\<>\"')]".utf8.contains($0) }
-
     static func authorityAndPath(_ s: [UInt8], _ f: Marks, scheme: String, hostStart: Int, urlStart: Int, part: String)
         -> (ExtractedURL?, Int)
     {
@@ -273,11 +292,23 @@ public enum URLExtractor {
             var k = hostStart
             var count = 0
             var lastAt: Int?
-            while k < n, count < 256 {
-                let (c, len) = decodeScalar(s, k)
-                if c.properties.isWhitespace || (c.isASCII && userinfoStops[Int(c.value)]) || isCJKStop(c) { break }
-                if c == "@" { lastAt = k }
-                k += len
+            userinfo: while k < n, count < 256 {
+                let b = s[k]
+                if b < 0x80 {
+                    // ASCII white space (U+0009-U+000D, U+0020) and the stops.
+                    switch b {
+                    case 0x09...0x0D, 0x20, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "\\"), UInt8(ascii: "<"),
+                        UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: ")"), UInt8(ascii: "]"):
+                        break userinfo
+                    case UInt8(ascii: "@"): lastAt = k
+                    default: break
+                    }
+                    k += 1
+                } else {
+                    let (c, len) = decodeScalar(s, k)
+                    if c.properties.isWhitespace || isCJKStop(c) { break }
+                    k += len
+                }
                 count += 1
             }
             if let lastAt, lastAt + 1 < n { hostStart = lastAt + 1 }
@@ -366,15 +397,10 @@ public enum URLExtractor {
             if ip.1 { flags |= Flags.obfuscated.rawValue }
             domain = nil
         } else {
-            let labelsOK = hostText.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
-                !$0.isEmpty && $0.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") && !$0.hasPrefix("_")
-            }
-            guard labelsOK, hostText.has("."), let ascii = DomainName.toASCII(hostText), ascii.count <= 253 else {
+            guard labelsAreValid(hostText), hostText.has("."), let ascii = DomainName.toASCII(hostText), ascii.utf8.count <= 253 else {
                 return (nil, skip)
             }
-            guard ascii.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") }) else {
-                return (nil, skip)
-            }
+            guard ascii.utf8.allSatisfy(isASCIIHost) else { return (nil, skip) }
             host = ascii
             domain = DomainName.registrableDomain(ascii)
             // Underscores occur in subdomain labels, never in a registered name.
@@ -395,6 +421,23 @@ public enum URLExtractor {
                 url: url, host: host, domain: domain, defanged: flagSet.contains(.defanged),
                 obfuscated: flagSet.contains(.obfuscated), part: part), end
         )
+    }
+
+    /// Whether every dot-separated label of a host is 1 to 63 characters, neither starts nor ends
+    /// with "-" and does not start with "_". Printable ASCII (most hosts) is checked on its bytes,
+    /// where a byte is a character.
+    static func labelsAreValid(_ host: String) -> Bool {
+        if host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            for label in host.utf8.split(separator: 0x2E, omittingEmptySubsequences: false) {
+                guard let first = label.first, let last = label.last, label.count <= 63, first != UInt8(ascii: "-"),
+                    last != UInt8(ascii: "-"), first != UInt8(ascii: "_")
+                else { return false }
+            }
+            return true
+        }
+        return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
+            !$0.isEmpty && $0.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") && !$0.hasPrefix("_")
+        }
     }
 
     /// Where the path of a normalised URL starts (the "/" after "scheme://host").
