@@ -65,14 +65,24 @@ public struct Headers: Sendable, Hashable {
         var inside = false
         var escaped = false
         mutating func feed(_ bytes: ArraySlice<UInt8>) {
-            for b in bytes {
-                if escaped { escaped = false } else if b == 0x5C, inside { escaped = true } else if b == 0x22 { inside.toggle() }
+            var i = bytes.startIndex
+            while i < bytes.endIndex {
+                // Outside a quoted string only a quote mark changes anything (an escape is seen only inside).
+                if !inside {
+                    guard let q = bytes[i...].firstIndex(of: 0x22) else { return }
+                    inside = true
+                    i = q + 1
+                    continue
+                }
+                let b = bytes[i]
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inside = false }
+                i += 1
             }
         }
     }
 
     /// Whether the bytes so far end in an encoded word that has not been closed yet (`=?cs?B?abc`),
-    /// kept up to date byte by byte so that each fold costs only its own bytes.
+    /// fed the bytes since the last fold at each fold, so that a field costs one pass however often it folds.
     struct EncodedWordState {
         /// Inside a word that opened with `=?` and has not closed with `?=`.
         var open = false
@@ -84,8 +94,21 @@ public struct Headers: Sendable, Hashable {
 
         var endsInsideWord: Bool { open && marks >= 2 }
 
-        mutating func feed(_ bytes: some Sequence<UInt8>) {
-            for b in bytes {
+        @inline(__always) static func matters(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x3D || b == 0x3F }
+
+        mutating func feed(_ bytes: ArraySlice<UInt8>) {
+            var i = bytes.startIndex
+            while i < bytes.endIndex {
+                let b = bytes[i]
+                if !Self.matters(b) {
+                    // A run of other bytes only ends the white space at the end and moves `previous` on.
+                    var j = i + 1
+                    while j < bytes.endIndex, !Self.matters(bytes[j]) { j += 1 }
+                    beforeSpace = nil
+                    previous = bytes[j - 1]
+                    i = j
+                    continue
+                }
                 if b == 0x20 || b == 0x09 {
                     if beforeSpace == nil { beforeSpace = (open, marks, previous) }
                     open = false
@@ -101,6 +124,7 @@ public struct Headers: Sendable, Hashable {
                     }
                 }
                 previous = b
+                i += 1
             }
         }
 
@@ -119,14 +143,27 @@ public struct Headers: Sendable, Hashable {
         var fields: [HeaderField] = []
         var name: String?
         var value: [UInt8] = []
+        // The quoting and encoded-word states matter only at a fold or before white space at the
+        // end: they are brought up to date then, from the bytes not yet fed, so a field that is
+        // not folded costs no pass of its own and a folded one one pass in all.
         var quotes = QuoteState()
         var words = EncodedWordState()
+        var fed = 0
+        func catchUp() {
+            guard fed < value.count else { return }
+            quotes.feed(value[fed...])
+            words.feed(value[fed...])
+            fed = value.count
+        }
         func flush() {
             if let n = name {
                 var v = value[...]
                 while let f = v.first, f == 0x20 || f == 0x09 { v = v.dropFirst() }
-                if !quotes.inside {
-                    while let l = v.last, l == 0x20 || l == 0x09 { v = v.dropLast() }
+                if let l = v.last, l == 0x20 || l == 0x09 {
+                    catchUp()
+                    if !quotes.inside {
+                        while let l = v.last, l == 0x20 || l == 0x09 { v = v.dropLast() }
+                    }
                 }
                 fields.append(HeaderField(name: n, rawValue: Array(v)))
             }
@@ -134,6 +171,7 @@ public struct Headers: Sendable, Hashable {
             value.removeAll(keepingCapacity: true)
             quotes = QuoteState()
             words = EncodedWordState()
+            fed = 0
         }
         var badLines = 0
         for line in Bytes.lines(block) {
@@ -141,22 +179,19 @@ public struct Headers: Sendable, Hashable {
                 if name != nil {
                     // A fold reads as one space, however the continuation is indented.
                     let rest = line.drop { $0 == 0x20 || $0 == 0x09 }
+                    catchUp()
                     if quotes.inside {
                         // Inside a quoted string the fold's white space is part of the value (RFC 5322 §3.2.4).
                         value.append(contentsOf: line)
-                        quotes.feed(line)
-                        words.feed(line)
                     } else if !rest.isEmpty {
                         while let l = value.last, l == 0x20 || l == 0x09 { value.removeLast() }
                         words.dropTrailingSpace()
+                        fed = value.count
                         // A fold inside an encoded word (some mailers break long words) joins it up.
                         if !value.isEmpty, !words.endsInsideWord {
                             value.append(0x20)
-                            words.feed(CollectionOfOne(0x20))
                         }
                         value.append(contentsOf: rest)
-                        quotes.feed(rest)
-                        words.feed(rest)
                     }
                 } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                     badLines += 1
@@ -176,8 +211,6 @@ public struct Headers: Sendable, Hashable {
             }
             name = String(decoding: nameBytes, as: UTF8.self)
             value.append(contentsOf: line[(colon + 1)...])
-            quotes.feed(line[(colon + 1)...])
-            words.feed(line[(colon + 1)...])
         }
         flush()
         if badLines > 0 { diagnostics.append("header block: \(badLines) line(s) without a field name were skipped") }
