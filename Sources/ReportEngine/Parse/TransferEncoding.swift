@@ -2,31 +2,66 @@
 public enum TransferEncoding {
     /// Decodes base64, skipping anything outside the alphabet and tolerating missing padding.
     public static func base64(_ input: some Sequence<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.underestimatedCount / 4 * 3)
-        var acc: UInt32 = 0
-        var bits = 0
-        for c in input {
-            let v: UInt32
-            switch c {
-            case 0x41...0x5A: v = UInt32(c - 0x41)
-            case 0x61...0x7A: v = UInt32(c - 0x61 + 26)
-            case 0x30...0x39: v = UInt32(c - 0x30 + 52)
-            case 0x2B, 0x2D: v = 62
-            case 0x2F, 0x5F: v = 63
-            case 0x3D:
-                bits = 0; acc = 0  // padding ends a quantum
-                continue
-            default: continue
-            }
-            acc = (acc << 6) | v
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((acc >> UInt32(bits)) & 0xFF))
+        if let out = input.withContiguousStorageIfAvailable(base64) { return out }
+        return Array(input).withUnsafeBufferPointer(base64)
+    }
+
+    /// The six bits of each character of both alphabets (`+/` and `-_`); 0xFE for the padding
+    /// `=`, 0xFF for anything else.
+    static let base64Values: [UInt8] = (0..<256).map { c in
+        switch UInt8(c) {
+        case 0x41...0x5A: UInt8(c - 0x41)
+        case 0x61...0x7A: UInt8(c - 0x61 + 26)
+        case 0x30...0x39: UInt8(c - 0x30 + 52)
+        case 0x2B, 0x2D: 62
+        case 0x2F, 0x5F: 63
+        case 0x3D: 0xFE
+        default: 0xFF
+        }
+    }
+
+    /// Six bits come from every character of the alphabet, so the output is at most three
+    /// quarters of the input: it is written into a buffer of that size, with no check per byte.
+    /// Four characters of the alphabet in a row, the bulk of any body, become three bytes at once.
+    private static func base64(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        base64Values.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { out, count in
+                var acc: UInt32 = 0
+                var bits = 0
+                var k = 0
+                var i = 0
+                let n = input.count
+                while i < n {
+                    if bits == 0, i + 4 <= n {
+                        let a = table[Int(input[i])], b = table[Int(input[i + 1])]
+                        let c = table[Int(input[i + 2])], d = table[Int(input[i + 3])]
+                        if a | b | c | d < 64 {
+                            out[k] = a << 2 | b >> 4
+                            out[k + 1] = b << 4 | c >> 2
+                            out[k + 2] = c << 6 | d
+                            k += 3
+                            i += 4
+                            continue
+                        }
+                    }
+                    let v = table[Int(input[i])]
+                    i += 1
+                    if v == 0xFE {
+                        bits = 0; acc = 0  // padding ends a quantum
+                        continue
+                    }
+                    guard v < 64 else { continue }
+                    acc = (acc << 6) | UInt32(v)
+                    bits += 6
+                    if bits >= 8 {
+                        bits -= 8
+                        out[k] = UInt8((acc >> UInt32(bits)) & 0xFF)
+                        k += 1
+                    }
+                }
+                count = k
             }
         }
-        return out
     }
 
     /// Decodes quoted-printable: `=XX`, soft line breaks, and a lone `=` kept as is.
