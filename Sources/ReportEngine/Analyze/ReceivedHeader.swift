@@ -74,7 +74,7 @@ public struct ReceivedHeader: Sendable, Hashable {
             // it adds "claiming to be".
             let afterFrom = ReceivedHeader.end(of: "from ", in: trace, ignoringCase: true).map { trace[$0...] }
             let glued = afterFrom.map { rest in
-                rest.drop { $0 == " " }.prefix { $0 != " " }.contains("(")
+                rest.utf8.drop { $0 == 0x20 }.prefix { $0 != 0x20 }.contains(0x28)
             } ?? false
             parseFrom(fromTokens, trace: lowerTrace, glued: glued)
         }
@@ -319,22 +319,21 @@ public struct ReceivedHeader: Sendable, Hashable {
         return tokens
     }
 
-    /// Where the first `needle` (ASCII) in `s` ends, compared byte for byte, optionally ignoring ASCII case.
+    /// Where the first `needle` (ASCII, lower-case when `ignoringCase`) in `s` ends, compared byte
+    /// for byte, optionally ignoring ASCII case.
     static func end(of needle: String, in s: Substring, ignoringCase: Bool) -> Substring.Index? {
         let n = Array(needle.utf8)
-        let h = s.utf8
         guard !n.isEmpty else { return s.startIndex }
-        var i = h.startIndex
-        while i != h.endIndex {
-            var j = i
-            var k = 0
-            while k < n.count, j != h.endIndex, (ignoringCase ? Bytes.lower(h[j]) : h[j]) == n[k] {
-                j = h.index(after: j)
-                k += 1
+        func search(_ h: UnsafeBufferPointer<UInt8>) -> Int? {
+            guard h.count >= n.count else { return nil }
+            for i in 0...(h.count - n.count) {
+                var k = 0
+                while k < n.count, (ignoringCase ? Bytes.lower(h[i + k]) : h[i + k]) == n[k] { k += 1 }
+                if k == n.count { return i + k }
             }
-            if k == n.count { return j }
-            i = h.index(after: i)
+            return nil
         }
-        return nil
+        let found = s.utf8.withContiguousStorageIfAvailable(search) ?? Array(s.utf8).withUnsafeBufferPointer(search)
+        return found.map { s.utf8.index(s.startIndex, offsetBy: $0) }
     }
 }

@@ -26,15 +26,13 @@ public struct HeaderField: Sendable, Hashable {
     }
 
     static func flattened(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        for c in s.unicodeScalars {
-            if c == "\t" || c == "\r" || c == "\n" {
-                out.append(" ")
-            } else {
-                out.append(c)
-            }
+        // Tabs and line breaks are ASCII: they are replaced on the bytes.
+        var out = s
+        if s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
+            out = String(decoding: s.utf8.map { $0 == 0x09 || $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self)
         }
-        return String(out).trimmingCharacters(in: " ")
+        guard out.utf8.first == 0x20 || out.utf8.last == 0x20 else { return out }
+        return out.trimmingCharacters(in: " ")
     }
 
     /// The raw value as text without encoded-word decoding (for structured fields such as Received).
