@@ -483,12 +483,16 @@ struct HTMLRenderer {
         var k = run.startIndex
         let end = run.endIndex
         while k < end {
-            let c = run[k]
-            if c == 0x26, let (decoded, length) = reference(run, at: k, inAttribute: inAttribute) {
+            // The text up to the next "&" is copied as it is.
+            let amp = run[k...].firstIndex(of: 0x26) ?? end
+            out.append(contentsOf: run[k..<amp])
+            k = amp
+            guard k < end else { break }
+            if let (decoded, length) = reference(run, at: k, inAttribute: inAttribute) {
                 out.append(contentsOf: decoded)
                 k += length
             } else {
-                out.append(c)
+                out.append(0x26)
                 k += 1
             }
         }
