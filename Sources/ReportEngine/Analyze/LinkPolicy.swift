@@ -84,15 +84,16 @@ public struct RedirectorTable: Sendable, Hashable {
     public func unwrap(_ url: ExtractedURL) -> (redirector: Redirector, target: String?)? {
         guard let pathIndex = URLExtractor.pathStart(url.url) else { return nil }
         let pathAndQuery = url.url[pathIndex...]
-        let path = pathAndQuery.prefix { $0 != "?" && $0 != "#" }
         for r in redirectors {
             let hostMatches: Bool
             if let suffix = r.hostSuffix {
-                hostMatches = url.host.hasSuffix("." + suffix)
+                hostMatches = url.host.hasSuffix(suffix) && url.host.utf8.dropLast(suffix.utf8.count).last == UInt8(ascii: ".")
             } else {
                 hostMatches = r.hosts?.contains(url.host) ?? false
             }
             guard hostMatches else { continue }
+            // Up to the query or fragment (both marks are ASCII).
+            let path = pathAndQuery[..<(pathAndQuery.utf8.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? pathAndQuery.endIndex)]
             if let p = r.path, !path.hasPrefix(p) { continue }
             switch r.carries ?? "query" {
             case "label":

@@ -444,7 +444,8 @@ public enum URLExtractor {
     static func pathStart(_ url: String) -> String.Index? {
         let u = url.utf8
         guard let colon = u.firstIndex(of: 0x3A), u[colon...].starts(with: "://".utf8) else { return nil }
-        return url[u.index(colon, offsetBy: 3)...].firstIndex(of: "/")
+        // The host before it is ASCII (an A-label or an address), so the first "/" byte is the path's.
+        return u[u.index(colon, offsetBy: 3)...].firstIndex(of: 0x2F)
     }
 
     /// Parses an IP host: IPv6 in brackets, or IPv4 in dotted, hexadecimal, octal or single-number form
