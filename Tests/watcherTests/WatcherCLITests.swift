@@ -23,16 +23,22 @@ enum CLI {
         var signal: Int32?
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
+        let stdin = Pipe()
+        if input != nil { p.standardInput = stdin }
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.currentDirectoryURL = projectRoot
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         // Both pipes are drained at once: a child that fills one while the other is read would block.
         final class Box: @unchecked Sendable { var data = Data() }
         let errBox = Box()
@@ -95,6 +101,32 @@ enum CLI {
         #expect((objs[0]["error"] as? String)?.contains("not a message") == true)
         #expect(objs[1]["error"] == nil)
         #expect((objs[2]["error"] as? String)?.contains("cannot read") == true)
+    }
+
+    /// A list of paths, from a file or standard input, runs like the same paths given as arguments.
+    @Test func filesFromAListRunLikeArguments() throws {
+        let byArguments = try CLI.run(["analyze", "--offline", "--json", "--config", "examples/analyze.toml"] + examples)
+        let list = try CLI.temporaryFile("list.txt", examples[0] + "\r\n\n" + examples[1...].joined(separator: "\n") + "\n")
+        let byList = try CLI.run(["analyze", "--offline", "--json", "--config", "examples/analyze.toml", "--files-from", list])
+        #expect(byList.status == 0, "\(byList.stderr)")
+        #expect(try objects(byList.stdout).map { $0["file"] as? String } == examples)
+        // The same findings (drafts differ only in their fresh Message-IDs).
+        func findings(_ stdout: String) throws -> [Data] {
+            try objects(stdout).map { o in
+                try JSONSerialization.data(withJSONObject: ["urls", "domains", "origin"].map { o[$0] ?? NSNull() }, options: .sortedKeys)
+            }
+        }
+        #expect(try findings(byList.stdout) == findings(byArguments.stdout))
+        // Arguments come first, then the list; "-" reads standard input.
+        let mixed = try CLI.run(["analyze", "--offline", "--json", "--files-from", "-", examples[2]], input: examples[3] + "\n")
+        #expect(try objects(mixed.stdout).map { $0["file"] as? String } == [examples[2], examples[3]])
+        let missing = try CLI.run(["analyze", "--json", "--files-from", "/nonexistent/list.txt"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("--files-from /nonexistent/list.txt: cannot read the list"))
+        #expect(missing.stdout.isEmpty)
+        let none = try CLI.run(["analyze", "--json"])
+        #expect(none.status == 64)
+        #expect(none.stderr.contains("--files-from"))
     }
 
     @Test func readableReport() throws {

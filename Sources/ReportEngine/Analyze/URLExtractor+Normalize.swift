@@ -89,13 +89,15 @@ extension URLExtractor {
         var i = 0
         while i < n {
             let b = src[i]
-            // Plain ASCII, the bulk of any text, is copied as it is.
+            // Plain ASCII, the bulk of any text, is copied as it is, a run at a time.
             if b < 0x80, b != 0x1B, b != UInt8(ascii: "&") {
-                lastStart = out.count
+                var j = i + 1
+                while j < n, src[j] < 0x80, src[j] != 0x1B, src[j] != UInt8(ascii: "&") { j += 1 }
                 marks.add(out.count, pending)
                 pending = 0
-                out.append(b)
-                i += 1
+                lastStart = out.count + (j - i - 1)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: src[i..<j]))
+                i = j
                 continue
             }
             let (c, len) = decodeScalar(src, i)

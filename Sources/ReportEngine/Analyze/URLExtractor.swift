@@ -217,8 +217,22 @@ public enum URLExtractor {
     static func schemeURL(_ s: [UInt8], _ f: Marks, at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
         while j < s.count, j - start < 6, Bytes.isLetter(s[j]) { j += 1 }
-        let scheme = String(decoding: s[start..<j].map(Bytes.lower), as: UTF8.self)
-        guard scheme == "http" || scheme == "https" || scheme == "ftp", j < s.count, s[j] == UInt8(ascii: ":") else { return nil }
+        // Compared on the bytes: this runs at every "h" and "f" of a text.
+        func spells(_ name: StaticString) -> Bool {
+            j - start == name.utf8CodeUnitCount
+                && (0..<name.utf8CodeUnitCount).allSatisfy { Bytes.lower(s[start + $0]) == name.utf8Start[$0] }
+        }
+        guard j < s.count, s[j] == UInt8(ascii: ":") else { return nil }
+        let scheme: String
+        if spells("http") {
+            scheme = "http"
+        } else if spells("https") {
+            scheme = "https"
+        } else if spells("ftp") {
+            scheme = "ftp"
+        } else {
+            return nil
+        }
         j += 1
         var slashes = 0
         while j < s.count, s[j] == UInt8(ascii: "/") || s[j] == UInt8(ascii: "\\") { j += 1; slashes += 1 }
@@ -240,9 +254,10 @@ public enum URLExtractor {
         // No host name is longer than 253 characters: a longer run is no name, and splitting it into
         // labels would cost memory in proportion to what a spammer chose to write.
         if count > 253 { return (nil, j) }
-        var host = String(decoding: s[start..<j], as: UTF8.self)
-        while host.hasSuffix(".") || host.hasSuffix("-") { host.removeLast(); j -= 1 }
-        guard host.has(".") else { return nil }
+        // Most words hold no dot: they are ruled out on the bytes, before any String is made.
+        while j > start, s[j - 1] == UInt8(ascii: ".") || s[j - 1] == UInt8(ascii: "-") { j -= 1 }
+        guard s[start..<j].contains(UInt8(ascii: ".")) else { return nil }
+        let host = String(decoding: s[start..<j], as: UTF8.self)
         if j < s.count, s[j] == UInt8(ascii: "@") { return (nil, j) }  // the local part of an address
         // Split on the bytes when the name is ASCII (a byte is a character there), on characters otherwise.
         let labels =
