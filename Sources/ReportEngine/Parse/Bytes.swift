@@ -10,6 +10,17 @@ enum Bytes {
     /// Lazy: a header folded over millions of lines costs no array of them.
     static func lines(_ data: ArraySlice<UInt8>) -> Lines { Lines(data: data) }
 
+    /// The index of the first `byte` in `data` at or after `from`, found by memchr (a loop over a
+    /// slice goes a byte at a time; line ends are searched for in every byte of every message).
+    static func index(of byte: UInt8, in data: ArraySlice<UInt8>, from: Int) -> Int? {
+        guard from < data.endIndex else { return nil }
+        return data.withUnsafeBufferPointer { b -> Int? in
+            let offset = from - data.startIndex
+            guard let base = b.baseAddress, let hit = memchr(base + offset, Int32(byte), b.count - offset) else { return nil }
+            return data.startIndex + base.distance(to: UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)))
+        }
+    }
+
     struct Lines: Sequence, IteratorProtocol {
         let data: ArraySlice<UInt8>
         var start: Int
@@ -21,7 +32,7 @@ enum Bytes {
 
         mutating func next() -> ArraySlice<UInt8>? {
             guard start < data.endIndex else { return nil }
-            let lf = data[start...].firstIndex(of: 0x0A)
+            let lf = Bytes.index(of: 0x0A, in: data, from: start)
             var end = lf ?? data.endIndex
             if end > start, data[end - 1] == 0x0D { end -= 1 }
             defer { start = lf.map { $0 + 1 } ?? data.endIndex }

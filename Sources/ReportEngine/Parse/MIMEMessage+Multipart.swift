@@ -120,7 +120,7 @@ struct DelimiterScanner {
     /// The delimiter on the line starting at `lineStart`, if that line is one.
     func delimiter(at lineStart: Int) -> Delimiter? {
         guard lineStart + 1 < data.endIndex, data[lineStart] == 0x2D, data[lineStart + 1] == 0x2D else { return nil }
-        let lineEnd = data[lineStart...].firstIndex(of: 0x0A) ?? data.endIndex
+        let lineEnd = Bytes.index(of: 0x0A, in: data, from: lineStart) ?? data.endIndex
         let line = data[lineStart..<lineEnd]
         for level in markers.indices.reversed() where line.starts(with: markers[level]) {
             let close = line.dropFirst(markers[level].count).starts(with: [0x2D, 0x2D])
@@ -135,7 +135,7 @@ struct DelimiterScanner {
         var lineStart = index
         while lineStart < data.endIndex {
             if let d = delimiter(at: lineStart) { return d }
-            guard let lf = data[lineStart...].firstIndex(of: 0x0A) else { return nil }
+            guard let lf = Bytes.index(of: 0x0A, in: data, from: lineStart) else { return nil }
             lineStart = lf + 1
         }
         return nil

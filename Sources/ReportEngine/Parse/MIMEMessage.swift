@@ -139,7 +139,7 @@ public struct MIMEMessage: Sendable, Hashable {
                 !looksLikeHeader(data[lineStart...]) {
                 return (lineStart, lineStart, true)
             }
-            guard let lf = data[lineStart...].firstIndex(of: 0x0A) else { return nil }
+            guard let lf = Bytes.index(of: 0x0A, in: data, from: lineStart) else { return nil }
             lineStart = lf + 1
         }
         return nil
