@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 5 25)
 [ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-[ -x .build/release/watcher ] || swift build -c release >/dev/null
+swift build -c release --static-swift-stdlib >/dev/null
 # ADV_DIR=folder keeps the generated messages there (for a profiler); ADV_ONLY=shape makes one shape.
 if [ -n "${ADV_DIR:-}" ]; then dir=$ADV_DIR; mkdir -p "$dir"; else dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; fi
 python3 - "$dir" "${sizes[@]}" <<'PY'

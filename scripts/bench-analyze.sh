@@ -17,7 +17,7 @@ trap 'rm -f "$list"' EXIT
 find "${dirs[@]}" -type f ! -name '*.md' ! -name '*.json' | sort > "$list"
 count=$(wc -l < "$list")
 [ "$count" -gt 0 ] || { echo "no files under ${dirs[*]}" >&2; exit 1; }
-swift build -c release >/dev/null
+swift build -c release --static-swift-stdlib >/dev/null
 
 now() { date +%s.%N; }
 start=$(now)

@@ -22,7 +22,7 @@ else
 fi
 scripts/testbed.sh start >/dev/null
 command -v mbsync >/dev/null || apt-get install -y -q isync >/dev/null
-swift build -c release >/dev/null
+swift build -c release --static-swift-stdlib >/dev/null
 # shellcheck disable=SC1091
 . /tmp/watcher-testbed/env
 user=${USERS##*,}

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release
+swift build -c release --static-swift-stdlib
 .build/release/watcher run --config examples/local.toml
 echo "reports written:"; ls -1 examples/run/drafts
