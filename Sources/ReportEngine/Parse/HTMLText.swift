@@ -117,6 +117,15 @@ struct HTMLRenderer {
 
     init(_ s: [UInt8]) { self.s = s }
 
+    /// Whether an attribute's value is read by `startTag` or `collectLinks`: the link attributes,
+    /// `alt` and `type` of images, `http-equiv` and `content` of a refresh. Keep in step with them.
+    static func valueIsRead(_ name: String) -> Bool {
+        switch name {
+        case "href", "action", "data-href", "data-url", "src", "srcset", "background", "alt", "type", "http-equiv", "content": true
+        default: false
+        }
+    }
+
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D }
 
     // MARK: - Data state
@@ -238,6 +247,9 @@ struct HTMLRenderer {
             i += 1
             while i < n, !HTMLRenderer.isSpace(s[i]), s[i] != 0x2F, s[i] != 0x3E, s[i] != 0x3D { i += 1 }
             let nameEnd = i
+            let name = Bytes.lowercasedString(s[nameStart..<nameEnd])
+            // Only the values something reads are decoded (a style or class value never is).
+            let wanted = HTMLRenderer.valueIsRead(name)
             while i < n, HTMLRenderer.isSpace(s[i]) { i += 1 }
             var value: [UInt8] = []
             if i < n, s[i] == 0x3D {
@@ -246,17 +258,15 @@ struct HTMLRenderer {
                 if i < n, s[i] == 0x22 || s[i] == 0x27 {
                     let quote = s[i]
                     let start = i + 1
-                    var k = start
-                    while k < n, s[k] != quote { k += 1 }
-                    HTMLRenderer.decode(s[start..<k], inAttribute: true, into: &value)
+                    let k = Bytes.index(of: quote, in: s[...], from: start) ?? n
+                    if wanted { HTMLRenderer.decode(s[start..<k], inAttribute: true, into: &value) }
                     i = min(k + 1, n)
                 } else {
                     let start = i
                     while i < n, !HTMLRenderer.isSpace(s[i]), s[i] != 0x3E { i += 1 }
-                    HTMLRenderer.decode(s[start..<i], inAttribute: true, into: &value)
+                    if wanted { HTMLRenderer.decode(s[start..<i], inAttribute: true, into: &value) }
                 }
             }
-            let name = Bytes.lowercasedString(s[nameStart..<nameEnd])
             // A short list is searched; a long one (a spammer's choice) gets a set.
             if attributes.count < 16 {
                 if !attributes.contains(where: { $0.name == name }) { attributes.append((name, value)) }

@@ -66,32 +66,41 @@ public enum TransferEncoding {
 
     /// Decodes quoted-printable: `=XX`, soft line breaks, and a lone `=` kept as is.
     public static func quotedPrintable(_ input: ArraySlice<UInt8>, header: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
-        var i = input.startIndex
-        while i < input.endIndex {
-            let c = input[i]
-            if c == 0x3D {
-                if i + 1 < input.endIndex, input[i + 1] == 0x0A { i += 2; continue }
-                if i + 2 < input.endIndex, input[i + 1] == 0x0D, input[i + 2] == 0x0A { i += 3; continue }
-                if i + 2 < input.endIndex, let h = Bytes.hexValue(input[i + 1]), let l = Bytes.hexValue(input[i + 2]) {
-                    out.append(h << 4 | l)
-                    i += 3
-                    continue
+        // No input byte makes more than one output byte: the output is written into a buffer of
+        // the input's size, with no check per byte.
+        input.withUnsafeBufferPointer { src in
+            [UInt8](unsafeUninitializedCapacity: src.count) { out, count in
+                var k = 0
+                var i = 0
+                let end = src.count
+                while i < end {
+                    let c = src[i]
+                    if c == 0x3D {
+                        if i + 1 < end, src[i + 1] == 0x0A { i += 2; continue }
+                        if i + 2 < end, src[i + 1] == 0x0D, src[i + 2] == 0x0A { i += 3; continue }
+                        if i + 2 < end, let h = Bytes.hexValue(src[i + 1]), let l = Bytes.hexValue(src[i + 2]) {
+                            out[k] = h << 4 | l
+                            k += 1
+                            i += 3
+                            continue
+                        }
+                        // "= " followed by spaces up to the end of the line is a soft break too.
+                        var j = i + 1
+                        while j < end, src[j] == 0x20 || src[j] == 0x09 { j += 1 }
+                        if j < end, src[j] == 0x0A { i = j + 1; continue }
+                        if j + 1 < end, src[j] == 0x0D, src[j + 1] == 0x0A { i = j + 2; continue }
+                        if j == end, !header { break }
+                        out[k] = c
+                        k += 1
+                        i += 1
+                        continue
+                    }
+                    out[k] = header && c == 0x5F ? 0x20 : c
+                    k += 1
+                    i += 1
                 }
-                // "= " followed by spaces up to the end of the line is a soft break too.
-                var j = i + 1
-                while j < input.endIndex, input[j] == 0x20 || input[j] == 0x09 { j += 1 }
-                if j < input.endIndex, input[j] == 0x0A { i = j + 1; continue }
-                if j + 1 < input.endIndex, input[j] == 0x0D, input[j + 1] == 0x0A { i = j + 2; continue }
-                if j == input.endIndex, !header { break }
-                out.append(c)
-                i += 1
-                continue
+                count = k
             }
-            if header, c == 0x5F { out.append(0x20) } else { out.append(c) }
-            i += 1
         }
-        return out
     }
 }
