@@ -137,7 +137,8 @@ public enum DomainName {
     public static func registrableDomain(_ host: String) -> String? {
         guard let psl = context.psl else { return nil }
         let h = host.lowercased().trimmingCharacters(in: ".")
-        guard h.has("."), isKnownTLD(String(h.split(separator: ".").last!)) else { return nil }
+        // The label after the last dot (the host is an A-label: a "." byte is a dot).
+        guard let dot = h.utf8.lastIndex(of: 0x2E), isKnownTLD(String(Substring(h.utf8[h.utf8.index(after: dot)...]))) else { return nil }
         // libpsl returns a pointer into its argument, so read it while the argument is alive.
         return h.withCString { p in psl_registrable_domain(psl, p).map { String(cString: $0) } }
     }

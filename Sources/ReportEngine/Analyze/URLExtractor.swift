@@ -391,9 +391,10 @@ public enum URLExtractor {
                 if rest.hasPrefix(":") { port = String(rest.dropFirst()) }
                 hostText = String(hostText[...close])
             }
-        } else if let colon = hostText.lastIndex(of: ":") {
-            port = String(hostText[hostText.index(after: colon)...])
-            hostText = String(hostText[..<colon])
+        } else if let colon = hostText.utf8.lastIndex(of: 0x3A) {
+            let u = hostText.utf8
+            port = String(Substring(u[u.index(after: colon)...]))
+            hostText = String(Substring(u[..<colon]))
         }
         let skip = max(end, next(s, hostStart))
         // A port that is no number up to 65535 makes the whole URL invalid, as browsers treat it.
@@ -468,7 +469,7 @@ public enum URLExtractor {
     static func parseIPHost(_ text: String) -> (IPAddress, Bool)? {
         if text.hasPrefix("[") { return IPAddress(text).map { ($0, false) } }
         // A name: its last label is no number (decimal, octal, or 0x hexadecimal).
-        let last = text.utf8.split(separator: 0x2E, omittingEmptySubsequences: false).last ?? Substring(text).utf8[...]
+        let last = text.utf8.lastIndex(of: 0x2E).map { text.utf8[text.utf8.index(after: $0)...] } ?? Substring(text).utf8[...]
         let isNumber = last.allSatisfy { (0x30...0x39).contains($0) } || last.starts(with: "0x".utf8) || last.starts(with: "0X".utf8)
         if !isNumber { return nil }
         if let ip = IPAddress(text), ip.isIPv4 { return (ip, false) }
