@@ -165,13 +165,17 @@ public enum MessageAnalyzer {
             }
         }
         defer { if full { diagnostics.append("more than \(maxURLs) URLs: only the first \(maxURLs) are listed") } }
+        // A quarter of the link targets in spam HTML repeat one before (an image and the anchor
+        // around it, the same tracker on every image): each distinct target is read once.
+        var byTarget: [String: [ExtractedURL]] = [:]
         for part in parts {
             if let rendered = part.rendered {
                 if rendered.droppedLinks > 0 {
                     diagnostics.append("more than \(HTMLText.maxLinks) links in an HTML part: only the first \(HTMLText.maxLinks) were read")
                 }
                 for link in rendered.links where urls.count < maxURLs {
-                    let found = URLExtractor.extract(link: link.target, part: "html")
+                    let found = byTarget[link.target] ?? URLExtractor.extract(link: link.target, part: "html")
+                    if byTarget.count < HTMLText.maxLinks { byTarget[link.target] = found }
                     let shown = link.anchorText.map { URLExtractor.extract(text: $0, part: "html") } ?? []
                     let deceptive = found.first.map { target in shown.contains { $0.site != target.site } } ?? false
                     for (k, var u) in found.enumerated() {
