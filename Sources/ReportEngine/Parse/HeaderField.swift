@@ -15,7 +15,10 @@ public struct HeaderField: Sendable, Hashable {
 
     /// Whether this field is named `other`, ignoring case.
     public func `is`(_ other: String) -> Bool {
-        name.utf8.count == other.utf8.count && name.lowercased() == other.lowercased()
+        // A field name is printable ASCII (the parser keeps no other), so ASCII case folding on
+        // the bytes is all there is to it; a non-ASCII `other` matches no name either way.
+        let a = name.utf8, b = other.utf8
+        return a.count == b.count && zip(a, b).allSatisfy { Bytes.lower($0) == Bytes.lower($1) }
     }
 
     /// The value as a person reads it: 8-bit bytes decoded by `fallback` charset (or detected), encoded
