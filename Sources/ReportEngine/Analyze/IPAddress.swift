@@ -24,14 +24,29 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
             }) == 1 else { return nil }
             bytes = withUnsafeBytes(of: &a) { Array($0) }
         } else {
-            // Four groups of one to three ASCII digits; inet_pton checks the values.
-            let parts = t.split(separator: 0x2E, omittingEmptySubsequences: false)
-            guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(Bytes.isDigit) }) else { return nil }
-            var a = in_addr()
-            guard (Array(t) + [0]).withUnsafeBufferPointer({ p in
-                p.withMemoryRebound(to: CChar.self) { inet_pton(AF_INET, $0.baseAddress, &a) }
-            }) == 1 else { return nil }
-            bytes = withUnsafeBytes(of: &a) { Array($0) }
+            // Four groups of one to three ASCII digits, each at most 255 and without a leading zero
+            // (what inet_pton accepts), read here: this runs for every token that may be an address.
+            var out: [UInt8] = []
+            out.reserveCapacity(4)
+            var value = 0
+            var digits = 0
+            for c in t {
+                if c == 0x2E {
+                    guard digits > 0, out.count < 3 else { return nil }
+                    out.append(UInt8(value))
+                    value = 0
+                    digits = 0
+                    continue
+                }
+                guard Bytes.isDigit(c), digits < 3 else { return nil }
+                if digits == 1, value == 0 { return nil }  // a leading zero
+                value = value * 10 + Int(c - 0x30)
+                digits += 1
+                guard value <= 255 else { return nil }
+            }
+            guard digits > 0, out.count == 3 else { return nil }
+            out.append(UInt8(value))
+            bytes = out
         }
     }
 
