@@ -70,7 +70,7 @@ public struct Headers: Sendable, Hashable {
             while i < bytes.endIndex {
                 // Outside a quoted string only a quote mark changes anything (an escape is seen only inside).
                 if !inside {
-                    guard let q = bytes[i...].firstIndex(of: 0x22) else { return }
+                    guard let q = Bytes.index(of: 0x22, in: bytes, from: i) else { return }
                     inside = true
                     i = q + 1
                     continue
@@ -100,6 +100,16 @@ public struct Headers: Sendable, Hashable {
         mutating func feed(_ bytes: ArraySlice<UInt8>) {
             var i = bytes.startIndex
             while i < bytes.endIndex {
+                if !open {
+                    // Outside a word only "=?" opens one: the bytes up to the next "?" (found by
+                    // memchr) change nothing but `previous` and the white space at the end.
+                    let q = Bytes.index(of: 0x3F, in: bytes, from: i) ?? bytes.endIndex
+                    if q > i {
+                        skip(bytes[i..<q])
+                        i = q
+                        continue
+                    }
+                }
                 let b = bytes[i]
                 if !Self.matters(b) {
                     // A run of other bytes only ends the white space at the end and moves `previous` on.
@@ -127,6 +137,22 @@ public struct Headers: Sendable, Hashable {
                 previous = b
                 i += 1
             }
+        }
+
+        /// Moves over bytes that hold no "?" while no word is open, as feeding them one by one would.
+        private mutating func skip(_ run: ArraySlice<UInt8>) {
+            guard let last = run.last else { return }
+            // The white space the run ends with, if any.
+            var wsStart = run.endIndex
+            while wsStart > run.startIndex, run[wsStart - 1] == 0x20 || run[wsStart - 1] == 0x09 { wsStart -= 1 }
+            if wsStart == run.endIndex {
+                beforeSpace = nil  // ends in another byte
+            } else if wsStart > run.startIndex {
+                beforeSpace = (open, marks, run[wsStart - 1])  // white space after a byte of the run
+            } else if beforeSpace == nil {
+                beforeSpace = (open, marks, previous)  // all white space: it starts before the run or here
+            }
+            previous = last
         }
 
         /// Forgets the white space at the end (the caller removed it).
