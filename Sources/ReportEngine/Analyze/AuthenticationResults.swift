@@ -68,6 +68,8 @@ public struct AuthenticationResults: Sendable, Hashable {
     }
 
     static func stripComments(_ s: String) -> String {
+        // Without "(" there is no comment: most values are returned as they are.
+        guard s.utf8.contains(0x28) else { return s }
         // The delimiters are ASCII, so the bytes are walked.
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)

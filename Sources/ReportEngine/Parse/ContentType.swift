@@ -108,7 +108,8 @@ public struct ContentType: Sendable, Hashable {
             guard !rawName.isEmpty, rawName.first != "*" else { continue }
             let text = String(decoding: raw, as: UTF8.self)
             // RFC 2231: name*N, name*N*, name*
-            let starParts = rawName.split(separator: "*", omittingEmptySubsequences: false)
+            // (Split only when there is a star: most names have none.)
+            let starParts = rawName.utf8.contains(0x2A) ? rawName.split(separator: "*", omittingEmptySubsequences: false) : [Substring(rawName)]
             if starParts.count > 1 {
                 let base = String(starParts[0])
                 let extended = rawName.hasSuffix("*")
