@@ -73,17 +73,26 @@ struct Analyze: ParsableCommand {
             }
         }
         var failed = false
-        for file in all {
-            let data: [UInt8]
-            switch Self.read(file, limit: analyzer.limits.maxSize) {
-            case .success(let bytes): data = bytes
+        // Reading and analysing run on every core, a few messages ahead; lookups and output stay
+        // on this thread, in the order the files were named.
+        let limit = analyzer.limits.maxSize
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        orderedParallelMap(count: all.count, workers: workers, { [all] i -> Outcome in
+            switch Self.read(all[i], limit: limit) {
+            case .failure(let error): return Outcome(file: all[i], result: .failure(error))
+            case .success(let data):
+                do throws(MIMEError) {
+                    return Outcome(file: all[i], result: .success(try MessageAnalyzer.analyze(data, file: all[i], configuration: analyzer)))
+                } catch {
+                    return Outcome(file: all[i], result: .failure(ReadError(message: error.description)))
+                }
+            }
+        }) { outcome in
+            switch outcome.result {
             case .failure(let error):
                 failed = true
-                emit(file: file, error: error.message)
-                continue
-            }
-            do {
-                var analysis = try MessageAnalyzer.analyze(data, file: file, configuration: analyzer)
+                emit(file: outcome.file, error: error.message)
+            case .success(var analysis):
                 if let resolver {
                     analysis.add(resolver.resolve(analysis), settings: analyzer.drafts)
                 } else {
@@ -97,15 +106,18 @@ struct Analyze: ParsableCommand {
                 } else {
                     print(ReadableReport.render(analysis))
                 }
-            } catch {
-                failed = true
-                emit(file: file, error: error.description)
             }
         }
         if failed { throw ExitStatus.failure }
     }
 
     struct ReadError: Error { let message: String }
+
+    /// What became of one file: its analysis, or why there is none.
+    struct Outcome: @unchecked Sendable {
+        let file: String
+        let result: Result<MessageAnalysis, ReadError>
+    }
 
     /// The file's bytes, read at once. The size comes first: a file over the limit is refused
     /// before it is read into memory.

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+@testable import watcher
+
+struct OrderedParallelMapTests {
+    final class Counter: @unchecked Sendable {
+        let lock = NSLock()
+        var running = 0
+        var most = 0
+        var started: [Int] = []
+        func enter(_ i: Int) { lock.withLock { running += 1; most = max(most, running); started.append(i) } }
+        func leave() { lock.withLock { running -= 1 } }
+    }
+
+    /// Results come back in index order however long each takes, and every index runs once.
+    @Test func resultsComeInOrder() {
+        for workers in [1, 2, 3, 8] {
+            let counter = Counter()
+            var got: [Int] = []
+            orderedParallelMap(count: 200, workers: workers, { i -> Int in
+                counter.enter(i)
+                usleep(UInt32((i * 7919) % 5) * 100)  // uneven work
+                counter.leave()
+                return i * i
+            }) { got.append($0) }
+            #expect(got == (0..<200).map { $0 * $0 })
+            #expect(counter.started.sorted() == Array(0..<200))
+            #expect(counter.most <= max(workers, 1))
+        }
+    }
+
+    /// A slow consumer holds the workers back: they run at most `workers + 1` indices ahead of it.
+    @Test func workersStayWithinTheWindow() {
+        let counter = Counter()
+        var consumed = 0
+        var furthestAhead = 0
+        orderedParallelMap(count: 60, workers: 2, { i -> Int in
+            counter.enter(i)
+            counter.leave()
+            return i
+        }) { i in
+            usleep(2_000)
+            consumed = i + 1
+            let started = counter.lock.withLock { counter.started.count }
+            furthestAhead = max(furthestAhead, started - consumed)
+        }
+        #expect(consumed == 60)
+        #expect(furthestAhead <= 3)
+    }
+}
