@@ -61,6 +61,8 @@ final class Pipeline {
     private var resolver: Resolver?
     /// Set by `watch` when SIGTERM arrives: the message in hand is finished, then the pass stops.
     var shouldStop: () -> Bool = { false }
+    /// Threads that analyse the messages of a batch (ledger and delivery stay on one).
+    static let analysisWorkers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
     /// `run --retry-lookups`: retry every pending lookup now, whatever its back-off.
     var retryAllLookups = false
 
@@ -225,43 +227,65 @@ final class Pipeline {
         var handled: [UInt32] = []
         var news: [New] = []
         var keys = Set<String>()
-        for (uid, bytes) in fetched {
-            if shouldStop() { break }
+        // The messages are analysed on every core, a few ahead; what follows (the ledger, the
+        // forwards) takes them one at a time, in the order they were fetched.
+        let analyzer = self.analyzer
+        var failure: (any Error)?
+        var stopped = false
+        orderedParallelMap(count: fetched.count, workers: Self.analysisWorkers, { i -> Result<MessageAnalysis, MIMEError>? in
+            // Sources hand over at most one byte past the limit, so a longer message shows as that.
+            guard fetched[i].bytes.count <= analyzer.limits.maxSize else { return nil }
+            return Result { () throws(MIMEError) in try MessageAnalyzer.analyze(fetched[i].bytes, configuration: analyzer) }
+        }) { outcome in
+            guard failure == nil, !stopped else { return }
+            if shouldStop() {
+                stopped = true
+                return
+            }
+            let (uid, bytes) = fetched[handled.count]
+            do {
+                try take(uid: uid, bytes: bytes, outcome: outcome)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+
+        func take(uid: UInt32, bytes: [UInt8], outcome: Result<MessageAnalysis, MIMEError>?) throws {
             handled.append(uid)
             summary.examined += 1
             var log = logger
             log[metadataKey: LogKeys.uid] = "\(uid)"
-            // Sources hand over at most one byte past the limit, so a longer message shows as that.
-            if bytes.count > analyzer.limits.maxSize {
+            let analysis: MessageAnalysis
+            switch outcome {
+            case nil:
                 summary.unreadable += 1
                 log.warning("skipped: larger than the \(analyzer.limits.maxSize)-byte message limit (no more of it was fetched)")
-                continue
-            }
-            let analysis: MessageAnalysis
-            do {
-                analysis = try MessageAnalyzer.analyze(bytes, configuration: analyzer)
-            } catch {
+                return
+            case .failure(let error):
                 summary.unreadable += 1
                 log.warning("skipped: \(error)")
-                continue
+                return
+            case .success(let a):
+                analysis = a
             }
             if let id = analysis.summary.messageID { log[metadataKey: LogKeys.messageID] = "\(id)" }
             let key = Ledger.contentKey(messageID: analysis.summary.messageID, raw: bytes)
             guard keys.insert(key).inserted else {
                 summary.known += 1
                 log.info("a copy of a message earlier in this batch; skipped")
-                continue
+                return
             }
             switch try ledger.state(ofContentKey: key) {
             case .processed:
                 summary.known += 1
                 log.info("handled by an earlier run; skipped")
-                continue
+                return
             case .reserved(let rowID):
                 for pending in try ledger.pending(messageRowID: rowID) { try settle(pending) }
                 summary.settled += 1
                 log.info("finished the reports an interrupted run left")
-                continue
+                return
             case .unknown:
                 break
             }
