@@ -9,7 +9,8 @@ struct HTMLAttributeTests {
         for name in HTMLRenderer.linkAttributes.keys {
             #expect(HTMLRenderer.valueIsRead(name), "\(name)")
         }
-        #expect(!HTMLRenderer.valueIsRead("style"))
+        for name in ["alt", "type", "http-equiv", "content"] { #expect(HTMLRenderer.valueIsRead(name), "\(name)") }
+        for name in ["style", "class", "width", "hrefx", "", "data-hre"] { #expect(!HTMLRenderer.valueIsRead(name), "\(name)") }
     }
 
     /// The values that are read still come decoded, whatever comes before and after them.

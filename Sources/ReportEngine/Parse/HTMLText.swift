@@ -137,8 +137,15 @@ struct HTMLRenderer {
     /// Whether an attribute's value is read by `startTag` or `collectLinks`: the link attributes,
     /// `alt` and `type` of images, `http-equiv` and `content` of a refresh. Keep in step with them.
     static func valueIsRead(_ name: String) -> Bool {
-        switch name {
-        case "href", "action", "data-href", "data-url", "src", "srcset", "background", "alt", "type", "http-equiv", "content": true
+        // By length first: most names (style, class, width) are ruled out without a comparison.
+        switch name.utf8.count {
+        case 3: name == "src" || name == "alt"
+        case 4: name == "href" || name == "type"
+        case 6: name == "action" || name == "srcset"
+        case 7: name == "content"
+        case 8: name == "data-url"
+        case 9: name == "data-href"
+        case 10: name == "background" || name == "http-equiv"
         default: false
         }
     }
