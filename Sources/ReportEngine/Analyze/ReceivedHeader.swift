@@ -276,47 +276,56 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// Splits into words and parenthesised comments (nested comments flattened). The delimiters are
     /// ASCII, so the split works on the UTF-8 bytes.
     static func tokenize(_ s: Substring) -> [Token] {
-        var tokens: [Token] = []
-        var word: [UInt8] = []
-        var depth = 0
-        var comment: [UInt8] = []
-        func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
-        func trimmed(_ b: [UInt8]) -> String {
-            var lo = b.startIndex, hi = b.endIndex
-            while lo < hi, b[lo] == 0x20 { lo += 1 }
-            while hi > lo, b[hi - 1] == 0x20 { hi -= 1 }
-            return String(decoding: b[lo..<hi], as: UTF8.self)
-        }
-        for c in s.utf8 {
-            if depth > 0 {
-                if c == 0x28 { depth += 1; comment.append(0x20); continue }
-                if c == 0x29 {
-                    depth -= 1
-                    if depth == 0 {
-                        tokens.append(.comment(trimmed(comment)))
-                        comment.removeAll(keepingCapacity: true)
-                    } else {
-                        comment.append(0x20)
+        var s = s
+        return s.withUTF8 { b in
+            var tokens: [Token] = []
+            var depth = 0
+            var comment: [UInt8] = []
+            // A word is a run of the text: it is cut out whole, not gathered a byte at a time.
+            var wordStart = -1
+            func endWord(_ end: Int) {
+                guard wordStart >= 0 else { return }
+                tokens.append(.word(String(decoding: UnsafeBufferPointer(rebasing: b[wordStart..<end]), as: UTF8.self)))
+                wordStart = -1
+            }
+            func trimmed(_ b: [UInt8]) -> String {
+                var lo = b.startIndex, hi = b.endIndex
+                while lo < hi, b[lo] == 0x20 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 { hi -= 1 }
+                return String(decoding: b[lo..<hi], as: UTF8.self)
+            }
+            for i in 0..<b.count {
+                let c = b[i]
+                if depth > 0 {
+                    if c == 0x28 { depth += 1; comment.append(0x20); continue }
+                    if c == 0x29 {
+                        depth -= 1
+                        if depth == 0 {
+                            tokens.append(.comment(trimmed(comment)))
+                            comment.removeAll(keepingCapacity: true)
+                        } else {
+                            comment.append(0x20)
+                        }
+                        continue
                     }
+                    comment.append(c)
                     continue
                 }
-                comment.append(c)
-                continue
+                if c == 0x28 {
+                    endWord(i)
+                    depth = 1
+                    continue
+                }
+                if c == 0x20 {
+                    endWord(i)
+                    continue
+                }
+                if wordStart < 0 { wordStart = i }
             }
-            if c == 0x28 {
-                if !word.isEmpty { tokens.append(.word(text(word))); word.removeAll(keepingCapacity: true) }
-                depth = 1
-                continue
-            }
-            if c == 0x20 {
-                if !word.isEmpty { tokens.append(.word(text(word))); word.removeAll(keepingCapacity: true) }
-                continue
-            }
-            word.append(c)
+            endWord(b.count)
+            if !comment.isEmpty { tokens.append(.comment(trimmed(comment))) }
+            return tokens
         }
-        if !word.isEmpty { tokens.append(.word(text(word))) }
-        if !comment.isEmpty { tokens.append(.comment(trimmed(comment))) }
-        return tokens
     }
 
     /// Where the first `needle` (ASCII, lower-case when `ignoringCase`) in `s` ends, compared byte
