@@ -56,7 +56,10 @@ public enum EncodedWord {
         var i = start
         let n = b.count
         while i + 1 < n {
-            guard b[i] == 0x3D, b[i + 1] == 0x3F else { i += 1; continue }  // "=?"
+            // The next "=" by memchr: most header text holds none.
+            guard let eq = Bytes.index(of: 0x3D, in: b[...], from: i), eq + 1 < n else { return nil }
+            i = eq
+            guard b[i + 1] == 0x3F else { i += 1; continue }  // "=?"
             let csStart = i + 2
             var q1 = csStart
             while q1 < n, q1 - csStart <= 64, b[q1] != 0x3F, b[q1] > 0x20 { q1 += 1 }
