@@ -14,8 +14,9 @@ public enum Address {
         for chunk in ContentType.splitOutsideQuotes(cleaned, separator: ",") {
             var candidate: Substring
             var bracketed = false
-            if let open = chunk.lastIndex(of: "<"), let close = chunk[open...].firstIndex(of: ">") {
-                candidate = chunk[chunk.index(after: open)..<close]
+            // The brackets are ASCII: found on the bytes (a search by Character walks grapheme breaks).
+            if let open = chunk.utf8.lastIndex(of: 0x3C), let close = chunk.utf8[open...].firstIndex(of: 0x3E) {
+                candidate = chunk[chunk.utf8.index(after: open)..<close]
                 bracketed = true
             } else {
                 guard let word = chunk.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\"" }).first(where: { $0.utf8.contains(0x40) }) else { continue }
