@@ -286,6 +286,27 @@ enum CLI {
         #expect(r.stdout.contains("\"error\"") && r.stdout.contains("2000000000"), "\(r.stdout)")
     }
 
+    /// Files analysed on other threads and a large one left to the main thread come out in the
+    /// order they were named, the oversized one as an error in its place.
+    @Test func outputKeepsTheOrderOfTheFilesWhateverTheirSize() throws {
+        let large = "From: a@b.example\r\nSubject: large\r\n\r\n" + String(repeating: "see www.large-example.com today\r\n", count: 100_000)
+        let largePath = try CLI.temporaryFile("large.eml", large)  // 3.2 MB: over the 2 MB kept to the main thread
+        let huge = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-huge2-\(UUID().uuidString.prefix(6)).eml").path
+        FileManager.default.createFile(atPath: huge, contents: Data("Subject: x\r\n\r\n".utf8))
+        let handle = try #require(FileHandle(forWritingAtPath: huge))
+        try handle.truncate(atOffset: 30_000_000)
+        try handle.close()
+        defer { try? FileManager.default.removeItem(atPath: huge) }
+        let files = [examples[0], largePath, examples[1], huge, examples[2], examples[3], examples[0]]
+        let r = try CLI.run(["analyze", "--offline", "--json"] + files)
+        #expect(r.status == 1)
+        let objs = try objects(r.stdout)
+        #expect(objs.map { $0["file"] as? String } == files)
+        #expect(objs[1]["domains"] as? [String] == ["large-example.com"])
+        #expect(objs[3]["error"] != nil)
+        #expect(objs.enumerated().filter { $0.offset != 3 }.allSatisfy { $0.element["error"] == nil })
+    }
+
     @Test func syntaxErrorNamesTheLine() throws {
         let config = try CLI.temporaryFile("syntax.toml", "[analysis]\ntrusted_relays = [\"a\"\n")
         let r = try CLI.run(["analyze", "--config", config, examples[0]])

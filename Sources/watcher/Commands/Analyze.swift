@@ -73,21 +73,30 @@ struct Analyze: ParsableCommand {
             }
         }
         var failed = false
+        var consumed = 0
         // Reading and analysing run on every core, a few messages ahead; lookups and output stay
-        // on this thread, in the order the files were named.
+        // on this thread, in the order the files were named. A large file is left to this thread,
+        // in its turn: two of them analysed at once would double the peak memory of a run.
         let limit = analyzer.limits.maxSize
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
-        orderedParallelMap(count: all.count, workers: workers, { [all] i -> Outcome in
-            switch Self.read(all[i], limit: limit) {
-            case .failure(let error): return Outcome(file: all[i], result: .failure(error))
+        let analyse = { @Sendable (file: String) -> Outcome in
+            switch Self.read(file, limit: limit) {
+            case .failure(let error): return Outcome(file: file, result: .failure(error))
             case .success(let data):
                 do throws(MIMEError) {
-                    return Outcome(file: all[i], result: .success(try MessageAnalyzer.analyze(data, file: all[i], configuration: analyzer)))
+                    return Outcome(file: file, result: .success(try MessageAnalyzer.analyze(data, file: file, configuration: analyzer)))
                 } catch {
-                    return Outcome(file: all[i], result: .failure(ReadError(message: error.description)))
+                    return Outcome(file: file, result: .failure(ReadError(message: error.description)))
                 }
             }
-        }) { outcome in
+        }
+        orderedParallelMap(count: all.count, workers: workers, { [all] i -> Outcome? in
+            var st = stat()
+            if stat(all[i], &st) == 0, Int(st.st_size) > Self.largeFile { return nil }
+            return analyse(all[i])
+        }) { early in
+            let outcome = early ?? analyse(all[consumed])
+            consumed += 1
             switch outcome.result {
             case .failure(let error):
                 failed = true
@@ -112,6 +121,10 @@ struct Analyze: ParsableCommand {
     }
 
     struct ReadError: Error { let message: String }
+
+    /// Files larger than this are analysed on the main thread, one at a time (2 MB: spam is
+    /// mostly a few KB to a few hundred).
+    static let largeFile = 2 << 20
 
     /// What became of one file: its analysis, or why there is none.
     struct Outcome: @unchecked Sendable {
