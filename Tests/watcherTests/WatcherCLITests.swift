@@ -63,6 +63,16 @@ enum CLI {
         try contents.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
+
+    /// A message of `size` bytes whose body is a hole (no disk used), removed by the caller.
+    static func sparseMessage(size: UInt64) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-huge-\(UUID().uuidString.prefix(6)).eml").path
+        FileManager.default.createFile(atPath: path, contents: Data("Subject: x\r\n\r\n".utf8))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: size)
+        try handle.close()
+        return path
+    }
 }
 
 @Suite struct WatcherCLITests {
@@ -275,11 +285,7 @@ enum CLI {
 
     /// A file over the size limit is refused before it is read: a 2 GB file costs no memory.
     @Test func anOversizedFileIsRefusedUnread() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-huge-\(UUID().uuidString.prefix(6)).eml").path
-        FileManager.default.createFile(atPath: path, contents: Data("Subject: x\r\n\r\n".utf8))
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        try handle.truncate(atOffset: 2_000_000_000)
-        try handle.close()
+        let path = try CLI.sparseMessage(size: 2_000_000_000)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let r = try CLI.run(["analyze", "--offline", "--json", path])
         #expect(r.status == 1)
@@ -291,11 +297,7 @@ enum CLI {
     @Test func outputKeepsTheOrderOfTheFilesWhateverTheirSize() throws {
         let large = "From: a@b.example\r\nSubject: large\r\n\r\n" + String(repeating: "see www.large-example.com today\r\n", count: 100_000)
         let largePath = try CLI.temporaryFile("large.eml", large)  // 3.2 MB: over the 2 MB kept to the main thread
-        let huge = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-huge2-\(UUID().uuidString.prefix(6)).eml").path
-        FileManager.default.createFile(atPath: huge, contents: Data("Subject: x\r\n\r\n".utf8))
-        let handle = try #require(FileHandle(forWritingAtPath: huge))
-        try handle.truncate(atOffset: 30_000_000)
-        try handle.close()
+        let huge = try CLI.sparseMessage(size: 30_000_000)
         defer { try? FileManager.default.removeItem(atPath: huge) }
         let files = [examples[0], largePath, examples[1], huge, examples[2], examples[3], examples[0]]
         let r = try CLI.run(["analyze", "--offline", "--json"] + files)
