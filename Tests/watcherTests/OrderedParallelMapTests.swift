@@ -23,7 +23,10 @@ struct OrderedParallelMapTests {
                 usleep(UInt32((i * 7919) % 5) * 100)  // uneven work
                 counter.leave()
                 return i * i
-            }) { got.append($0) }
+            }) { i, square in
+                #expect(square == i * i)
+                got.append(square)
+            }
             #expect(got == (0..<200).map { $0 * $0 })
             #expect(counter.started.sorted() == Array(0..<200))
             #expect(counter.most <= max(workers, 1))
@@ -39,7 +42,7 @@ struct OrderedParallelMapTests {
             counter.enter(i)
             counter.leave()
             return i
-        }) { i in
+        }) { _, i in
             usleep(2_000)
             consumed = i + 1
             let started = counter.lock.withLock { counter.started.count }

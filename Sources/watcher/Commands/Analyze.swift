@@ -73,7 +73,6 @@ struct Analyze: ParsableCommand {
             }
         }
         var failed = false
-        var consumed = 0
         // Reading and analysing run on every core, a few messages ahead; lookups and output stay
         // on this thread, in the order the files were named. A large file is left to this thread,
         // in its turn: two of them analysed at once would double the peak memory of a run.
@@ -94,9 +93,8 @@ struct Analyze: ParsableCommand {
             var st = stat()
             if stat(all[i], &st) == 0, Int(st.st_size) > Self.largeFile { return nil }
             return analyse(all[i])
-        }) { early in
-            let outcome = early ?? analyse(all[consumed])
-            consumed += 1
+        }) { i, early in
+            let outcome = early ?? analyse(all[i])
             switch outcome.result {
             case .failure(let error):
                 failed = true

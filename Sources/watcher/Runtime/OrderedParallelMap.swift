@@ -1,12 +1,12 @@
 import Foundation
 
-/// Runs `work` for each index of `0..<count` on up to `workers` threads and hands the results to
-/// `consume` on the calling thread, in index order. Workers run at most `workers + 1` indices
+/// Runs `work` for each index of `0..<count` on up to `workers` threads and hands each index with
+/// its result to `consume` on the calling thread, in index order. Workers run at most `workers + 1` indices
 /// ahead of what was consumed, so only that many results are held at once, whatever the count.
 /// With one worker (or one item) everything runs on the calling thread, in turn.
-func orderedParallelMap<T>(count: Int, workers: Int, _ work: @escaping @Sendable (Int) -> T, consume: (T) -> Void) {
+func orderedParallelMap<T>(count: Int, workers: Int, _ work: @escaping @Sendable (Int) -> T, consume: (Int, T) -> Void) {
     guard workers > 1, count > 1 else {
-        for i in 0..<count { consume(work(i)) }
+        for i in 0..<count { consume(i, work(i)) }
         return
     }
     let state = OrderedResults<T>(window: workers + 1)
@@ -15,7 +15,7 @@ func orderedParallelMap<T>(count: Int, workers: Int, _ work: @escaping @Sendable
             while let i = state.claim(below: count) { state.put(work(i), at: i) }
         }
     }
-    for i in 0..<count { consume(state.take(i)) }
+    for i in 0..<count { consume(i, state.take(i)) }
 }
 
 /// The shared state of `orderedParallelMap`: the next index to start, the results not yet

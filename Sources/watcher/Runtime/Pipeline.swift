@@ -236,13 +236,13 @@ final class Pipeline {
             // Sources hand over at most one byte past the limit, so a longer message shows as that.
             guard fetched[i].bytes.count <= analyzer.limits.maxSize else { return nil }
             return Result { () throws(MIMEError) in try MessageAnalyzer.analyze(fetched[i].bytes, configuration: analyzer) }
-        }) { outcome in
+        }) { i, outcome in
             guard failure == nil, !stopped else { return }
             if shouldStop() {
                 stopped = true
                 return
             }
-            let (uid, bytes) = fetched[handled.count]
+            let (uid, bytes) = fetched[i]
             do {
                 try take(uid: uid, bytes: bytes, outcome: outcome)
             } catch {
