@@ -71,6 +71,8 @@ struct IMAPSessionTests {
         #expect(try s.flags(uids: uids).values.allSatisfy { !$0.contains("\\Seen") }, "asking sizes reads no message")
         #expect(IMAPSession.uidSet([3, 4, 5, 9, 11, 12]) == "3:5,9,11:12")
         #expect(IMAPSession.uidSet([7]) == "7")
+        #expect(IMAPSession.uidSet([4_294_967_294, 4_294_967_295, 1, 2]) == "4294967294:4294967295,1:2")  // no overflow past the last UID
+        #expect(IMAPSession.uidSet([5, 3, 4]) == "5,3:4")
     }
 
     @Test func appendWithDraftFlagAndAPPENDUID() throws {

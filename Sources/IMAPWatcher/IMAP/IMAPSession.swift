@@ -163,7 +163,7 @@ public final class IMAPSession {
         let section = maxBytes.map { "BODY.PEEK[]<0.\($0 + 1)>" } ?? "BODY.PEEK[]"
         while start < uids.count {
             let chunk = uids[start..<min(uids.count, start + batch)]
-            let r = try run("UID FETCH \(chunk.map(String.init).joined(separator: ",")) (UID FLAGS \(section))")
+            let r = try run("UID FETCH \(IMAPSession.uidSet(chunk)) (UID FLAGS \(section))")
             for line in r.untagged where line.text.contains(" FETCH ") {
                 guard let uid = line.number(after: "UID"), let body = line.literals.last else { continue }
                 out.append(FetchedMessage(uid: uid, flags: line.flags, bytes: body))
@@ -179,8 +179,7 @@ public final class IMAPSession {
         var out: [UInt32: Int] = [:]
         var start = 0
         while start < uids.count {
-            let chunk = Array(uids[start..<min(uids.count, start + 500)])
-            let r = try run("UID FETCH \(IMAPSession.uidSet(chunk)) (UID RFC822.SIZE)")
+            let r = try run("UID FETCH \(IMAPSession.uidSet(uids[start..<min(uids.count, start + 500)])) (UID RFC822.SIZE)")
             for line in r.untagged {
                 if let uid = line.number(after: "UID"), let size = line.number(after: "RFC822.SIZE") { out[uid] = Int(size) }
             }
@@ -189,23 +188,31 @@ public final class IMAPSession {
         return out
     }
 
-    /// A UID set with runs written as ranges: 3,4,5,9 -> "3:5,9".
-    static func uidSet(_ uids: [UInt32]) -> String {
+    /// A UID set with runs written as ranges: 3,4,5,9 -> "3:5,9". Every command that names
+    /// messages writes its set this way.
+    static func uidSet(_ uids: some Sequence<UInt32>) -> String {
         var parts: [String] = []
-        var i = 0
-        while i < uids.count {
-            var j = i
-            while j + 1 < uids.count, uids[j + 1] == uids[j] + 1 { j += 1 }
-            parts.append(j > i ? "\(uids[i]):\(uids[j])" : "\(uids[i])")
-            i = j + 1
+        var run: (first: UInt32, last: UInt32)?
+        func close() {
+            guard let run else { return }
+            parts.append(run.first == run.last ? "\(run.first)" : "\(run.first):\(run.last)")
         }
+        for uid in uids {
+            if let r = run, r.last < .max, uid == r.last + 1 {
+                run = (r.first, uid)
+            } else {
+                close()
+                run = (uid, uid)
+            }
+        }
+        close()
         return parts.joined(separator: ",")
     }
 
     /// The flags of messages, by UID.
     public func flags(uids: [UInt32]) throws(MailError) -> [UInt32: [String]] {
         guard !uids.isEmpty else { return [:] }
-        let r = try run("UID FETCH \(uids.map(String.init).joined(separator: ",")) (UID FLAGS)")
+        let r = try run("UID FETCH \(IMAPSession.uidSet(uids)) (UID FLAGS)")
         var out: [UInt32: [String]] = [:]
         for line in r.untagged { if let uid = line.number(after: "UID") { out[uid] = line.flags } }
         return out
@@ -233,13 +240,13 @@ public final class IMAPSession {
     /// Adds (or removes) flags or keywords on messages in the open mailbox.
     public func store(uids: [UInt32], flags: [String], add: Bool = true) throws(MailError) {
         guard !uids.isEmpty else { return }
-        _ = try run("UID STORE \(uids.map(String.init).joined(separator: ",")) \(add ? "+" : "-")FLAGS.SILENT (\(flags.joined(separator: " ")))")
+        _ = try run("UID STORE \(IMAPSession.uidSet(uids)) \(add ? "+" : "-")FLAGS.SILENT (\(flags.joined(separator: " ")))")
     }
 
     /// Moves messages to another mailbox (MOVE, RFC 6851; COPY + \Deleted + UID EXPUNGE without it).
     public func move(uids: [UInt32], to mailbox: MailboxName) throws(MailError) {
         guard !uids.isEmpty else { return }
-        let set = uids.map(String.init).joined(separator: ",")
+        let set = IMAPSession.uidSet(uids)
         do {
             _ = try run("UID MOVE \(set) \(mailbox.wire)")
         } catch let e where e.kind == .protocolError {
