@@ -22,15 +22,10 @@ public enum DomainName {
             candidates.insert(String(dist.dropLast(6)) + ".dat", at: 0)
         }
         guard let data = candidates.lazy.compactMap({ FileManager.default.contents(atPath: $0) }).first else { return [] }
-        let bytes = [UInt8](data)
         var tlds: Set<String> = []
         var icann = false
         // Bytes, not String lines: the list has some 10,000 lines and this runs in every process.
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-            var line = bytes[start..<end]
-            start = end + 1
+        for var line in Bytes.lines([UInt8](data)[...]) {
             if line.starts(with: "// ===BEGIN ICANN DOMAINS===".utf8) { icann = true; continue }
             if line.starts(with: "// ===END ICANN DOMAINS===".utf8) { break }
             guard icann, !line.starts(with: "//".utf8) else { continue }

@@ -529,7 +529,7 @@ struct HTMLRenderer {
         let end = run.endIndex
         while k < end {
             // The text up to the next "&" is copied as it is.
-            let amp = run[k...].firstIndex(of: 0x26) ?? end
+            let amp = Bytes.index(of: 0x26, in: run, from: k) ?? end
             out.append(contentsOf: run[k..<amp])
             k = amp
             guard k < end else { break }

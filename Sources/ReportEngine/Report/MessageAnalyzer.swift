@@ -174,8 +174,13 @@ public enum MessageAnalyzer {
                     diagnostics.append("more than \(HTMLText.maxLinks) links in an HTML part: only the first \(HTMLText.maxLinks) were read")
                 }
                 for link in rendered.links where urls.count < maxURLs {
-                    let found = byTarget[link.target] ?? URLExtractor.extract(link: link.target, part: "html")
-                    if byTarget.count < HTMLText.maxLinks { byTarget[link.target] = found }
+                    let found: [ExtractedURL]
+                    if let known = byTarget[link.target] {
+                        found = known
+                    } else {
+                        found = URLExtractor.extract(link: link.target, part: "html")
+                        if byTarget.count < HTMLText.maxLinks { byTarget[link.target] = found }
+                    }
                     let shown = link.anchorText.map { URLExtractor.extract(text: $0, part: "html") } ?? []
                     let deceptive = found.first.map { target in shown.contains { $0.site != target.site } } ?? false
                     for (k, var u) in found.enumerated() {
