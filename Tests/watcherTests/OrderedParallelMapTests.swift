@@ -33,12 +33,13 @@ struct OrderedParallelMapTests {
         }
     }
 
-    /// A slow consumer holds the workers back: they run at most `workers + 1` indices ahead of it.
-    @Test func workersStayWithinTheWindow() {
+    /// A slow consumer holds the workers back: they run at most the window (twice the workers
+    /// unless told) ahead of it.
+    @Test(arguments: [nil, 3]) func workersStayWithinTheWindow(window: Int?) {
         let counter = Counter()
         var consumed = 0
         var furthestAhead = 0
-        orderedParallelMap(count: 60, workers: 2, { i -> Int in
+        orderedParallelMap(count: 60, workers: 2, window: window, { i -> Int in
             counter.enter(i)
             counter.leave()
             return i
@@ -49,6 +50,32 @@ struct OrderedParallelMapTests {
             furthestAhead = max(furthestAhead, started - consumed)
         }
         #expect(consumed == 60)
-        #expect(furthestAhead <= 3)
+        #expect(furthestAhead <= (window ?? 4))
+    }
+
+    /// The calling thread is one of the workers: while the next result is not ready it takes an
+    /// index itself, so with two workers only one more thread is started.
+    @Test func theCallerWorksToo() {
+        final class Threads: @unchecked Sendable {
+            let lock = NSLock()
+            var seen = Set<pthread_t>()
+        }
+        let caller = pthread_self()
+        let threads = Threads()
+        let counter = Counter()
+        var onCaller = 0
+        orderedParallelMap(count: 40, workers: 2, { i -> Bool in
+            let me = pthread_self()
+            threads.lock.withLock { _ = threads.seen.insert(me) }
+            counter.enter(i)
+            usleep(1_000)
+            counter.leave()
+            return pthread_equal(me, caller) != 0
+        }) { _, ranHere in
+            if ranHere { onCaller += 1 }
+        }
+        #expect(onCaller > 0)
+        #expect(threads.seen.count == 2)
+        #expect(counter.most <= 2)
     }
 }

@@ -103,14 +103,15 @@ enum CLI {
 
     @Test func aFileThatIsNotAMessageGivesAnErrorObjectAndExitOne() throws {
         let junk = try CLI.temporaryFile("junk.bin", "\u{1}\u{2}not mail at all")
-        let r = try CLI.run(["analyze", "--json", junk, examples[0], "/nonexistent/file.eml"])
+        let r = try CLI.run(["analyze", "--json", junk, examples[0], "/nonexistent/file.eml", examples[1]])
         #expect(r.status == 1)
+        // Error lines and analyses come out in the order the files were named.
         let objs = try objects(r.stdout)
-        #expect(objs.count == 3)
-        #expect(objs[0]["file"] as? String == junk)
+        #expect(objs.map { $0["file"] as? String } == [junk, examples[0], "/nonexistent/file.eml", examples[1]])
         #expect((objs[0]["error"] as? String)?.contains("not a message") == true)
         #expect(objs[1]["error"] == nil)
         #expect((objs[2]["error"] as? String)?.contains("cannot read") == true)
+        #expect(objs[3]["error"] == nil)
     }
 
     /// A list of paths, from a file or standard input, runs like the same paths given as arguments.

@@ -73,6 +73,8 @@ struct Analyze: ParsableCommand {
             }
         }
         var failed = false
+        let out = StandardOutput()
+        defer { out.flush() }
         // Reading and analysing run on every core, a few messages ahead; lookups and output stay
         // on this thread, in the order the files were named. A large file is left to this thread,
         // in its turn: two of them analysed at once would double the peak memory of a run.
@@ -98,6 +100,7 @@ struct Analyze: ParsableCommand {
             switch outcome.result {
             case .failure(let error):
                 failed = true
+                out.flush()
                 emit(file: outcome.file, error: error.message)
             case .success(var analysis):
                 if let resolver {
@@ -107,10 +110,10 @@ struct Analyze: ParsableCommand {
                 }
                 if json {
                     // Written in pieces: a 25 MB message's text is not copied into one more buffer.
-                    fflush(nil)
-                    analysis.json.write(to: writeOut)
-                    writeOut([0x0A])
+                    analysis.json.write(to: out.append)
+                    out.append([0x0A])
                 } else {
+                    out.flush()
                     print(ReadableReport.render(analysis))
                 }
             }
@@ -171,18 +174,6 @@ struct Analyze: ParsableCommand {
         return .success(bytes)
     }
 
-    /// Writes bytes to standard output (after `fflush(nil)` has written what `print` buffered).
-    private func writeOut(_ b: UnsafeBufferPointer<UInt8>) {
-        var done = 0
-        while done < b.count {
-            let n = write(1, b.baseAddress! + done, b.count - done)
-            if n < 0 { if errno == EINTR { continue }; return }
-            done += n
-        }
-    }
-
-    private func writeOut(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { writeOut($0) } }
-
     private func emit(file: String, error: String) {
         if json {
             print(MessageAnalysis.errorJSON(file: file, error: error).serialized())
@@ -198,5 +189,43 @@ struct Analyze: ParsableCommand {
         if let ip = analysis.origin.sourceIP { pending.append("network owner of \(ip): \(reason)") }
         for d in analysis.domains { pending.append("registrar, hosting and nameservers of \(d): \(reason)") }
         return pending
+    }
+}
+
+/// Standard output for the JSON lines: what is written is gathered up to 64 KB and handed to
+/// write(2) together, not a write or two per message; `flush` writes what is gathered (first what
+/// `print` buffered), and comes before anything else is printed.
+final class StandardOutput {
+    private var buffer: [UInt8] = []
+    static let size = 65_536
+
+    init() { buffer.reserveCapacity(Self.size) }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if buffer.count + bytes.count > Self.size { flush() }
+        if bytes.count >= Self.size {
+            Self.write(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
+
+    func flush() {
+        fflush(nil)
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBufferPointer { Self.write($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func write(_ b: UnsafeBufferPointer<UInt8>) {
+        fflush(nil)
+        var done = 0
+        while done < b.count {
+            let n = Foundation.write(1, b.baseAddress! + done, b.count - done)
+            if n < 0 { if errno == EINTR { continue }; return }
+            done += n
+        }
     }
 }
