@@ -119,3 +119,18 @@ import Testing
         #expect(Address.first(in: "<>", localNames: true) == nil)
     }
 }
+
+/// Trimming works on the bytes for ASCII sets, and still by Character where the bytes at an end
+/// could join into one: CR LF is one Character, and an accent combines with the letter before it.
+@Suite struct TrimmingTests {
+    @Test func trimsWholeCharacters() {
+        #expect("  [a] ".trimmingCharacters(in: " []") == "a")
+        #expect("\r\nx\r\n".trimmingCharacters(in: " \t\r\n") == "x")
+        #expect("\nx\r".trimmingCharacters(in: " \t\r\n") == "\nx\r")  // alone, neither is the set's "\r\n"
+        #expect(" x\r ".trimmingCharacters(in: " \r") == "x")
+        #expect(".e\u{301}.".trimmingCharacters(in: ".e") == "e\u{301}")  // "é" is not "e"
+        #expect("..あ..".trimmingCharacters(in: ".") == "あ")
+        #expect("...".trimmingCharacters(in: ".") == "")
+        #expect("ab".dropFirst().trimmingCharacters(in: "b") == "")
+    }
+}

@@ -65,4 +65,26 @@ import Testing
     func localHopsAreNotRelays(_ value: String) {
         #expect(!ReceivedHeader(value).isRelay)
     }
+
+    /// Every way relays write the client's address, read from the token's bytes.
+    @Test(arguments: [
+        ("[192.0.2.1]", "192.0.2.1"), ("[IPv6:2001:db8::1]", "2001:db8::1"), ("192.0.2.1:2525", "192.0.2.1"),
+        ("[192.0.2.1]:2525", "192.0.2.1"), ("192.0.2.1.2525", "192.0.2.1"), ("192..0.2.1.2525", "192.0.2.1"),
+        ("user@192.0.2.1", "192.0.2.1"), ("?192.0.2.1?", "192.0.2.1"), ("(192.0.2.1),", "192.0.2.1"),
+        ("[::ffff:192.0.2.1]", "192.0.2.1"), ("[IPV6:2001:DB8::2]", "2001:db8::2"),
+        ("mail.example", nil), ("192.0.2.256", nil), ("1.2.3", nil), ("1.2.3.4.5.6", nil), ("[192.0.2.1", "192.0.2.1"),
+    ] as [(String, String?)])
+    func addressForms(_ token: String, _ address: String?) {
+        #expect(ReceivedHeader.address(in: token)?.description == address)
+    }
+
+    /// Comments are cut out whole; a nested one is flattened, its parentheses read as spaces, and
+    /// folded white space reads as one space.
+    @Test func commentsAndFolds() {
+        #expect(ReceivedHeader.tokenize("from a (b (c) d) e (f") == [.word("from"), .word("a"), .comment("b  c  d"), .word("e"), .comment("f")])
+        let r = ReceivedHeader("from mail.sender.example\r\n\t(mail.sender.example [203.0.113.9])\r\n by mx.example.net; Fri, 20 Nov 2026 21:14:07 +0900")
+        #expect(r.ip?.description == "203.0.113.9")
+        #expect(r.rdns == "mail.sender.example")
+        #expect(r.by == "mx.example.net")
+    }
 }

@@ -10,44 +10,58 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses dotted-quad IPv4 or any IPv6 text form (an `IPv6:` prefix and brackets are allowed).
     public init?(_ text: some StringProtocol) {
-        var t = Array(text.utf8)[...]
+        let parsed = text.utf8.withContiguousStorageIfAvailable(IPAddress.parse) ?? Array(text.utf8).withUnsafeBufferPointer(IPAddress.parse)
+        guard let parsed else { return nil }
+        bytes = parsed
+    }
+
+    /// `init(_:)` on UTF-8 text.
+    init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = IPAddress.parse(text) else { return nil }
+        bytes = parsed
+    }
+
+    /// The address bytes of the text, or nil when it is not an address.
+    private static func parse(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var lo = 0
+        var hi = text.count
         func isSpaceOrBracket(_ c: UInt8) -> Bool { c == 0x5B || c == 0x5D || c == 0x20 || c == 0x09 }
-        while let c = t.first, isSpaceOrBracket(c) { t = t.dropFirst() }
-        while let c = t.last, isSpaceOrBracket(c) { t = t.dropLast() }
-        if t.count >= 5, t.prefix(5).map(Bytes.lower).elementsEqual("ipv6:".utf8) { t = t.dropFirst(5) }
-        if let pct = t.firstIndex(of: 0x25) { t = t[..<pct] }  // zone id
-        guard !t.isEmpty, t.count <= 45 else { return nil }
+        while lo < hi, isSpaceOrBracket(text[lo]) { lo += 1 }
+        while hi > lo, isSpaceOrBracket(text[hi - 1]) { hi -= 1 }
+        if hi - lo >= 5, Bytes.has("ipv6:", in: text, at: lo) { lo += 5 }
+        if let pct = (lo..<hi).first(where: { text[$0] == 0x25 }) { hi = pct }  // zone id
+        guard hi > lo, hi - lo <= 45 else { return nil }
+        let t = UnsafeBufferPointer(rebasing: text[lo..<hi])
         if t.contains(0x3A) {
             var a = in6_addr()
-            guard (Array(t) + [0]).withUnsafeBufferPointer({ p in
-                p.withMemoryRebound(to: CChar.self) { inet_pton(AF_INET6, $0.baseAddress, &a) }
-            }) == 1 else { return nil }
-            bytes = withUnsafeBytes(of: &a) { Array($0) }
-        } else {
-            // Four groups of one to three ASCII digits, each at most 255 and without a leading zero
-            // (what inet_pton accepts), read here: this runs for every token that may be an address.
-            var out: [UInt8] = []
-            out.reserveCapacity(4)
-            var value = 0
-            var digits = 0
-            for c in t {
-                if c == 0x2E {
-                    guard digits > 0, out.count < 3 else { return nil }
-                    out.append(UInt8(value))
-                    value = 0
-                    digits = 0
-                    continue
-                }
-                guard Bytes.isDigit(c), digits < 3 else { return nil }
-                if digits == 1, value == 0 { return nil }  // a leading zero
-                value = value * 10 + Int(c - 0x30)
-                digits += 1
-                guard value <= 255 else { return nil }
-            }
-            guard digits > 0, out.count == 3 else { return nil }
-            out.append(UInt8(value))
-            bytes = out
+            var z = [CChar](repeating: 0, count: t.count + 1)
+            for (k, c) in t.enumerated() { z[k] = CChar(bitPattern: c) }
+            guard inet_pton(AF_INET6, z, &a) == 1 else { return nil }
+            return withUnsafeBytes(of: &a) { Array($0) }
         }
+        // Four groups of one to three ASCII digits, each at most 255 and without a leading zero
+        // (what inet_pton accepts), read here: this runs for every token that may be an address.
+        var out: [UInt8] = []
+        out.reserveCapacity(4)
+        var value = 0
+        var digits = 0
+        for c in t {
+            if c == 0x2E {
+                guard digits > 0, out.count < 3 else { return nil }
+                out.append(UInt8(value))
+                value = 0
+                digits = 0
+                continue
+            }
+            guard Bytes.isDigit(c), digits < 3 else { return nil }
+            if digits == 1, value == 0 { return nil }  // a leading zero
+            value = value * 10 + Int(c - 0x30)
+            digits += 1
+            guard value <= 255 else { return nil }
+        }
+        guard digits > 0, out.count == 3 else { return nil }
+        out.append(UInt8(value))
+        return out
     }
 
     public init(bytes: [UInt8]) { self.bytes = bytes }

@@ -31,7 +31,8 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// Parses one Received value.
     public init(_ value: String) {
         text = value
-        let v = String(decoding: value.utf8.map { $0 == 0x0D || $0 == 0x0A || $0 == 0x09 ? 0x20 : $0 }, as: UTF8.self)
+        func isBreak(_ c: UInt8) -> Bool { c == 0x0D || c == 0x0A || c == 0x09 }
+        let v = value.utf8.contains(where: isBreak) ? String(decoding: value.utf8.map { isBreak($0) ? 0x20 : $0 }, as: UTF8.self) : value
         // The part before ";" is the trace; the date follows.
         var trace = v.utf8.lastIndex(of: 0x3B).map { v[..<$0] } ?? v[...]
         // MDaemon writes "[(ip)]" where others write "([ip])".
@@ -47,18 +48,17 @@ public struct ReceivedHeader: Sendable, Hashable {
         while i < tokens.count {
             let t = tokens[i]
             if case .word(let w) = t {
-                let lw = w.lowercased()
-                if lw == "from", !sawFrom, by == nil {
+                if !sawFrom, by == nil, ReceivedHeader.word(w, is: "from") {
                     sawFrom = true
                     i += 1
                     while i < tokens.count {
-                        if case .word(let x) = tokens[i], ["by", "with", "id", "for", "via"].contains(x.lowercased()) { break }
+                        if case .word(let x) = tokens[i], ReceivedHeader.endsFromPart(x) { break }
                         fromTokens.append(tokens[i])
                         i += 1
                     }
                     continue
                 }
-                if lw == "by", by == nil, i + 1 < tokens.count, case .word(let host) = tokens[i + 1] {
+                if by == nil, ReceivedHeader.word(w, is: "by"), i + 1 < tokens.count, case .word(let host) = tokens[i + 1] {
                     by = host.trimmingCharacters(in: "[];,<>").lowercased()
                     i += 2
                     continue
@@ -168,9 +168,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                     }
                     continue
                 }
-                if n == 1, !["unknown", "unverified", "softdnserr", "account", "may", "authenticated", "mail"].contains(lp),
-                    lp.allSatisfy({ $0.isLetter || $0.isNumber || "-._<>".contains($0) }), lp.contains(where: \.isLetter)
-                {
+                if n == 1, ReceivedHeader.mayBeName(lp) {
                     nameHere = lp.trimmingCharacters(in: ".<>")
                 }
             }
@@ -229,6 +227,31 @@ public struct ReceivedHeader: Sendable, Hashable {
         }
     }
 
+    /// Whether the first word of a comment (lower-cased) may be the client's name: letters, digits
+    /// and `-._<>`, with a letter, and not a word relays write there instead of a name.
+    static func mayBeName(_ lp: String) -> Bool {
+        switch lp {
+        case "unknown", "unverified", "softdnserr", "account", "may", "authenticated", "mail": return false
+        default: break
+        }
+        if lp.utf8.allSatisfy({ $0 < 0x80 }) {
+            return lp.utf8.allSatisfy { Bytes.isAlnum($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F || $0 == 0x3C || $0 == 0x3E }
+                && lp.utf8.contains(where: Bytes.isLetter)
+        }
+        return lp.allSatisfy({ $0.isLetter || $0.isNumber || "-._<>".contains($0) }) && lp.contains(where: \.isLetter)
+    }
+
+    /// Whether `word` is `lowered` (lower-case ASCII) in any case.
+    static func word(_ word: String, is lowered: StaticString) -> Bool {
+        var word = word
+        return word.withUTF8 { $0.count == lowered.utf8CodeUnitCount && Bytes.has(lowered, in: $0, at: 0) }
+    }
+
+    /// Whether a word ends the list of what the `from` side names: the next clause begins.
+    static func endsFromPart(_ w: String) -> Bool {
+        word(w, is: "by") || word(w, is: "with") || word(w, is: "id") || word(w, is: "for") || word(w, is: "via")
+    }
+
     /// Whether "from name (address)" names the client as the relay checked it. qmail writes a bare
     /// address after the checked name; Exim 4 writes "[ip]" (with ":port" when it logs ports);
     /// CommuniGate adds "verified". Sendmail, Exim 3 ("[ip.port]"), XMail ("ip:port") and Scalix
@@ -243,24 +266,43 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// `1.2.3.4:2525`, `[1.2.3.4]:2525`, Exim's `1.2.3.4.2525`, `user@1.2.3.4`, `?1.2.3.4?`;
     /// IPv4-mapped IPv6 is given as IPv4.
     static func address(in token: String) -> IPAddress? {
+        var token = token
+        return token.withUTF8(address(inUTF8:))
+    }
+
+    static func address(inUTF8 token: UnsafeBufferPointer<UInt8>) -> IPAddress? {
         // Every form below holds an ASCII digit or a colon; most tokens are names and stop here.
-        guard token.utf8.contains(where: { Bytes.isDigit($0) || $0 == 0x3A }) else { return nil }
-        var t = Array(token.utf8)[...]
-        if let at = t.lastIndex(of: 0x40) { t = t[(at + 1)...] }
-        func isPunctuation(_ c: UInt8) -> Bool { "?()\"',;".utf8.contains(c) }
-        while let c = t.first, isPunctuation(c) { t = t.dropFirst() }
-        while let c = t.last, isPunctuation(c) { t = t.dropLast() }
-        if t.first == 0x5B, let close = t.firstIndex(of: 0x5D) { t = t[(t.startIndex + 1)..<close] }
-        if t.count >= 5, t.prefix(5).map(Bytes.lower).elementsEqual("ipv6:".utf8) { t = t.dropFirst(5) }
-        let colons = t.lazy.filter { $0 == 0x3A }.count
-        if colons == 1, let colon = t.firstIndex(of: 0x3A) {
-            t = t[..<colon]  // IPv4 with a port
+        guard token.contains(where: { Bytes.isDigit($0) || $0 == 0x3A }) else { return nil }
+        var lo = 0
+        var hi = token.count
+        if let at = token.lastIndex(of: 0x40) { lo = at + 1 }
+        func isPunctuation(_ c: UInt8) -> Bool {
+            switch c {
+            case 0x3F, 0x28, 0x29, 0x22, 0x27, 0x2C, 0x3B: true  // ? ( ) " ' , ;
+            default: false
+            }
         }
-        if !t.contains(0x3A) {
-            let dotted = t.split(separator: 0x2E)
-            if dotted.count == 5 { t = Array(dotted.prefix(4).joined(separator: [0x2E]))[...] }  // Exim's ip.port
+        while lo < hi, isPunctuation(token[lo]) { lo += 1 }
+        while hi > lo, isPunctuation(token[hi - 1]) { hi -= 1 }
+        if lo < hi, token[lo] == 0x5B, let close = (lo..<hi).first(where: { token[$0] == 0x5D }) {
+            lo += 1
+            hi = close
         }
-        guard let ip = IPAddress(String(decoding: t, as: UTF8.self)) else { return nil }
+        if hi - lo >= 5, Bytes.has("ipv6:", in: token, at: lo) { lo += 5 }
+        var colons = 0
+        var firstColon = hi
+        for k in lo..<hi where token[k] == 0x3A {
+            if colons == 0 { firstColon = k }
+            colons += 1
+        }
+        if colons == 1 { hi = firstColon }  // IPv4 with a port
+        var ip: IPAddress?
+        if colons <= 1, let eximAddress = eximAddress(token, lo..<hi) {
+            ip = eximAddress.withUnsafeBufferPointer { IPAddress(utf8: $0) }
+        } else {
+            ip = IPAddress(utf8: UnsafeBufferPointer(rebasing: token[lo..<hi]))
+        }
+        guard let ip else { return nil }
         let b = ip.bytes
         if b.count == 16, b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF {
             return IPAddress(bytes: Array(b[12...]))
@@ -268,52 +310,75 @@ public struct ReceivedHeader: Sendable, Hashable {
         return ip
     }
 
+    /// Exim's `ip.port`: when `range` holds five dot-separated parts (empty ones not counted), the
+    /// first four joined by dots.
+    private static func eximAddress(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [UInt8]? {
+        // A part starts at each byte that is not a dot and follows a dot or the start.
+        func startsPart(_ k: Int) -> Bool { b[k] != 0x2E && (k == range.lowerBound || b[k - 1] == 0x2E) }
+        guard range.lazy.filter(startsPart).count == 5 else { return nil }
+        var out: [UInt8] = []
+        var parts = 0
+        for k in range {
+            if startsPart(k) {
+                parts += 1
+                if parts == 5 { break }
+                if parts > 1 { out.append(0x2E) }
+            }
+            if b[k] != 0x2E { out.append(b[k]) }
+        }
+        return out
+    }
+
     enum Token: Hashable {
         case word(String)
         case comment(String)
     }
 
-    /// Splits into words and parenthesised comments (nested comments flattened). The delimiters are
-    /// ASCII, so the split works on the UTF-8 bytes.
+    /// Splits into words and parenthesised comments (nested comments flattened: their parentheses
+    /// become spaces). The delimiters are ASCII, so the split works on the UTF-8 bytes, and each word
+    /// or comment is cut out of the text whole.
     static func tokenize(_ s: Substring) -> [Token] {
         var s = s
         return s.withUTF8 { b in
             var tokens: [Token] = []
             var depth = 0
-            var comment: [UInt8] = []
-            // A word is a run of the text: it is cut out whole, not gathered a byte at a time.
             var wordStart = -1
+            var commentStart = 0
+            var nested = false
             func endWord(_ end: Int) {
                 guard wordStart >= 0 else { return }
                 tokens.append(.word(String(decoding: UnsafeBufferPointer(rebasing: b[wordStart..<end]), as: UTF8.self)))
                 wordStart = -1
             }
-            func trimmed(_ b: [UInt8]) -> String {
-                var lo = b.startIndex, hi = b.endIndex
-                while lo < hi, b[lo] == 0x20 { lo += 1 }
-                while hi > lo, b[hi - 1] == 0x20 { hi -= 1 }
-                return String(decoding: b[lo..<hi], as: UTF8.self)
+            func endComment(_ end: Int) {
+                var lo = commentStart, hi = end
+                func isBlank(_ c: UInt8) -> Bool { c == 0x20 || (nested && (c == 0x28 || c == 0x29)) }
+                while lo < hi, isBlank(b[lo]) { lo += 1 }
+                while hi > lo, isBlank(b[hi - 1]) { hi -= 1 }
+                let text = UnsafeBufferPointer(rebasing: b[lo..<hi])
+                if nested {
+                    tokens.append(.comment(String(decoding: text.map { $0 == 0x28 || $0 == 0x29 ? 0x20 : $0 }, as: UTF8.self)))
+                } else {
+                    tokens.append(.comment(String(decoding: text, as: UTF8.self)))
+                }
             }
             for i in 0..<b.count {
                 let c = b[i]
                 if depth > 0 {
-                    if c == 0x28 { depth += 1; comment.append(0x20); continue }
-                    if c == 0x29 {
+                    if c == 0x28 {
+                        depth += 1
+                        nested = true
+                    } else if c == 0x29 {
                         depth -= 1
-                        if depth == 0 {
-                            tokens.append(.comment(trimmed(comment)))
-                            comment.removeAll(keepingCapacity: true)
-                        } else {
-                            comment.append(0x20)
-                        }
-                        continue
+                        if depth == 0 { endComment(i) }
                     }
-                    comment.append(c)
                     continue
                 }
                 if c == 0x28 {
                     endWord(i)
                     depth = 1
+                    commentStart = i + 1
+                    nested = false
                     continue
                 }
                 if c == 0x20 {
@@ -323,7 +388,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                 if wordStart < 0 { wordStart = i }
             }
             endWord(b.count)
-            if !comment.isEmpty { tokens.append(.comment(trimmed(comment))) }
+            if depth > 0, commentStart < b.count { endComment(b.count) }
             return tokens
         }
     }

@@ -60,6 +60,15 @@ enum Bytes {
     static func isAlnum(_ c: UInt8) -> Bool { isLetter(c) || isDigit(c) }
     static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
 
+    /// Whether `b` holds `lowered` (lower-case ASCII) at `offset`, ASCII letters compared without case.
+    static func has(_ lowered: StaticString, in b: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        let n = lowered.utf8CodeUnitCount
+        guard offset >= 0, b.count - offset >= n else { return false }
+        let p = lowered.utf8Start
+        for k in 0..<n where lower(b[offset + k]) != p[k] { return false }
+        return true
+    }
+
     /// `b` as a String with ASCII letters lowered (invalid UTF-8 repaired, as `String(decoding:)` does).
     static func lowercasedString(_ b: ArraySlice<UInt8>) -> String {
         String(unsafeUninitializedCapacity: b.count) { buffer in

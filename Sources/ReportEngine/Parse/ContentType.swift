@@ -211,10 +211,50 @@ extension StringProtocol {
     /// `self` without the characters of `set` at either end. Linear: the ends move by index
     /// (Collection's `dropLast()` counts the whole string each time).
     func trimmingCharacters(in set: String) -> String {
+        if case let trimmed?? = utf8.withContiguousStorageIfAvailable({ Self.trimmedASCII($0, set: set) }) { return trimmed }
         var lo = startIndex
         var hi = endIndex
         while lo < hi, set.contains(self[lo]) { lo = index(after: lo) }
         while hi > lo, set.contains(self[index(before: hi)]) { hi = index(before: hi) }
         return String(self[lo..<hi])
+    }
+
+    /// `trimmingCharacters(in:)` on UTF-8 bytes, for a set of ASCII characters; nil when the
+    /// bytes at an end could make a Character of more than one byte (a CR LF pair, or an ASCII byte
+    /// beside a non-ASCII one, which may combine with it): the caller then compares Characters.
+    private static func trimmedASCII(_ u: UnsafeBufferPointer<UInt8>, set: String) -> String? {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var setBytes = set.utf8.makeIterator()
+        var pending = setBytes.next()
+        while let b = pending {
+            guard b < 0x80 else { return nil }
+            pending = setBytes.next()
+            if b == 0x0D, pending == 0x0A {
+                pending = setBytes.next()  // "\r\n" is one Character: neither byte alone is in the set
+                continue
+            }
+            if b < 64 { low |= 1 << UInt64(b) } else { high |= 1 << UInt64(b - 64) }
+        }
+        func inSet(_ b: UInt8) -> Bool { b < 64 ? low & (1 << UInt64(b)) != 0 : b < 128 && high & (1 << UInt64(b - 64)) != 0 }
+        var lo = 0
+        var hi = u.count
+        while lo < hi {
+            let b = u[lo]
+            let next: UInt8? = lo + 1 < u.count ? u[lo + 1] : nil
+            if b == 0x0D, next == 0x0A { return nil }
+            guard inSet(b) else { break }
+            if let next, next >= 0x80 { return nil }
+            lo += 1
+        }
+        while hi > lo {
+            let b = u[hi - 1]
+            let before: UInt8? = hi - 2 >= lo ? u[hi - 2] : nil
+            if b == 0x0A, before == 0x0D { return nil }
+            guard inSet(b) else { break }
+            if let before, before >= 0x80 { return nil }
+            hi -= 1
+        }
+        return (String(decoding: UnsafeBufferPointer(rebasing: u[lo..<hi]), as: UTF8.self))
     }
 }

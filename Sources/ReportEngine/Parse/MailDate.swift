@@ -6,9 +6,30 @@ public enum MailDate {
         "mdt": -360, "pst": -480, "pdt": -420, "jst": 540, "kst": 540, "cet": 60, "cest": 120, "bst": 60,
     ]
 
+    /// The lower-cased words of an ASCII value (without CR, which would pair with LF into one
+    /// Character), split on UTF-8 as the Character split below would; nil for any other value.
+    private static func asciiTokens(_ value: String) -> [String]? {
+        var value = value
+        return value.withUTF8 { b -> [String]? in
+            guard b.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return nil }
+            var tokens: [String] = []
+            var start = 0
+            for i in 0...b.count where i == b.count || b[i] == 0x20 || b[i] == 0x2C || b[i] == 0x09 || b[i] == 0x0A {
+                if i > start {
+                    tokens.append(String(unsafeUninitializedCapacity: i - start) { out in
+                        for k in start..<i { out[k - start] = Bytes.lower(b[k]) }
+                        return i - start
+                    })
+                }
+                start = i + 1
+            }
+            return tokens
+        }
+    }
+
     /// `2026-11-20T09:15:00+09:00`, keeping the message's own offset; nil when the value cannot be read.
     public static func iso8601(_ value: String) -> String? {
-        var tokens = value.lowercased()
+        var tokens = asciiTokens(value) ?? value.lowercased()
             .split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\r" || $0 == "\n" })
             .map(String.init)
         // Drop comments such as "(JST)" and the weekday.
