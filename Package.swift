@@ -20,9 +20,9 @@ let package = Package(
         .systemLibrary(
             name: "CPSL", path: "Sources/CPSL", pkgConfig: "libpsl",
             providers: [.apt(["libpsl-dev", "publicsuffix"])]),
-        .systemLibrary(
-            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl is opened on first use (Sources/CCurl/ccurl.c), so only its headers are needed
+        // to build (libcurl4-openssl-dev) and commands that never connect do not load it.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .systemLibrary(
             name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),

@@ -288,6 +288,10 @@ struct RunIntegrationTests {
         #expect(down.status == 75)
         #expect(down.stderr.contains("127.0.0.1:10999: cannot reach the server"))
         #expect(down.stderr.split(separator: "\n").count == 1)
+        // libcurl is opened when the run first connects (the dynamic loader's log names it).
+        let traced = try CLI.run(["run", "--config", try account.config(imap: ["url": "\"imaps://127.0.0.1:10999\""])],
+                                 environment: ["LD_DEBUG": "files"])
+        #expect(traced.stderr.contains("file=libcurl.so.4"))
 
         let wrongPass = account.dir + "/wrong.pass"
         FileManager.default.createFile(atPath: wrongPass, contents: Data("wrong".utf8), attributes: [.posixPermissions: 0o600])

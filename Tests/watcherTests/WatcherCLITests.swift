@@ -101,6 +101,14 @@ enum CLI {
         #expect(pending.allSatisfy { $0.contains("--offline") })
     }
 
+    /// Analysing without lookups never loads libcurl (the dynamic loader's log does not name it).
+    @Test func offlineAnalysisDoesNotLoadLibcurl() throws {
+        let r = try CLI.run(["analyze", "--offline", "--json", examples[0]], environment: ["LD_DEBUG": "files"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("file=libc.so.6"), "the loader log is missing: \(r.stderr.prefix(200))")
+        #expect(!r.stderr.contains("libcurl"))
+    }
+
     @Test func aFileThatIsNotAMessageGivesAnErrorObjectAndExitOne() throws {
         let junk = try CLI.temporaryFile("junk.bin", "\u{1}\u{2}not mail at all")
         let r = try CLI.run(["analyze", "--json", junk, examples[0], "/nonexistent/file.eml", examples[1]])

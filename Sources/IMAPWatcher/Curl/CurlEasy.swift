@@ -7,7 +7,7 @@ import Foundation
 
 /// Runs `curl_global_init` once per process, before the first handle.
 enum CurlGlobal {
-    static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    static let initialized: Bool = ccurl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 }
 
 /// Owns one libcurl easy handle and the buffers its callbacks use.
@@ -29,7 +29,7 @@ final class CurlEasy {
 
     init() throws(CurlError) {
         _ = CurlGlobal.initialized
-        guard let h = curl_easy_init() else {
+        guard let h = ccurl_easy_init() else {
             throw CurlError(code: CURLE_FAILED_INIT, buffer: "", operation: "init", url: "")
         }
         handle = h
@@ -76,8 +76,8 @@ final class CurlEasy {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
-        for l in lists { curl_slist_free_all(l) }
+        ccurl_easy_cleanup(handle)
+        for l in lists { ccurl_slist_free_all(l) }
         errorBuffer.deallocate()
     }
 
@@ -85,7 +85,7 @@ final class CurlEasy {
     func set(_ option: CURLoption, _ value: String) { _ = ccurl_setopt_string(handle, option, value) }
     func set(_ option: CURLoption, list: [String]) {
         var l: UnsafeMutablePointer<curl_slist>?
-        for item in list { l = curl_slist_append(l, item) }
+        for item in list { l = ccurl_slist_append(l, item) }
         if let l { lists.append(l) }
         _ = ccurl_setopt_slist(handle, option, l)
     }
@@ -113,7 +113,7 @@ final class CurlEasy {
     /// - Throws: `CurlError` naming `operation` and the URL.
     func perform(operation: String, url: String) throws(CurlError) {
         errorBuffer[0] = 0
-        let rc = curl_easy_perform(handle)
+        let rc = ccurl_easy_perform(handle)
         guard rc == CURLE_OK else {
             throw CurlError(code: rc, buffer: String(cString: errorBuffer), operation: operation, url: url)
         }
@@ -139,7 +139,7 @@ final class CurlEasy {
         while offset < bytes.count {
             var sent = 0
             let rc = bytes.withUnsafeBytes { buf in
-                curl_easy_send(handle, buf.baseAddress! + offset, bytes.count - offset, &sent)
+                ccurl_easy_send(handle, buf.baseAddress! + offset, bytes.count - offset, &sent)
             }
             if rc == CURLE_AGAIN {
                 try wait(events: Int16(POLLOUT), timeout: timeout, operation: operation, url: url)
@@ -156,7 +156,7 @@ final class CurlEasy {
         while true {
             var got = 0
             // Ask curl first: TLS may hold decrypted bytes the socket no longer shows.
-            let rc = buffer.withUnsafeMutableBytes { curl_easy_recv(handle, $0.baseAddress, $0.count, &got) }
+            let rc = buffer.withUnsafeMutableBytes { ccurl_easy_recv(handle, $0.baseAddress, $0.count, &got) }
             if rc == CURLE_OK { return Array(buffer[0..<got]) }
             if rc == CURLE_AGAIN {
                 try wait(events: Int16(POLLIN), timeout: timeout, operation: operation, url: url)
@@ -176,5 +176,5 @@ final class CurlEasy {
 
 /// The libcurl this program runs with, e.g. `libcurl/7.88.1 OpenSSL/3.0.15`.
 public func curlVersion() -> String {
-    String(cString: curl_version())
+    String(cString: ccurl_version())
 }

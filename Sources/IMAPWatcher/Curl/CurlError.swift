@@ -23,7 +23,7 @@ public struct CurlError: Error, Sendable, Hashable, CustomStringConvertible {
 
     init(code: CURLcode, buffer: String, operation: String, url: String) {
         self.code = Int(code.rawValue)
-        let text = String(cString: curl_easy_strerror(code))
+        let text = String(cString: ccurl_easy_strerror(code))
         self.message = buffer.isEmpty ? text : "\(text): \(buffer)"
         self.operation = operation
         self.url = CurlError.redacted(url)
