@@ -17,11 +17,32 @@ enum BundledResource {
     }
 
     private static func bytes(_ name: String) -> [UInt8]? {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources"),
-            let data = try? Data(contentsOf: url)
-        else { return nil }
+        guard let path = path(name + ".json"), let data = FileManager.default.contents(atPath: path) else { return nil }
         return [UInt8](data)
     }
+
+    /// The path of `Resources/<name>` (a file or a folder), or nil when it is not there.
+    static func path(_ name: String) -> String? {
+        guard let root else { return nil }
+        let path = root + "/" + name
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The `Resources` folder. It is looked for beside the executable first (where the build puts
+    /// `watcher_ReportEngine.resources`, and where README installs it), found through
+    /// `/proc/self/exe` without Foundation's `Bundle`, whose first use costs a millisecond or more of
+    /// every run; otherwise where `Bundle.module` finds it (the build folder, for a binary moved away).
+    static let root: String? = {
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &target, target.count - 1)
+        if n > 0 {
+            let exe = String(decoding: target[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let beside = (exe as NSString).deletingLastPathComponent + "/watcher_ReportEngine.resources/Resources"
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: beside, isDirectory: &isFolder), isFolder.boolValue { return beside }
+        }
+        return Bundle.module.url(forResource: "Resources", withExtension: nil)?.path
+    }()
 
     /// A JSON object whose values are all strings (`{"amp": "&", …}`); nil for anything else.
     static func flatStringObject(_ b: [UInt8]) -> [String: String]? {

@@ -49,7 +49,7 @@ public struct ReportTemplates: Sendable {
     }
 
     private static func library(language: ReportLanguage, overrides: String?) throws -> MustacheLibrary {
-        let bundledRoot = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")?.path
+        let bundledRoot = BundledResource.path("templates")
         var library = MustacheLibrary()
         for root in [bundledRoot, overrides].compactMap({ $0 }) {
             let folder = (root as NSString).appendingPathComponent(language.rawValue)

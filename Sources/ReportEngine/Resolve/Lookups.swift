@@ -88,7 +88,7 @@ public struct RDAPBootstrap: Sendable, Hashable {
 
     /// The bootstrap files shipped in the package (`Resources/rdap`), with their publication dates.
     public static var bundledDirectory: String? {
-        Bundle.module.url(forResource: "rdap", withExtension: nil, subdirectory: "Resources")?.path
+        BundledResource.path("rdap")
     }
 
     /// Reads `dns.json`, `ipv4.json` and `ipv6.json` (IANA's format) from a folder; missing files are skipped.
