@@ -55,13 +55,17 @@ public enum OriginAnalyzer {
     public static func analyze(headers: Headers, fromDomain: String?, policy: TrustPolicy, carriers: CarrierTable) -> Origin {
         var origin = Origin()
         // Source IP.
-        let received = headers.all("Received").map { ReceivedHeader($0.plain) }
+        // Each header is parsed when the walk comes to it: the walk mostly stops a hop or two down,
+        // and spam carries many Received headers below that point (some forged), never read.
+        let received = headers.all("Received")
         // The topmost header was written by the mailbox's own server; a header below a hop whose client
         // had a private address was written by that internal host. Both count as trusted writers.
         var writerTrusted = true
         var writerIsSubmission = false
         var reachedEnd = true
-        for hop in received where hop.isRelay {
+        for field in received {
+            let hop = ReceivedHeader(field.plain)
+            guard hop.isRelay else { continue }
             let byTrusted = writerTrusted || hop.by.map { HostPattern.any(policy.relays, match: [$0]) } ?? false
             guard byTrusted else {
                 origin.reasons.append("stopped at a Received header by untrusted host \(hop.by ?? "(none)")")
