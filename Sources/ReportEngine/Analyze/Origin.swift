@@ -107,9 +107,11 @@ public enum OriginAnalyzer {
         }
 
         // Authentication results: the trusted header nearest the origin.
-        let trusted = headers.all("Authentication-Results").compactMap { AuthenticationResults($0.plain) }
-            .filter { ar in policy.authservIDs.contains { $0.matches(ar.authservID) } }
-        guard let nearest = trusted.last else {
+        // Read from the bottom up, each header parsed only until the first trusted one.
+        let nearestTrusted = headers.all("Authentication-Results").reversed().lazy
+            .compactMap { AuthenticationResults($0.plain) }
+            .first { ar in policy.authservIDs.contains { $0.matches(ar.authservID) } }
+        guard let nearest = nearestTrusted else {
             if let d = fromDomain, let c = carriers.carrier(forDomain: d) {
                 origin.reasons.append("From is a \(c.name) address, but no trusted Authentication-Results vouch for it")
             }
