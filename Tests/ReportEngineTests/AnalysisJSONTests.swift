@@ -34,4 +34,20 @@ import Testing
         let parsed = try? JSONSerialization.jsonObject(with: Data(all.utf8()), options: .fragmentsAllowed) as? String
         #expect(parsed == "\r\t\u{1f}\u{7f}x\u{2028}\u{2029}\u{2027}\u{85}🎌")
     }
+
+    /// Escapes are found wherever they fall in the eight-byte blocks the writer skips through: every
+    /// string of plain text with one character needing care, at each offset, parses back to itself.
+    @Test func escapesAtEveryOffset() throws {
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{2028}", "\u{2029}", "\u{2027}", "é", "日"] {
+            for offset in 0..<20 {
+                let s = String(repeating: "a", count: offset) + special + String(repeating: "日本", count: offset % 5)
+                let data = Data(JSONValue.string(s).utf8())
+                let back = try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) as? String
+                #expect(back == s, "\(s.debugDescription)")
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(!data.contains(0x0A) && !data.contains(0x01) && !data.contains(0x7F))
+                #expect(!text.contains("\u{2028}") && !text.contains("\u{2029}"))
+            }
+        }
+    }
 }

@@ -67,32 +67,72 @@ public indirect enum JSONValue: Sendable, Hashable {
         s.withUTF8 { b in
             var run = 0
             var i = 0
-            func escape(_ text: String, skipping n: Int) {
-                out.append(UnsafeBufferPointer(rebasing: b[run..<i]))
-                out.append(text)
-                i += n
-                run = i
-            }
             while i < b.count {
+                // The bytes that need no escape are skipped by `plainRun` (no closure shares `i`,
+                // which keeps it in a register).
+                i = plainRun(b, from: i)
+                guard i < b.count else { break }
                 let c = b[i]
+                let escaped: StaticString
+                var skip = 1
                 switch c {
-                case 0x22: escape("\\\"", skipping: 1)
-                case 0x5C: escape("\\\\", skipping: 1)
-                case 0x0A: escape("\\n", skipping: 1)
-                case 0x0D: escape("\\r", skipping: 1)
-                case 0x09: escape("\\t", skipping: 1)
+                case 0x22: escaped = "\\\""
+                case 0x5C: escaped = "\\\\"
+                case 0x0A: escaped = "\\n"
+                case 0x0D: escaped = "\\r"
+                case 0x09: escaped = "\\t"
                 case 0..<0x20, 0x7F:
+                    out.append(UnsafeBufferPointer(rebasing: b[run..<i]))
                     let hex = String(c, radix: 16)
-                    escape("\\u" + String(repeating: "0", count: 4 - hex.count) + hex, skipping: 1)
+                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+                    i += 1
+                    run = i
+                    continue
                 case 0xE2 where i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9):
-                    escape(b[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", skipping: 3)
+                    escaped = b[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    skip = 3
                 default:
                     i += 1
+                    continue
                 }
+                out.append(UnsafeBufferPointer(rebasing: b[run..<i]))
+                out.append(UnsafeBufferPointer(start: escaped.utf8Start, count: escaped.utf8CodeUnitCount))
+                i += skip
+                run = i
             }
             out.append(UnsafeBufferPointer(rebasing: b[run..<b.count]))
         }
         out.append("\"")
+    }
+
+    /// Where the run of bytes from `i` that need no escape ends: one bit test a byte, by a mask per
+    /// quarter of the byte range (controls, quote, backslash, DEL, and 0xE2, the lead byte of U+2028
+    /// and U+2029, are the bytes that may).
+    @inline(__always) private static func plainRun(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        // Eight bytes at a time while none of them may need an escape (the tests are exact: a block
+        // is let through only when it holds no such byte).
+        if let base = b.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func holds(_ v: UInt64, _ byte: UInt8) -> Bool {
+                let t = v ^ (ones &* UInt64(byte))
+                return (t &- ones) & ~t & highs != 0
+            }
+            while i + 8 <= b.count {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let control = (v &- ones &* 0x20) & ~v & highs != 0
+                if control || holds(v, 0x22) || holds(v, 0x5C) || holds(v, 0x7F) || holds(v, 0xE2) { break }
+                i += 8
+            }
+        }
+        while i < b.count {
+            let c = b[i]
+            let mask: UInt64 = c < 64 ? 0x0000_0004_FFFF_FFFF : c < 128 ? 0x8000_0000_1000_0000 : c < 192 ? 0 : 0x0000_0004_0000_0000
+            if mask & (1 << UInt64(c & 63)) != 0 { return i }
+            i += 1
+        }
+        return i
     }
 }
 
