@@ -158,8 +158,14 @@ struct HTMLRenderer {
         let n = s.count
         var textStart = 0
         while i < n {
-            // "<" followed by a letter (start tag), "/" (end tag), "!" or "?" opens markup.
-            guard s[i] == 0x3C, i + 1 < n else { i += 1; continue }
+            // "<" followed by a letter (start tag), "/" (end tag), "!" or "?" opens markup; memchr
+            // finds the next "<".
+            guard let lt = Bytes.index(of: 0x3C, in: s[...], from: i) else {
+                i = n
+                break
+            }
+            i = lt
+            guard i + 1 < n else { i += 1; continue }
             let next = s[i + 1]
             if Bytes.isLetter(next) || next == 0x21 || next == 0x3F || next == 0x2F {
                 emitText(s[textStart..<i])
@@ -201,10 +207,13 @@ struct HTMLRenderer {
                 pendingSpace = true
                 k += 2
             } else {
+                // A run of other bytes is copied whole.
+                var end = k + 1
+                while end < n, !HTMLRenderer.isSpace(text[end]), text[end] != 0xC2 { end += 1 }
                 if pendingSpace, let last = out.last, last != 0x0A { out.append(0x20) }
                 pendingSpace = false
-                out.append(c)
-                k += 1
+                out.append(contentsOf: text[k..<end])
+                k = end
             }
         }
     }
