@@ -36,33 +36,33 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     private func write(_ out: inout JSONOutput) {
         switch self {
-        case .null: out.append("null")
-        case .bool(let b): out.append(b ? "true" : "false")
+        case .null: out.append("null" as StaticString)
+        case .bool(let b): out.append(b ? "true" : "false" as StaticString)
         case .number(let n): out.append(String(n))
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let a):
-            out.append("[")
+            out.append(byte: 0x5B)  // [
             for (i, v) in a.enumerated() {
-                if i > 0 { out.append(",") }
+                if i > 0 { out.append(byte: 0x2C) }  // ,
                 v.write(&out)
             }
-            out.append("]")
+            out.append(byte: 0x5D)  // ]
         case .object(let o):
-            out.append("{")
+            out.append(byte: 0x7B)  // {
             for (i, (k, v)) in o.enumerated() {
-                if i > 0 { out.append(",") }
+                if i > 0 { out.append(byte: 0x2C) }  // ,
                 JSONValue.quote(k, into: &out)
-                out.append(":")
+                out.append(byte: 0x3A)  // :
                 v.write(&out)
             }
-            out.append("}")
+            out.append(byte: 0x7D)  // }
         }
     }
 
     /// A JSON string: runs of bytes that need no escape are copied whole; control characters,
     /// DEL, U+2028 and U+2029 are written as escapes.
     fileprivate static func quote(_ s: String, into out: inout JSONOutput) {
-        out.append("\"")
+        out.append(byte: 0x22)
         var s = s
         s.withUTF8 { b in
             var run = 0
@@ -102,7 +102,7 @@ public indirect enum JSONValue: Sendable, Hashable {
             }
             out.append(UnsafeBufferPointer(rebasing: b[run..<b.count]))
         }
-        out.append("\"")
+        out.append(byte: 0x22)
     }
 
     /// Where the run of bytes from `i` that need no escape ends: one bit test a byte, by a mask per
@@ -155,6 +155,16 @@ private struct JSONOutput {
     mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { append($0) }
+    }
+
+    mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// One byte of punctuation, with no String made for it.
+    mutating func append(byte: UInt8) {
+        if buffer.count == Self.size { flush() }
+        buffer.append(byte)
     }
 
     mutating func flush() {
