@@ -188,6 +188,14 @@ extension URLExtractor {
         /// The rules starting with byte `b` are `order[first[b]..<first[b + 1]]`.
         var first = [Int](repeating: 0, count: 257)
         var order: [Int] = []
+        /// Bit `b` says some rule starts with byte `b` (four words of 64 bits).
+        var starts: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        /// Whether some rule starts with `b`.
+        @inline(__always) func startsRule(_ b: UInt8) -> Bool {
+            let word = b < 64 ? starts.0 : b < 128 ? starts.1 : b < 192 ? starts.2 : starts.3
+            return word & (1 << UInt64(b & 63)) != 0
+        }
 
         init(_ rules: [(pattern: [UInt8], replacement: [UInt8])]) {
             // " [.] " and "[at]" are left as written: they never match.
@@ -206,6 +214,14 @@ extension URLExtractor {
             for b in 0..<256 {
                 first[b + 1] = first[b] + buckets[b].count
                 order += buckets[b]
+                guard !buckets[b].isEmpty else { continue }
+                let bit: UInt64 = 1 << UInt64(b & 63)
+                switch b >> 6 {
+                case 0: starts.0 |= bit
+                case 1: starts.1 |= bit
+                case 2: starts.2 |= bit
+                default: starts.3 |= bit
+                }
             }
         }
     }
@@ -222,6 +238,21 @@ extension URLExtractor {
         var o = 0  // where the next output byte goes
         var i = 0
         outer: while i < n {
+            // The bytes up to the next one that starts a rule are taken as they are: in place until a
+            // first rule matched, moved down (with their marks) after.
+            var j = i
+            while j < n, !t.startsRule(s[j]) { j += 1 }
+            if j > i {
+                if o != i {
+                    s.withUnsafeMutableBufferPointer { b in
+                        for k in 0..<(j - i) { b[o + k] = b[i + k] }  // o < i: a forward copy is safe
+                    }
+                    if !f.flags.isEmpty { for k in 0..<(j - i) { f.set(o + k, f[i + k]) } }
+                }
+                o += j - i
+                i = j
+                guard i < n else { break }
+            }
             let c = s[i]
             for r in t.first[Int(c)]..<t.first[Int(c) + 1] {
                 let k = t.order[r]

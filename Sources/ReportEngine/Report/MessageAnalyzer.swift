@@ -129,8 +129,9 @@ public enum MessageAnalyzer {
 
     /// `text` with every CR LF made LF, in one pass over its bytes (a copy only when there is a CR).
     static func unixLineBreaks(_ text: String) -> String {
-        guard text.utf8.contains(0x0D) else { return text }
         var copy = text
+        // memchr looks for a CR (the generic search over a String's UTF-8 view goes a byte at a time).
+        guard copy.withUTF8({ b in b.baseAddress.map { memchr($0, 0x0D, b.count) != nil } ?? false }) else { return text }
         return copy.withUTF8 { b in
             String(unsafeUninitializedCapacity: b.count) { out in
                 var n = 0
