@@ -652,8 +652,11 @@ struct NameTable<Value: Sendable>: Sendable {
     }
 
     private static func hash(_ name: String) -> Int {
-        var h: UInt32 = 2_166_136_261
-        for b in name.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
-        return Int(h)
+        var name = name
+        return name.withUTF8 { bytes in
+            var h: UInt32 = 2_166_136_261
+            for b in bytes { h = (h ^ UInt32(b)) &* 16_777_619 }
+            return Int(h)
+        }
     }
 }

@@ -17,8 +17,14 @@ public struct HeaderField: Sendable, Hashable {
     public func `is`(_ other: String) -> Bool {
         // A field name is printable ASCII (the parser keeps no other), so ASCII case folding on
         // the bytes is all there is to it; a non-ASCII `other` matches no name either way.
-        let a = name.utf8, b = other.utf8
-        return a.count == b.count && zip(a, b).allSatisfy { Bytes.lower($0) == Bytes.lower($1) }
+        var a = name, b = other
+        guard a.utf8.count == b.utf8.count else { return false }
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for k in 0..<x.count where Bytes.lower(x[k]) != Bytes.lower(y[k]) { return false }
+                return true
+            }
+        }
     }
 
     /// The value as a person reads it: 8-bit bytes decoded by `fallback` charset (or detected), encoded
