@@ -139,7 +139,11 @@ public enum URLExtractor {
             results.append(url)
             // A redirector carries its destination in the path or query ("?u=http%3A%2F%2Fdest…"): report both.
             if depth < 3, let rest = URLExtractor.pathStart(url.url) {
-                let tail = String(decoding: ContentType.percentDecode(url.url[url.url.index(after: rest)...]), as: UTF8.self)
+                let decoded = ContentType.percentDecode(url.url[url.url.index(after: rest)...])
+                // Any URL in it needs a "." (a name), a ":" (a scheme) or a "//": without them the scan
+                // would find nothing.
+                guard decoded.contains(0x2E) || decoded.contains(0x3A) || decoded.contains(0x2F) else { return }
+                let tail = String(decoding: decoded, as: UTF8.self)
                 for var u in scan(Array(tail.utf8), Marks(), part: part, depth: depth + 1) {
                     u.defanged = u.defanged || url.defanged
                     u.obfuscated = u.obfuscated || url.obfuscated

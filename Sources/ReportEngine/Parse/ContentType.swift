@@ -152,19 +152,26 @@ public struct ContentType: Sendable, Hashable {
     }
 
     static func percentDecode(_ s: Substring) -> [UInt8] {
-        var out: [UInt8] = []
-        let u = Array(s.utf8)
-        var i = 0
-        while i < u.count {
-            if u[i] == 0x25, i + 2 < u.count, let h = Bytes.hexValue(u[i + 1]), let l = Bytes.hexValue(u[i + 2]) {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(u[i])
-                i += 1
+        s.utf8.withContiguousStorageIfAvailable(percentDecode(utf8:)) ?? Array(s.utf8).withUnsafeBufferPointer(percentDecode(utf8:))
+    }
+
+    /// `percentDecode` on UTF-8 bytes, into a buffer of their size (no escape makes the text longer).
+    static func percentDecode(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: u.count) { out, count in
+            var i = 0
+            var k = 0
+            while i < u.count {
+                if u[i] == 0x25, i + 2 < u.count, let h = Bytes.hexValue(u[i + 1]), let l = Bytes.hexValue(u[i + 2]) {
+                    out[k] = h << 4 | l
+                    i += 3
+                } else {
+                    out[k] = u[i]
+                    i += 1
+                }
+                k += 1
             }
+            count = k
         }
-        return out
     }
 
     static func unquote(_ s: String) -> String {
