@@ -72,6 +72,19 @@ import Testing
         }
     }
 
+    /// Answers are kept between calls, and stay right when asked again, for a missing one too, and
+    /// after more distinct hosts than the store holds.
+    @Test func registrableDomainAnswersRepeat() {
+        for _ in 0..<2 {
+            #expect(DomainName.registrableDomain("a.b.example.co.jp") == "example.co.jp")
+            #expect(DomainName.registrableDomain("co.jp") == nil)
+            #expect(DomainName.registrableDomain("host.invalid-tld-xyz") == nil)
+        }
+        for k in 0..<5_000 { #expect(DomainName.registrableDomain("www.n\(k).com") == "n\(k).com") }
+        #expect(DomainName.registrableDomain("a.b.example.co.jp") == "example.co.jp")
+        #expect(DomainName.registrableDomain("co.jp") == nil)
+    }
+
     @Test func registrableDomainsComeFromThePublicSuffixList() {
         let urls = URLExtractor.extract(text: "http://a.b.example.co.jp/ http://x.example.com/ http://shop.example.ne.jp http://user.github.io/")
         #expect(urls.map(\.domain) == ["example.co.jp", "example.com", "example.ne.jp", "user.github.io"])

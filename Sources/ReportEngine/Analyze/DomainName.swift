@@ -129,7 +129,38 @@ public enum DomainName {
     }
 
     /// The registrable domain ("eTLD+1") of an A-label host, or nil for a public suffix itself or an unknown TLD.
+    /// The answers are kept: the same hosts come back in message after message, and each answer
+    /// costs libpsl some ten thousand instructions.
     public static func registrableDomain(_ host: String) -> String? {
+        if let known = registrableCache.answer(for: host) { return known }
+        let answer = lookUpRegistrableDomain(host)
+        registrableCache.keep(answer, for: host)
+        return answer
+    }
+
+    /// Answers of `registrableDomain` by host, shared by the threads; it starts afresh when full,
+    /// so its size stays bounded whatever the hosts a spammer writes.
+    private final class AnswerCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var answers: [String: String?] = [:]
+        static let capacity = 4096
+
+        func answer(for host: String) -> String?? {
+            lock.lock()
+            defer { lock.unlock() }
+            return answers[host]
+        }
+
+        func keep(_ answer: String?, for host: String) {
+            lock.lock()
+            defer { lock.unlock() }
+            if answers.count >= Self.capacity { answers.removeAll(keepingCapacity: true) }
+            answers[host] = answer
+        }
+    }
+    private static let registrableCache = AnswerCache()
+
+    private static func lookUpRegistrableDomain(_ host: String) -> String? {
         guard let psl = context.psl else { return nil }
         let h = host.lowercased().trimmingCharacters(in: ".")
         // The label after the last dot (the host is an A-label: a "." byte is a dot).
