@@ -21,6 +21,12 @@ enum Bytes {
         }
     }
 
+    /// `index(of:in:from:)` on a buffer: the index of the first `byte` at or after `from`, by memchr.
+    static func index(of byte: UInt8, in b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard from < b.count, let base = b.baseAddress, let hit = memchr(base + from, Int32(byte), b.count - from) else { return nil }
+        return base.distance(to: UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)))
+    }
+
     struct Lines: Sequence, IteratorProtocol {
         let data: ArraySlice<UInt8>
         var start: Int

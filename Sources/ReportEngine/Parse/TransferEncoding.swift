@@ -95,9 +95,17 @@ public enum TransferEncoding {
                         i += 1
                         continue
                     }
-                    out[k] = header && c == 0x5F ? 0x20 : c
-                    k += 1
-                    i += 1
+                    if header {
+                        out[k] = c == 0x5F ? 0x20 : c
+                        k += 1
+                        i += 1
+                        continue
+                    }
+                    // A body's run up to the next "=" is copied whole.
+                    let next = Bytes.index(of: 0x3D, in: src, from: i) ?? end
+                    (out.baseAddress! + k).update(from: src.baseAddress! + i, count: next - i)
+                    k += next - i
+                    i = next
                 }
                 count = k
             }
