@@ -66,3 +66,23 @@ import Testing
     }
 }
 
+
+/// The ASCII test reads eight bytes at a time: a non-ASCII byte or an ESC is found at any offset.
+@Suite struct ASCIITestTests {
+    @Test func findsTheOddByteAnywhere() {
+        for length in 0..<20 {
+            let plain = [UInt8](repeating: 0x61, count: length)
+            #expect(Bytes.isASCII(plain))
+            #expect(Bytes.isASCII(plain, excludingEscape: true))
+            for at in 0..<length {
+                for (odd, escape) in [(UInt8(0x80), false), (0xE3, false), (0xFF, false), (0x1B, true)] {
+                    var b = plain
+                    b[at] = odd
+                    #expect(Bytes.isASCII(b) == escape)
+                    #expect(!Bytes.isASCII(b, excludingEscape: true))
+                    #expect(Bytes.isASCII(b[1...]) == (escape || at == 0))
+                }
+            }
+        }
+    }
+}

@@ -16,7 +16,7 @@ public enum RedactedCopy {
         var w = MessageWriter()
         for field in message.headers.fields where !structural.contains(field.name.lowercased()) {
             let value = redaction.apply(field.text())
-            if field.rawValue.allSatisfy({ $0 < 0x80 }) && !field.rawValue.contains(0x3D) {
+            if Bytes.isASCII(field.rawValue) && !field.rawValue.contains(0x3D) {
                 w.header(field.name, raw: value)
             } else {
                 w.header(field.name, text: value)

@@ -21,6 +21,36 @@ enum Bytes {
         }
     }
 
+    /// Whether every byte is ASCII (and, with `excludingEscape`, none is ESC, which starts an
+    /// ISO-2022 shift): eight bytes at a time, for bodies and header blocks read whole.
+    static func isASCII(_ b: some Collection<UInt8>, excludingEscape: Bool = false) -> Bool {
+        if let answer = b.withContiguousStorageIfAvailable({ isASCII(buffer: $0, excludingEscape: excludingEscape) }) { return answer }
+        return b.allSatisfy { $0 < 0x80 && !(excludingEscape && $0 == 0x1B) }
+    }
+
+    private static func isASCII(buffer b: UnsafeBufferPointer<UInt8>, excludingEscape: Bool) -> Bool {
+        var i = 0
+        if let base = b.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let escapes = ones &* 0x1B
+            while i + 8 <= b.count {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if v & highs != 0 { return false }
+                if excludingEscape {
+                    let t = v ^ escapes
+                    if (t &- ones) & ~t & highs != 0 { return false }
+                }
+                i += 8
+            }
+        }
+        while i < b.count {
+            if b[i] >= 0x80 || (excludingEscape && b[i] == 0x1B) { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// `index(of:in:from:)` on a buffer: the index of the first `byte` at or after `from`, by memchr.
     static func index(of byte: UInt8, in b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         guard from < b.count, let base = b.baseAddress, let hit = memchr(base + from, Int32(byte), b.count - from) else { return nil }

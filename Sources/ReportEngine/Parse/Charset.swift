@@ -23,7 +23,7 @@ public enum Charset {
     /// Decodes `bytes` labelled `label` (a MIME charset name, or nil when none was declared).
     public static func decode(_ bytes: some Collection<UInt8>, label: String?) -> Decoded {
         let bytes = Array(bytes)
-        if bytes.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) {
+        if Bytes.isASCII(bytes, excludingEscape: true) {
             if let label, let name = iconvName(for: label), isSevenBitSuperset(name) || name == "UTF-8" {
                 return Decoded(text: String(decoding: bytes, as: UTF8.self), used: name, errors: 0, detected: false)
             }
@@ -56,7 +56,7 @@ public enum Charset {
     /// Guesses the charset of unlabelled bytes: ISO-2022-JP by its escapes, UTF-8 by validity, then
     /// Shift_JIS (CP932) against EUC-JP, and Windows-1252 as the last resort.
     public static func detect(_ bytes: [UInt8]) -> Decoded {
-        if bytes.allSatisfy({ $0 < 0x80 }) {
+        if Bytes.isASCII(bytes) {
             if bytes.contains(0x1B) { return convert(bytes, from: "ISO-2022-JP") }
             return Decoded(text: String(decoding: bytes, as: UTF8.self), used: "US-ASCII", errors: 0, detected: false)
         }

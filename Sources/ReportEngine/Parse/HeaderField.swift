@@ -49,7 +49,7 @@ public struct HeaderField: Sendable, Hashable {
 
     /// Header bytes as text: ASCII and UTF-8 as they are, other 8-bit bytes by `fallback` or detected.
     static func plainText(_ raw: [UInt8], fallback: String?) -> String {
-        if raw.allSatisfy({ $0 < 0x80 && $0 != 0x1B }) { return String(decoding: raw, as: UTF8.self) }
+        if Bytes.isASCII(raw, excludingEscape: true) { return String(decoding: raw, as: UTF8.self) }
         if let s = String(validating: raw, as: UTF8.self) { return s }
         return Charset.decode(raw, label: fallback).text
     }

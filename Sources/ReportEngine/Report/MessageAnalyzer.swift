@@ -76,7 +76,7 @@ public enum MessageAnalyzer {
         let dateText = h.first("Date")?.plain
         let date = dateText.flatMap(MailDate.iso8601)
         if let dateText, date == nil { diagnostics.append("Date \"\(dateText.prefix(60))\" could not be read") }
-        if h.fields.contains(where: { !$0.rawValue.allSatisfy { $0 < 0x80 } }) {
+        if h.fields.contains(where: { !Bytes.isASCII($0.rawValue) }) {
             diagnostics.append("raw 8-bit bytes in the header block were decoded as \(Charset.detect(Array(message.headerBytes)).used)")
         }
         let messageID = h.first("Message-ID")?.plain.trimmingCharacters(in: " \t")
