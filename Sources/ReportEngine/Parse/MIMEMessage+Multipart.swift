@@ -31,7 +31,7 @@ extension MIMEMessage {
             }
             diagnostics.append("multipart/\(subtype): no body part found; the body is read as text")
             var text = MIMEPart(headers: Headers(), contentType: .textPlain, transferEncoding: part.transferEncoding,
-                                disposition: nil, filename: nil, body: [], parts: [], embedded: [])
+                                disposition: nil, filename: nil, encodedBody: [], parts: [], embedded: [])
             readLeaf(&text, content, depth: depth + 1, context: context, diagnostics: &diagnostics)
             part.parts = [text]
             return end

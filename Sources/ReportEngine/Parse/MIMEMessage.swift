@@ -40,8 +40,12 @@ public struct MIMEPart: Sendable, Hashable {
     public var disposition: String?
     /// The file name from Content-Disposition or Content-Type, decoded.
     public var filename: String?
-    /// The content after transfer decoding (leaves and message/rfc822 parts).
-    public var body: ArraySlice<UInt8>
+    /// The content as the message carries it, still transfer-encoded (leaves and message/rfc822
+    /// parts): a slice of the message.
+    public var encodedBody: ArraySlice<UInt8>
+    /// The content after transfer decoding, decoded each time it is asked for: most attachments
+    /// (images, documents) are never read, so none is decoded, or held decoded, before it is.
+    public var body: ArraySlice<UInt8> { MIMEMessage.decode(encodedBody, encoding: transferEncoding) }
     /// Children of a multipart.
     public var parts: [MIMEPart]
     /// The encapsulated message of a message/rfc822 part (zero or one element).
@@ -55,6 +59,7 @@ public struct MIMEPart: Sendable, Hashable {
 
     /// The text of a leaf, decoded by its charset (detected when missing or wrong).
     public func decodedText() -> Charset.Decoded {
+        let body = self.body
         var label = contentType.charset
         if label == nil, contentType.subtype == "html" { label = HTMLText.metaCharset(body) }
         return Charset.decode(body, label: label)
@@ -208,7 +213,7 @@ public struct MIMEMessage: Sendable, Hashable {
         if filename == nil { filename = contentType.parameters["name"] }
         return MIMEPart(
             headers: headers, contentType: contentType, transferEncoding: cte, disposition: disposition,
-            filename: filename, body: [], parts: [], embedded: [])
+            filename: filename, encodedBody: [], parts: [], embedded: [])
     }
 
     /// The boundary of a multipart part whose children are to be read; nil for a leaf, for a multipart
@@ -232,12 +237,16 @@ public struct MIMEMessage: Sendable, Hashable {
     static func readLeaf(
         _ part: inout MIMEPart, _ body: ArraySlice<UInt8>, depth: Int, context: ParseContext, diagnostics: inout [String]
     ) {
-        part.body = decode(body, encoding: part.transferEncoding, diagnostics: &diagnostics)
+        part.encodedBody = body
+        if !knownEncodings.contains(part.transferEncoding) {
+            diagnostics.append("unknown Content-Transfer-Encoding \"\(part.transferEncoding.prefix(40))\": content taken as is")
+        }
         let contentType = part.contentType
         guard contentType.type == "message", ["rfc822", "global"].contains(contentType.subtype) else { return }
         if context.tooDeep(depth, diagnostics: &diagnostics) { return }
-        if looksLikeHeader(part.body) {
-            var inner = parseMessage(part.body, context: context, depth: depth + 1)
+        let decoded = part.body
+        if looksLikeHeader(decoded) {
+            var inner = parseMessage(decoded, context: context, depth: depth + 1)
             diagnostics += inner.diagnostics.map { "attached message: \($0)" }
             inner.diagnostics = []
             part.embedded = [inner]
@@ -247,20 +256,21 @@ public struct MIMEMessage: Sendable, Hashable {
     }
 
     /// The content of a part: decoded for base64 and quoted-printable, else the part's own bytes
-    /// (a slice of the message, never a copy: nested messages cost no memory per level).
-    static func decode(_ body: ArraySlice<UInt8>, encoding: String, diagnostics: inout [String]) -> ArraySlice<UInt8> {
+    /// (a slice of the message, never a copy: nested messages cost no memory per level). An unknown
+    /// encoding (noted when the part is read) leaves the bytes as they are.
+    static func decode(_ body: ArraySlice<UInt8>, encoding: String) -> ArraySlice<UInt8> {
         switch encoding {
         case "base64":
             return TransferEncoding.base64(body)[...]
         case "quoted-printable":
             return TransferEncoding.quotedPrintable(body)[...]
-        case "7bit", "8bit", "binary", "7-bit", "8-bit", "8bits", "7bits", "":
-            return body
         default:
-            diagnostics.append("unknown Content-Transfer-Encoding \"\(encoding.prefix(40))\": content taken as is")
             return body
         }
     }
+
+    /// The Content-Transfer-Encoding values read without a note.
+    static let knownEncodings: Set<String> = ["base64", "quoted-printable", "7bit", "8bit", "binary", "7-bit", "8-bit", "8bits", "7bits", ""]
 
 }
 
