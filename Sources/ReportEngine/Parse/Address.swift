@@ -23,10 +23,16 @@ public enum Address {
                 candidate = word
             }
             // Source routes: <@a,@b:user@host>
-            if let colon = candidate.lastIndex(of: ":"), candidate.hasPrefix("@") { candidate = candidate[candidate.index(after: colon)...] }
+            if candidate.hasPrefix("@"), let colon = candidate.lastIndex(of: ":") { candidate = candidate[candidate.index(after: colon)...] }
             let addr = candidate.trimmingCharacters(in: " \t\r\n\"';<>").lowercased()
-            guard !addr.isEmpty, !addr.contains(where: { $0 == " " || $0.isNewline }) else { continue }
-            if let at = addr.lastIndex(of: "@") {
+            // An ASCII address is checked on its bytes (each byte a Character; CR LF, the one pair that
+            // makes one, is a line break either way); any other by Character.
+            let ascii = Bytes.isASCII(addr.utf8)
+            let hasBreak = ascii
+                ? addr.utf8.contains { $0 == 0x20 || (0x0A...0x0D).contains($0) }
+                : addr.contains(where: { $0 == " " || $0.isNewline })
+            guard !addr.isEmpty, !hasBreak else { continue }
+            if let at = ascii ? addr.utf8.lastIndex(of: 0x40) : addr.lastIndex(of: "@") {
                 guard at != addr.startIndex, addr.index(after: at) != addr.endIndex else { continue }
             } else if !(bracketed && localNames) || addr.utf8.contains(0x2E) {
                 // Without "@" only a local name alone in angle brackets counts (`<moderator>`, as local
