@@ -154,6 +154,18 @@ import Testing
         let u = try #require(URLExtractor.extract(link: url).first)
         #expect(RedirectorTable.bundled.unwrap(u)?.target == target)
     }
+
+    /// Hosts that only look like a redirector's go through none.
+    @Test(arguments: [
+        "https://evil-google.com/url?q=https%3A%2F%2Fx.example.com%2F",
+        "https://translate.goog.example.jp/a?u=https://x.example.com/",
+        "https://google.co.jp.example.net/url?q=https://x.example.com/",
+        "https://l.facebook.com.example.org/l.php?u=https%3A%2F%2Fx.example.com%2F",
+    ])
+    func lookalikesAreNoRedirectors(_ url: String) throws {
+        let u = try #require(URLExtractor.extract(link: url).first)
+        #expect(RedirectorTable.bundled.unwrap(u) == nil)
+    }
 }
 
 /// Real Japanese phishing as public mailing lists received it (Tests/ReportEngineTests/Fixtures/

@@ -66,8 +66,37 @@ public struct RedirectorTable: Sendable, Hashable {
         public var carries: String?
     }
 
-    public var redirectors: [Redirector]
+    public var redirectors: [Redirector] { didSet { hostKeys = Self.hostKeys(redirectors) } }
     public var shorteners: Set<String>
+    /// The last two labels of every redirector's hosts and host suffix: an ASCII host that ends
+    /// otherwise goes through none of them, and is passed over without trying each (nil when a
+    /// suffix is a single label).
+    private var hostKeys: Set<Substring>?
+
+    init(redirectors: [Redirector], shorteners: Set<String>) {
+        self.redirectors = redirectors
+        self.shorteners = shorteners
+        hostKeys = Self.hostKeys(redirectors)
+    }
+
+    private static func hostKeys(_ redirectors: [Redirector]) -> Set<Substring>? {
+        var keys = Set<Substring>()
+        for r in redirectors {
+            if let suffix = r.hostSuffix {
+                guard suffix.utf8.contains(0x2E) else { return nil }
+                keys.insert(lastTwoLabels(suffix))
+            }
+            for host in r.hosts ?? [] { keys.insert(lastTwoLabels(host)) }
+        }
+        return keys
+    }
+
+    /// The part of `host` after its second-to-last dot (all of it when it has fewer dots).
+    private static func lastTwoLabels(_ host: String) -> Substring {
+        let u = host.utf8
+        guard let last = u.lastIndex(of: 0x2E), let before = u[..<last].lastIndex(of: 0x2E) else { return host[...] }
+        return host[u.index(after: before)...]
+    }
 
     /// The table shipped in `Resources/redirectors.json`.
     public static let bundled: RedirectorTable = {
@@ -82,6 +111,7 @@ public struct RedirectorTable: Sendable, Hashable {
     /// The redirector `url` goes through, with the address it carries (as written, not normalised), or
     /// nil when `url` is no redirector's.
     public func unwrap(_ url: ExtractedURL) -> (redirector: Redirector, target: String?)? {
+        if let hostKeys, Bytes.isASCII(url.host.utf8), !hostKeys.contains(Self.lastTwoLabels(url.host)) { return nil }
         guard let pathIndex = URLExtractor.pathStart(url.url) else { return nil }
         let pathAndQuery = url.url[pathIndex...]
         for r in redirectors {
