@@ -90,7 +90,10 @@ public enum Charset {
 
     /// Maps a MIME charset label to the iconv name used for it, or nil when nothing fits.
     public static func iconvName(for label: String) -> String? {
-        var key = label.lowercased().filter { !"\"' \t".contains($0) }
+        // An ASCII label (nearly all) is lowered and cleaned on its bytes; any other by Character.
+        var key = Bytes.isASCII(label.utf8)
+            ? String(decoding: label.utf8.filter { $0 != 0x22 && $0 != 0x27 && $0 != 0x20 && $0 != 0x09 }.map(Bytes.lower), as: UTF8.self)
+            : label.lowercased().filter { !"\"' \t".contains($0) }
         if let name = aliases[key] { return name }
         if let cached = probe(key) { return cached }
         // Damaged labels seen in bulk mailers: `_iso-2022-jp$ESC`, `x-sjis`, `utf8;format=flowed`.
