@@ -188,14 +188,11 @@ extension URLExtractor {
         /// The rules starting with byte `b` are `order[first[b]..<first[b + 1]]`.
         var first = [Int](repeating: 0, count: 257)
         var order: [Int] = []
-        /// Bit `b` says some rule starts with byte `b` (four words of 64 bits).
-        var starts: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        /// The bytes some rule starts with.
+        var starts = Bytes.ByteSet([])
 
         /// Whether some rule starts with `b`.
-        @inline(__always) func startsRule(_ b: UInt8) -> Bool {
-            let word = b < 64 ? starts.0 : b < 128 ? starts.1 : b < 192 ? starts.2 : starts.3
-            return word & (1 << UInt64(b & 63)) != 0
-        }
+        @inline(__always) func startsRule(_ b: UInt8) -> Bool { starts.contains(b) }
 
         init(_ rules: [(pattern: [UInt8], replacement: [UInt8])]) {
             // " [.] " and "[at]" are left as written: they never match.
@@ -214,14 +211,7 @@ extension URLExtractor {
             for b in 0..<256 {
                 first[b + 1] = first[b] + buckets[b].count
                 order += buckets[b]
-                guard !buckets[b].isEmpty else { continue }
-                let bit: UInt64 = 1 << UInt64(b & 63)
-                switch b >> 6 {
-                case 0: starts.0 |= bit
-                case 1: starts.1 |= bit
-                case 2: starts.2 |= bit
-                default: starts.3 |= bit
-                }
+                if !buckets[b].isEmpty { starts.insert(UInt8(b)) }
             }
         }
     }

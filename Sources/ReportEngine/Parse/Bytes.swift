@@ -14,11 +14,7 @@ enum Bytes {
     /// slice goes a byte at a time; line ends are searched for in every byte of every message).
     static func index(of byte: UInt8, in data: ArraySlice<UInt8>, from: Int) -> Int? {
         guard from < data.endIndex else { return nil }
-        return data.withUnsafeBufferPointer { b -> Int? in
-            let offset = from - data.startIndex
-            guard let base = b.baseAddress, let hit = memchr(base + offset, Int32(byte), b.count - offset) else { return nil }
-            return data.startIndex + base.distance(to: UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)))
-        }
+        return data.withUnsafeBufferPointer { index(of: byte, in: $0, from: from - data.startIndex) }.map { data.startIndex + $0 }
     }
 
     /// Whether every byte is ASCII (and, with `excludingEscape`, none is ESC, which starts an
@@ -31,16 +27,9 @@ enum Bytes {
     private static func isASCII(buffer b: UnsafeBufferPointer<UInt8>, excludingEscape: Bool) -> Bool {
         var i = 0
         if let base = b.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            let escapes = ones &* 0x1B
             while i + 8 <= b.count {
                 let v = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                if v & highs != 0 { return false }
-                if excludingEscape {
-                    let t = v ^ escapes
-                    if (t &- ones) & ~t & highs != 0 { return false }
-                }
+                if v & Word.highs != 0 || (excludingEscape && Word.holds(v, 0x1B)) { return false }
                 i += 8
             }
         }
@@ -49,6 +38,50 @@ enum Bytes {
             i += 1
         }
         return true
+    }
+
+    /// Tests on eight bytes read as one 64-bit word, for loops that skip a block at a time while it
+    /// holds no byte of interest. Both tests are exact: they never miss such a byte, nor report one
+    /// that is not there.
+    enum Word {
+        static let ones: UInt64 = 0x0101_0101_0101_0101
+        static let highs: UInt64 = 0x8080_8080_8080_8080
+
+        /// Whether one of the eight bytes of `v` is `byte`.
+        @inline(__always) static func holds(_ v: UInt64, _ byte: UInt8) -> Bool {
+            let t = v ^ (ones &* UInt64(byte))
+            return (t &- ones) & ~t & highs != 0
+        }
+
+        /// Whether one of the eight bytes of `v` is below `bound` (at most 0x80).
+        @inline(__always) static func holdsByte(below bound: UInt8, _ v: UInt64) -> Bool {
+            (v &- ones &* UInt64(bound)) & ~v & highs != 0
+        }
+    }
+
+    /// A set of byte values, one bit each: a test costs a shift and a mask, with no table to reach
+    /// through a lazy initialiser in a loop over every byte of a text.
+    struct ByteSet: Sendable {
+        private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        init(_ bytes: some Sequence<UInt8>) {
+            for b in bytes { insert(b) }
+        }
+
+        mutating func insert(_ b: UInt8) {
+            let bit: UInt64 = 1 << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: words.0 |= bit
+            case 1: words.1 |= bit
+            case 2: words.2 |= bit
+            default: words.3 |= bit
+            }
+        }
+
+        @inline(__always) func contains(_ b: UInt8) -> Bool {
+            let word = b < 64 ? words.0 : b < 128 ? words.1 : b < 192 ? words.2 : words.3
+            return word & (1 << UInt64(b & 63)) != 0
+        }
     }
 
     /// `index(of:in:from:)` on a buffer: the index of the first `byte` at or after `from`, by memchr.

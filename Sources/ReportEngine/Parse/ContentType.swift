@@ -230,8 +230,7 @@ extension StringProtocol {
     /// bytes at an end could make a Character of more than one byte (a CR LF pair, or an ASCII byte
     /// beside a non-ASCII one, which may combine with it): the caller then compares Characters.
     private static func trimmedASCII(_ u: UnsafeBufferPointer<UInt8>, set: String) -> String? {
-        var low: UInt64 = 0
-        var high: UInt64 = 0
+        var members = Bytes.ByteSet([])
         var setBytes = set.utf8.makeIterator()
         var pending = setBytes.next()
         while let b = pending {
@@ -241,9 +240,9 @@ extension StringProtocol {
                 pending = setBytes.next()  // "\r\n" is one Character: neither byte alone is in the set
                 continue
             }
-            if b < 64 { low |= 1 << UInt64(b) } else { high |= 1 << UInt64(b - 64) }
+            members.insert(b)
         }
-        func inSet(_ b: UInt8) -> Bool { b < 64 ? low & (1 << UInt64(b)) != 0 : b < 128 && high & (1 << UInt64(b - 64)) != 0 }
+        func inSet(_ b: UInt8) -> Bool { members.contains(b) }
         var lo = 0
         var hi = u.count
         while lo < hi {

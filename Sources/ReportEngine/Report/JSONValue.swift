@@ -64,13 +64,14 @@ public indirect enum JSONValue: Sendable, Hashable {
     fileprivate static func quote(_ s: String, into out: inout JSONOutput) {
         out.append(byte: 0x22)
         var s = s
+        let escapes = mayNeedEscape
         s.withUTF8 { b in
             var run = 0
             var i = 0
             while i < b.count {
                 // The bytes that need no escape are skipped by `plainRun` (no closure shares `i`,
                 // which keeps it in a register).
-                i = plainRun(b, from: i)
+                i = plainRun(b, from: i, escapes)
                 guard i < b.count else { break }
                 let c = b[i]
                 let escaped: StaticString
@@ -105,33 +106,26 @@ public indirect enum JSONValue: Sendable, Hashable {
         out.append(byte: 0x22)
     }
 
-    /// Where the run of bytes from `i` that need no escape ends: one bit test a byte, by a mask per
-    /// quarter of the byte range (controls, quote, backslash, DEL, and 0xE2, the lead byte of U+2028
-    /// and U+2029, are the bytes that may).
-    @inline(__always) private static func plainRun(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    /// The bytes that may need an escape: controls, quote, backslash, DEL, and 0xE2, the lead byte
+    /// of U+2028 and U+2029.
+    private static let mayNeedEscape = Bytes.ByteSet(Array(0..<0x20) + [0x22, 0x5C, 0x7F, 0xE2])
+
+    /// Where the run of bytes from `start` that need no escape ends: eight bytes at a time while a
+    /// block holds none that may, then one bit test a byte.
+    @inline(__always) private static func plainRun(_ b: UnsafeBufferPointer<UInt8>, from start: Int, _ escapes: Bytes.ByteSet) -> Int {
         var i = start
-        // Eight bytes at a time while none of them may need an escape (the tests are exact: a block
-        // is let through only when it holds no such byte).
         if let base = b.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            @inline(__always) func holds(_ v: UInt64, _ byte: UInt8) -> Bool {
-                let t = v ^ (ones &* UInt64(byte))
-                return (t &- ones) & ~t & highs != 0
-            }
             while i + 8 <= b.count {
                 let v = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                let control = (v &- ones &* 0x20) & ~v & highs != 0
-                if control || holds(v, 0x22) || holds(v, 0x5C) || holds(v, 0x7F) || holds(v, 0xE2) { break }
+                if Bytes.Word.holdsByte(below: 0x20, v) || Bytes.Word.holds(v, 0x22) || Bytes.Word.holds(v, 0x5C)
+                    || Bytes.Word.holds(v, 0x7F) || Bytes.Word.holds(v, 0xE2)
+                {
+                    break
+                }
                 i += 8
             }
         }
-        while i < b.count {
-            let c = b[i]
-            let mask: UInt64 = c < 64 ? 0x0000_0004_FFFF_FFFF : c < 128 ? 0x8000_0000_1000_0000 : c < 192 ? 0 : 0x0000_0004_0000_0000
-            if mask & (1 << UInt64(c & 63)) != 0 { return i }
-            i += 1
-        }
+        while i < b.count, !escapes.contains(b[i]) { i += 1 }
         return i
     }
 }

@@ -131,7 +131,7 @@ public enum MessageAnalyzer {
     static func unixLineBreaks(_ text: String) -> String {
         var copy = text
         // memchr looks for a CR (the generic search over a String's UTF-8 view goes a byte at a time).
-        guard copy.withUTF8({ b in b.baseAddress.map { memchr($0, 0x0D, b.count) != nil } ?? false }) else { return text }
+        guard copy.withUTF8({ Bytes.index(of: 0x0D, in: $0, from: 0) != nil }) else { return text }
         return copy.withUTF8 { b in
             String(unsafeUninitializedCapacity: b.count) { out in
                 var n = 0
