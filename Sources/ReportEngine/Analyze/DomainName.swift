@@ -32,7 +32,7 @@ public enum DomainName {
             while let b = line.last, b == 0x20 || b == 0x09 || b == 0x0D { line = line.dropLast() }
             var label = line.lastIndex(of: 0x2E).map { line[($0 + 1)...] } ?? line
             while let b = label.first, b == 0x20 || b == 0x09 { label = label.dropFirst() }
-            if !label.isEmpty, label.allSatisfy({ $0 < 0x80 }) { tlds.insert(Bytes.lowercasedString(label)) }
+            if !label.isEmpty, Bytes.isASCII(label) { tlds.insert(Bytes.lowercasedString(label)) }
         }
         return tlds
     }()
@@ -43,7 +43,7 @@ public enum DomainName {
     /// The A-label (punycode) form of `host`, lower-cased; nil when it is not a valid IDN.
     public static func toASCII(_ host: String) -> String? {
         let lower = host.lowercased()
-        if lower.utf8.allSatisfy({ $0 < 0x80 }) { return lower }
+        if Bytes.isASCII(lower.utf8) { return lower }
         for flags in [Int32(IDN2_NFC_INPUT.rawValue | IDN2_NONTRANSITIONAL.rawValue), Int32(IDN2_NFC_INPUT.rawValue | IDN2_TRANSITIONAL.rawValue)] {
             var out: UnsafeMutablePointer<CChar>?
             let rc = idn2_to_ascii_8z(lower, &out, flags)

@@ -234,7 +234,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         case "unknown", "unverified", "softdnserr", "account", "may", "authenticated", "mail": return false
         default: break
         }
-        if lp.utf8.allSatisfy({ $0 < 0x80 }) {
+        if Bytes.isASCII(lp.utf8) {
             return lp.utf8.allSatisfy { Bytes.isAlnum($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F || $0 == 0x3C || $0 == 0x3E }
                 && lp.utf8.contains(where: Bytes.isLetter)
         }

@@ -265,7 +265,7 @@ public enum URLExtractor {
         if j < s.count, s[j] == UInt8(ascii: "@") { return (nil, j) }  // the local part of an address
         // Split on the bytes when the name is ASCII (a byte is a character there), on characters otherwise.
         let labels =
-            host.utf8.allSatisfy({ $0 < 0x80 })
+            Bytes.isASCII(host.utf8)
             ? host.utf8.split(separator: 0x2E, omittingEmptySubsequences: false).map { Substring($0) }
             : host.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && ($0.utf8.count <= 63 || $0.count <= 63) }) else { return (nil, j) }

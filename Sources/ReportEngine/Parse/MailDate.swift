@@ -11,7 +11,7 @@ public enum MailDate {
     private static func asciiTokens(_ value: String) -> [String]? {
         var value = value
         return value.withUTF8 { b -> [String]? in
-            guard b.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return nil }
+            guard Bytes.isASCII(b), Bytes.index(of: 0x0D, in: b, from: 0) == nil else { return nil }
             var tokens: [String] = []
             var start = 0
             for i in 0...b.count where i == b.count || b[i] == 0x20 || b[i] == 0x2C || b[i] == 0x09 || b[i] == 0x0A {

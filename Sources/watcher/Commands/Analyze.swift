@@ -79,7 +79,6 @@ struct Analyze: ParsableCommand {
         // on this thread, in the order the files were named. A large file is left to this thread,
         // in its turn: two of them analysed at once would double the peak memory of a run.
         let limit = analyzer.limits.maxSize
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
         let analyse = { @Sendable (file: String) -> Outcome in
             switch Self.read(file, limit: limit) {
             case .failure(let error): return Outcome(file: file, result: .failure(error))
@@ -91,7 +90,7 @@ struct Analyze: ParsableCommand {
                 }
             }
         }
-        orderedParallelMap(count: all.count, workers: workers, { [all] i -> Outcome? in
+        orderedParallelMap(count: all.count, workers: analysisWorkers, { [all] i -> Outcome? in
             var st = stat()
             if stat(all[i], &st) == 0, Int(st.st_size) > Self.largeFile { return nil }
             return analyse(all[i])
@@ -202,7 +201,8 @@ final class StandardOutput {
     init() { buffer.reserveCapacity(Self.size) }
 
     func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        if buffer.count + bytes.count > Self.size { flush() }
+        // A piece of 64 KB or more is written on its own, after what was gathered.
+        if buffer.count + bytes.count > Self.size || bytes.count >= Self.size { flush() }
         if bytes.count >= Self.size {
             Self.write(bytes)
         } else {
@@ -219,8 +219,8 @@ final class StandardOutput {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes all of `b` (after `flush`, which wrote what `print` buffered).
     private static func write(_ b: UnsafeBufferPointer<UInt8>) {
-        fflush(nil)
         var done = 0
         while done < b.count {
             let n = Foundation.write(1, b.baseAddress! + done, b.count - done)

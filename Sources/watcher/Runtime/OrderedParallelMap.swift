@@ -1,5 +1,9 @@
 import Foundation
 
+/// The threads `analyze` and `run` analyse messages on: every core, at most eight (output, the
+/// ledger and delivery stay on the calling thread, which is one of them).
+let analysisWorkers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+
 /// Runs `work` for each index of `0..<count` on up to `workers` threads, the calling thread one of
 /// them, and hands each index with its result to `consume` on the calling thread, in index order.
 /// No index is started more than `window` (by default twice the workers) past what was consumed,

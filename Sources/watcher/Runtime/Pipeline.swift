@@ -61,8 +61,6 @@ final class Pipeline {
     private var resolver: Resolver?
     /// Set by `watch` when SIGTERM arrives: the message in hand is finished, then the pass stops.
     var shouldStop: () -> Bool = { false }
-    /// Threads that analyse the messages of a batch (ledger and delivery stay on one).
-    static let analysisWorkers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
     /// `run --retry-lookups`: retry every pending lookup now, whatever its back-off.
     var retryAllLookups = false
 
@@ -232,7 +230,7 @@ final class Pipeline {
         let analyzer = self.analyzer
         var failure: (any Error)?
         var stopped = false
-        orderedParallelMap(count: fetched.count, workers: Self.analysisWorkers, { i -> Result<MessageAnalysis, MIMEError>? in
+        orderedParallelMap(count: fetched.count, workers: analysisWorkers, { i -> Result<MessageAnalysis, MIMEError>? in
             // Sources hand over at most one byte past the limit, so a longer message shows as that.
             guard fetched[i].bytes.count <= analyzer.limits.maxSize else { return nil }
             return Result { () throws(MIMEError) in try MessageAnalyzer.analyze(fetched[i].bytes, configuration: analyzer) }
