@@ -25,13 +25,23 @@ public enum DomainName {
         var tlds: Set<String> = []
         var icann = false
         // Bytes, not String lines: the list has some 10,000 lines and this runs in every process.
+        // Its rules come grouped by top-level label, so a label like the line before's is skipped
+        // before a String is made or hashed.
+        var previous: ArraySlice<UInt8> = []
         for var line in Bytes.lines([UInt8](data)[...]) {
-            if line.starts(with: "// ===BEGIN ICANN DOMAINS===".utf8) { icann = true; continue }
-            if line.starts(with: "// ===END ICANN DOMAINS===".utf8) { break }
-            guard icann, !line.starts(with: "//".utf8) else { continue }
+            if line.first == 0x2F, line.dropFirst().first == 0x2F {
+                // A comment, or ("// ===") the start or end of a section.
+                guard line.dropFirst(3).first == 0x3D else { continue }
+                if line.starts(with: "// ===BEGIN ICANN DOMAINS===".utf8) { icann = true }
+                if line.starts(with: "// ===END ICANN DOMAINS===".utf8) { break }
+                continue
+            }
+            guard icann else { continue }
             while let b = line.last, b == 0x20 || b == 0x09 || b == 0x0D { line = line.dropLast() }
             var label = line.lastIndex(of: 0x2E).map { line[($0 + 1)...] } ?? line
             while let b = label.first, b == 0x20 || b == 0x09 { label = label.dropFirst() }
+            if label.elementsEqual(previous) { continue }
+            previous = label
             if !label.isEmpty, Bytes.isASCII(label) { tlds.insert(Bytes.lowercasedString(label)) }
         }
         return tlds

@@ -362,15 +362,32 @@ public enum URLExtractor {
         // Trailing punctuation is prose, not URL; a closing bracket stays only when it is balanced.
         // The brackets are counted once and the counts kept as the end moves: linear in the URL.
         func trimTail(_ lo: Int, _ hi: inout Int) {
-            var counts = [Int](repeating: 0, count: 128)
-            for c in s[lo..<hi] where c == 0x28 || c == 0x29 || c == 0x5B || c == 0x5D || c == 0x7B || c == 0x7D { counts[Int(c)] += 1 }
+            // Opening and closing counts of (), [] and {}, in that order.
+            func slot(_ c: UInt8) -> Int? {
+                switch c {
+                case 0x28: 0
+                case 0x29: 1
+                case 0x5B: 2
+                case 0x5D: 3
+                case 0x7B: 4
+                case 0x7D: 5
+                default: nil
+                }
+            }
+            var counts = SIMD8<Int>()
+            for c in s[lo..<hi] { if let k = slot(c) { counts[k] += 1 } }
             while hi > lo {
                 let last = s[hi - 1]
-                if last < 0x80, ".,;:!?'\"*".utf8.contains(last) { hi -= 1; continue }
-                let open: UInt8? = last == 0x29 ? 0x28 : last == 0x5D ? 0x5B : last == 0x7D ? 0x7B : nil
-                if let open, counts[Int(open)] < counts[Int(last)] {
-                    // Opening brackets before the last one against the closing ones (the last included).
-                    counts[Int(last)] -= 1
+                switch last {
+                case UInt8(ascii: "."), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"),
+                    UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "*"):
+                    hi -= 1
+                    continue
+                default: break
+                }
+                // Opening brackets before the last one against the closing ones (the last included).
+                if let close = slot(last), close & 1 == 1, counts[close - 1] < counts[close] {
+                    counts[close] -= 1
                     hi -= 1
                     continue
                 }
@@ -447,14 +464,24 @@ public enum URLExtractor {
     /// with "-" and does not start with "_". Printable ASCII (most hosts) is checked on its bytes,
     /// where a byte is a character.
     static func labelsAreValid(_ host: String) -> Bool {
-        if host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
-            for label in host.utf8.split(separator: 0x2E, omittingEmptySubsequences: false) {
-                guard let first = label.first, let last = label.last, label.count <= 63, first != UInt8(ascii: "-"),
-                    last != UInt8(ascii: "-"), first != UInt8(ascii: "_")
-                else { return false }
+        var host = host
+        let printable = host.withUTF8 { b -> Bool? in
+            var valid = true
+            var start = 0
+            for k in 0...b.count {
+                if k < b.count {
+                    guard b[k] > 0x20, b[k] < 0x7F else { return nil }
+                    guard b[k] == 0x2E else { continue }
+                }
+                let count = k - start
+                if count == 0 || count > 63 || b[start] == UInt8(ascii: "-") || b[k - 1] == UInt8(ascii: "-") || b[start] == UInt8(ascii: "_") {
+                    valid = false
+                }
+                start = k + 1
             }
-            return true
+            return valid
         }
+        if let printable { return printable }
         return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
             !$0.isEmpty && $0.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") && !$0.hasPrefix("_")
         }

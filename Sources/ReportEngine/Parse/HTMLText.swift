@@ -94,6 +94,9 @@ struct HTMLRenderer {
     var base: (scheme: String, origin: String, directory: String)?
     /// The open anchor: which link it made and where its text starts in `out`.
     var anchor: (link: Int, start: Int)?
+    /// The buffer text with references is decoded into, kept from run to run.
+    var scratch: [UInt8] = []
+    var attributeBuffer: [(name: String, value: [UInt8])] = []
 
     static let blocks: Set<String> = [
         "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -179,25 +182,39 @@ struct HTMLRenderer {
         closeAnchor()
     }
 
-    /// Adds a run of text content, references decoded and white space folded.
+    /// Adds a run of text content, references decoded and white space folded. A run without a
+    /// reference (most) is folded straight from the markup; one with references is decoded into a
+    /// buffer kept from run to run.
     mutating func emitText(_ run: ArraySlice<UInt8>) {
         guard !run.isEmpty else { return }
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(run.count)
+        guard Bytes.index(of: 0x26, in: run, from: run.startIndex) != nil else {
+            emitDecoded(run)
+            return
+        }
+        var decoded = scratch
+        scratch = []
+        decoded.removeAll(keepingCapacity: true)
         HTMLRenderer.decode(run, inAttribute: false, into: &decoded)
+        emitDecoded(decoded[...])
+        scratch = decoded
+    }
+
+    /// Adds text whose references are decoded.
+    mutating func emitDecoded(_ text: ArraySlice<UInt8>) {
+        var text = text
         if inHead {
             // Visible text ends the head, as a browser's tree builder ends it.
-            guard let firstShown = decoded.firstIndex(where: { !HTMLRenderer.isSpace($0) }) else { return }
+            guard let firstShown = text.firstIndex(where: { !HTMLRenderer.isSpace($0) }) else { return }
             inHead = false
-            decoded.removeSubrange(0..<firstShown)
+            text = text[firstShown...]
         }
-        appendFolded(decoded)
+        appendFolded(text)
     }
 
     /// Appends text, folding runs of white space (and no-break spaces) into one space.
-    mutating func appendFolded(_ text: [UInt8]) {
-        var k = 0
-        let n = text.count
+    mutating func appendFolded(_ text: ArraySlice<UInt8>) {
+        var k = text.startIndex
+        let n = text.endIndex
         while k < n {
             let c = text[k]
             if HTMLRenderer.isSpace(c) {
@@ -256,7 +273,10 @@ struct HTMLRenderer {
         let nameStart = j
         while j < n, !HTMLRenderer.isSpace(s[j]), s[j] != 0x2F, s[j] != 0x3E { j += 1 }
         let name = Bytes.lowercasedString(s[nameStart..<j])
-        var attributes: [(name: String, value: [UInt8])] = []
+        // The attribute list is a buffer kept from tag to tag.
+        var attributes = attributeBuffer
+        attributeBuffer = []
+        attributes.removeAll(keepingCapacity: true)
         i = j
         readAttributes(into: &attributes)
         if closing {
@@ -264,6 +284,7 @@ struct HTMLRenderer {
         } else {
             startTag(name, attributes)
         }
+        attributeBuffer = attributes
     }
 
     /// The attribute states: names, `=`, and double-, single- or un-quoted values, up to the tag's `>`.
@@ -324,7 +345,7 @@ struct HTMLRenderer {
         if name == "img" || (name == "input" && attributes.contains { $0.name == "type" && lowered($0.value) == "image" }) {
             if let alt = attributes.first(where: { $0.name == "alt" })?.value, !alt.isEmpty, !inHead {
                 pendingSpace = true
-                appendFolded(alt)
+                appendFolded(alt[...])
                 pendingSpace = true
             }
         }
@@ -427,8 +448,10 @@ struct HTMLRenderer {
         let n = s.count
         let lowerName = Array(name.utf8)
         var j = i
-        while j + 1 < n {
-            if s[j] == 0x3C, s[j + 1] == 0x2F, j + 2 + lowerName.count <= n {
+        // memchr finds each "<": a style sheet or script runs to many kilobytes.
+        while let lt = Bytes.index(of: 0x3C, in: s[...], from: j), lt + 1 < n {
+            j = lt
+            if s[j + 1] == 0x2F, j + 2 + lowerName.count <= n {
                 var k = 0
                 while k < lowerName.count, Bytes.lower(s[j + 2 + k]) == lowerName[k] { k += 1 }
                 let after = j + 2 + lowerName.count
