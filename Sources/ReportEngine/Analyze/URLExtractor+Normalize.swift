@@ -21,6 +21,12 @@ extension URLExtractor {
         }
     }
 
+    /// Whether a character is not ASCII and nothing `normalize` changes: no zero-width, dot-like,
+    /// full-width ASCII or ideographic space character.
+    @inline(__always) static func isPlain(_ v: UInt32) -> Bool {
+        v >= 0x80 && v != 0x3000 && !(0xFF01...0xFF5E).contains(v) && !isZeroWidth(v) && !isDotLike(v)
+    }
+
     /// Which characters of a normalised text were defanged or obfuscated: a flag byte at the byte
     /// offset where each marked character starts. Made only when a first character is marked, so
     /// most texts cost nothing here, and never longer than the text.
@@ -102,6 +108,24 @@ extension URLExtractor {
             }
             let (c, len) = decodeScalar(src, i)
             let v = c.value
+            // Other characters (kana, kanji, accented letters) are copied as they are, a run at a
+            // time: the text is valid UTF-8, so its bytes are the character's encoding.
+            if isPlain(v) {
+                var j = i + len
+                var last = i
+                while j < n, src[j] >= 0x80 {
+                    let (next, nextLength) = decodeScalar(src, j)
+                    guard isPlain(next.value) else { break }
+                    last = j
+                    j += nextLength
+                }
+                marks.add(out.count, pending)
+                pending = 0
+                lastStart = out.count + (last - i)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: src[i..<j]))
+                i = j
+                continue
+            }
             if v == 0x1B {
                 // A stray ISO-2022 escape (ESC ( B, ESC $ B, ESC $ ( D) separates words.
                 var j = i + 1, count = 1
@@ -190,9 +214,17 @@ extension URLExtractor {
         var order: [Int] = []
         /// The bytes some rule starts with.
         var starts = Bytes.ByteSet([])
+        /// The first two bytes of each rule (the second in either case, as it is compared), as bits of
+        /// a 65,536-bit table: in Japanese text nearly every character starts with the lead byte
+        /// 0xE3 that "ドット" and "【" start with, and the second byte rules most of them out.
+        var pairs = [UInt64](repeating: 0, count: 1024)
 
-        /// Whether some rule starts with `b`.
-        @inline(__always) func startsRule(_ b: UInt8) -> Bool { starts.contains(b) }
+        /// Whether some rule starts with `b0` then `b1`.
+        @inline(__always) func startsRule(_ b0: UInt8, _ b1: UInt8) -> Bool {
+            guard starts.contains(b0) else { return false }
+            let key = Int(b0) << 8 | Int(b1)
+            return pairs[key >> 6] & (1 << UInt64(key & 63)) != 0
+        }
 
         init(_ rules: [(pattern: [UInt8], replacement: [UInt8])]) {
             // " [.] " and "[at]" are left as written: they never match.
@@ -207,6 +239,13 @@ extension URLExtractor {
                 kind.append(p0 == UInt8(ascii: "h") || p0 == UInt8(ascii: "f") ? .scheme : rule.pattern == Array("ドット".utf8) ? .spelledDot : .plain)
                 buckets[Int(p0)].append(k)
                 if Bytes.isLetter(p0) { buckets[Int(p0 - 0x20)].append(k) }
+                let p1 = rule.pattern[1]
+                for b0 in Bytes.isLetter(p0) ? [p0, p0 - 0x20] : [p0] {
+                    for b1 in Bytes.isLetter(p1) ? [p1, p1 & ~0x20] : [p1] {
+                        let key = Int(b0) << 8 | Int(b1)
+                        pairs[key >> 6] |= 1 << UInt64(key & 63)
+                    }
+                }
             }
             for b in 0..<256 {
                 first[b + 1] = first[b] + buckets[b].count
@@ -230,8 +269,10 @@ extension URLExtractor {
         outer: while i < n {
             // The bytes up to the next one that starts a rule are taken as they are: in place until a
             // first rule matched, moved down (with their marks) after.
+            // Every rule is at least three bytes long, so the last byte starts none.
             var j = i
-            while j < n, !t.startsRule(s[j]) { j += 1 }
+            while j + 1 < n, !t.startsRule(s[j], s[j + 1]) { j += 1 }
+            if j + 1 >= n { j = n }
             if j > i {
                 if o != i {
                     s.withUnsafeMutableBufferPointer { b in

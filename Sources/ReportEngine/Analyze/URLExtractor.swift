@@ -207,6 +207,7 @@ public enum URLExtractor {
     static func startsName(_ s: [UInt8], at i: Int) -> Bool {
         var j = i
         while j > 0, s[j - 1] == UInt8(ascii: ".") || s[j - 1] == UInt8(ascii: "-") { j -= 1 }
+        if j > 0, s[j - 1] < 0x80 { return !isASCIIHost(s[j - 1]) }
         guard let before = scalarBefore(s, j) else { return true }
         return !isHostChar(before, allowUnicode: true)
     }
@@ -251,16 +252,23 @@ public enum URLExtractor {
     static func bareURL(_ s: [UInt8], _ f: Marks, at start: Int, part: String) -> (ExtractedURL?, Int)? {
         var j = start
         var count = 0
+        // Where the first dot is, and whether a scheme could be glued on after the start ("clickhttp://").
+        var firstDot = Int.max
+        var schemeLetter = false
         while j < s.count, isHostChar(s, j) {
+            if s[j] == UInt8(ascii: "."), firstDot == .max { firstDot = j }
+            if j > start, isSchemeLetter(s[j]) { schemeLetter = true }
             j = next(s, j)
             count += 1
         }
         // No host name is longer than 253 characters: a longer run is no name, and splitting it into
         // labels would cost memory in proportion to what a spammer chose to write.
         if count > 253 { return (nil, j) }
-        // Most words hold no dot: they are ruled out on the bytes, before any String is made.
+        let runEnd = j
+        // Most words hold no dot: they are ruled out on the bytes, before any String is made. Without
+        // a scheme letter in it the scan goes on after the word; with one it looks for a glued scheme.
         while j > start, s[j - 1] == UInt8(ascii: ".") || s[j - 1] == UInt8(ascii: "-") { j -= 1 }
-        guard s[start..<j].contains(UInt8(ascii: ".")) else { return nil }
+        guard firstDot < j else { return schemeLetter ? nil : (nil, runEnd) }
         let host = String(decoding: s[start..<j], as: UTF8.self)
         if j < s.count, s[j] == UInt8(ascii: "@") { return (nil, j) }  // the local part of an address
         // Split on the bytes when the name is ASCII (a byte is a character there), on characters otherwise.
