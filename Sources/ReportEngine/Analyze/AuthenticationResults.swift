@@ -16,7 +16,11 @@ public struct AuthenticationResults: Sendable, Hashable {
         let cleaned = AuthenticationResults.stripComments(value)
         let statements = ContentType.splitOutsideQuotes(cleaned, separator: ";")
             .map { $0.trimmingCharacters(in: " \t\r\n") }
-        guard let head = statements.first, let id = head.split(separator: " ").first, !id.utf8.contains(0x3D) else { return nil }
+        // The first word of the head (an ASCII head, nearly all, is split on its bytes).
+        guard let head = statements.first,
+            let id = Bytes.isASCII(head.utf8) ? head.utf8.split(separator: 0x20, maxSplits: 1).first.map { Substring($0) } : head.split(separator: " ").first,
+            !id.utf8.contains(0x3D)
+        else { return nil }
         authservID = id.lowercased().trimmingCharacters(in: ".")
         results = []
         for statement in statements.dropFirst() where !statement.isEmpty {
@@ -52,8 +56,25 @@ public struct AuthenticationResults: Sendable, Hashable {
     /// Splits at white space outside quoted strings.
     static func words(_ s: String) -> [String] {
         var words: [String] = []
-        var current: [UInt8] = []
         var inQuotes = false
+        if Bytes.isASCII(s.utf8) {
+            // ASCII (nearly every value): the words are runs of bytes.
+            var s = s
+            s.withUTF8 { b in
+                var start = 0
+                for k in 0...b.count {
+                    if k < b.count {
+                        let c = b[k]
+                        if c == 0x22 { inQuotes.toggle() }
+                        guard !inQuotes, c == 0x20 || (0x09...0x0D).contains(c) else { continue }
+                    }
+                    if k > start { words.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<k]), as: UTF8.self)) }
+                    start = k + 1
+                }
+            }
+            return words
+        }
+        var current: [UInt8] = []
         for u in s.unicodeScalars {
             if u == "\"" { inQuotes.toggle() }
             let space = u.isASCII ? (u == " " || (0x09...0x0D).contains(u.value)) : u.properties.isWhitespace
@@ -69,20 +90,23 @@ public struct AuthenticationResults: Sendable, Hashable {
 
     static func stripComments(_ s: String) -> String {
         // Without "(" there is no comment: most values are returned as they are.
-        guard s.utf8.contains(0x28) else { return s }
-        // The delimiters are ASCII, so the bytes are walked.
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        var depth = 0
-        var inQuotes = false
-        for c in s.utf8 {
-            if c == 0x22 && depth == 0 { inQuotes.toggle() }
-            if !inQuotes {
-                if c == 0x28 { depth += 1; continue }
-                if c == 0x29 && depth > 0 { depth -= 1; continue }
+        var s = s
+        guard s.withUTF8({ $0.contains(0x28) }) else { return s }
+        return s.withUTF8 { b in
+            // The delimiters are ASCII, so the bytes are walked.
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var depth = 0
+            var inQuotes = false
+            for c in b {
+                if c == 0x22 && depth == 0 { inQuotes.toggle() }
+                if !inQuotes {
+                    if c == 0x28 { depth += 1; continue }
+                    if c == 0x29 && depth > 0 { depth -= 1; continue }
+                }
+                if depth == 0 { out.append(c) }
             }
-            if depth == 0 { out.append(c) }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

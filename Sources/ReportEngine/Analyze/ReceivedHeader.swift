@@ -31,8 +31,7 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// Parses one Received value.
     public init(_ value: String) {
         text = value
-        func isBreak(_ c: UInt8) -> Bool { c == 0x0D || c == 0x0A || c == 0x09 }
-        let v = value.utf8.contains(where: isBreak) ? String(decoding: value.utf8.map { isBreak($0) ? 0x20 : $0 }, as: UTF8.self) : value
+        let v = Bytes.breaksAsSpaces(value)
         // The part before ";" is the trace; the date follows.
         var trace = v.utf8.lastIndex(of: 0x3B).map { v[..<$0] } ?? v[...]
         // MDaemon writes "[(ip)]" where others write "([ip])".

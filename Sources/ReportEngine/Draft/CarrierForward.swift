@@ -91,7 +91,7 @@ extension MIMEMessage {
     /// Whether `delimiter` starts a line of `raw` and is followed by white space, a line end or `--`.
     private func hasDelimiterLine(_ delimiter: [UInt8]) -> Bool {
         var i = raw.startIndex
-        while let start = raw[i...].firstRange(of: delimiter) {
+        while let start = Bytes.firstRange(of: delimiter, in: raw[...], from: i) {
             let before = start.lowerBound == raw.startIndex ? 0x0A : raw[start.lowerBound - 1]
             let after = start.upperBound < raw.endIndex ? raw[start.upperBound] : 0x0A
             if before == 0x0A, after == 0x0D || after == 0x0A || after == 0x20 || after == 0x09 || after == 0x2D { return true }

@@ -17,6 +17,20 @@ enum Bytes {
         return data.withUnsafeBufferPointer { index(of: byte, in: $0, from: from - data.startIndex) }.map { data.startIndex + $0 }
     }
 
+    /// Where `needle` first occurs in `data` at or after `from`: memchr finds each place its first
+    /// byte does, and the rest is compared there. At most `needle.count` comparisons a byte, for the
+    /// short fixed needles it is given (a keyword, a MIME boundary of at most 72 bytes).
+    static func firstRange(of needle: [UInt8], in data: ArraySlice<UInt8>, from: Int) -> Range<Int>? {
+        guard let first = needle.first else { return from..<from }
+        var i = from
+        while let k = index(of: first, in: data, from: i) {
+            guard data.endIndex - k >= needle.count else { return nil }
+            if data[k..<k + needle.count].elementsEqual(needle) { return k..<k + needle.count }
+            i = k + 1
+        }
+        return nil
+    }
+
     /// Whether every byte is ASCII (and, with `excludingEscape`, none is ESC, which starts an
     /// ISO-2022 shift): eight bytes at a time, for bodies and header blocks read whole.
     static func isASCII(_ b: some Collection<UInt8>, excludingEscape: Bool = false) -> Bool {
@@ -136,6 +150,15 @@ enum Bytes {
         let p = lowered.utf8Start
         for k in 0..<n where lower(b[offset + k]) != p[k] { return false }
         return true
+    }
+
+    /// `s` with each tab, CR and LF made a space; `s` itself when it holds none (the search runs
+    /// on the contiguous bytes, not through the generic UTF-8 view).
+    static func breaksAsSpaces(_ s: String) -> String {
+        func isBreak(_ c: UInt8) -> Bool { c == 0x09 || c == 0x0D || c == 0x0A }
+        var s = s
+        guard s.withUTF8({ $0.contains(where: isBreak) }) else { return s }
+        return String(decoding: s.utf8.map { isBreak($0) ? 0x20 : $0 }, as: UTF8.self)
     }
 
     /// `b` as a String with ASCII letters lowered (invalid UTF-8 repaired, as `String(decoding:)` does).

@@ -28,8 +28,11 @@ public struct ContentType: Sendable, Hashable {
     /// Parses a Content-Type value; nil when not even `type/subtype` can be read.
     public static func parse(_ value: String) -> ContentType? {
         let (head, params) = splitParameters(value)
-        let parts = head.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: " \t\"") }
+        // An ASCII head (nearly all) is split on its bytes, any other by Character.
+        let pieces = Bytes.isASCII(head.utf8)
+            ? head.utf8.split(separator: 0x2F, maxSplits: 1, omittingEmptySubsequences: false).map { Substring($0) }
+            : head.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let parts = pieces.map { $0.trimmingCharacters(in: " \t\"") }
         guard parts.count == 2, !parts[0].isEmpty, !parts[0].utf8.contains(0x20) else {
             // `text` alone: keep the type, take the default subtype.
             let t = parts.first?.lowercased() ?? ""

@@ -52,8 +52,7 @@ public struct HTMLText: Sendable, Hashable {
     /// The charset named by a `<meta charset>` or `<meta http-equiv content="…; charset=…">` in the first 4 KB.
     public static func metaCharset(_ bytes: some Collection<UInt8>) -> String? {
         let head = bytes.prefix(4096).map(Bytes.lower)
-        let key = Array("charset=".utf8)
-        guard let at = head.firstRange(of: key) else { return nil }
+        guard let at = Bytes.firstRange(of: Array("charset=".utf8), in: head[...], from: 0) else { return nil }
         var value = head[at.upperBound...].drop { $0 == 0x22 || $0 == 0x27 || $0 == 0x20 }
         value = value.prefix { Bytes.isAlnum($0) || $0 == 0x2D || $0 == 0x5F }
         return value.isEmpty ? nil : String(decoding: value, as: UTF8.self)

@@ -36,10 +36,7 @@ public struct HeaderField: Sendable, Hashable {
 
     static func flattened(_ s: String) -> String {
         // Tabs and line breaks are ASCII: they are replaced on the bytes.
-        var out = s
-        if s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
-            out = String(decoding: s.utf8.map { $0 == 0x09 || $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self)
-        }
+        let out = Bytes.breaksAsSpaces(s)
         guard out.utf8.first == 0x20 || out.utf8.last == 0x20 else { return out }
         return out.trimmingCharacters(in: " ")
     }

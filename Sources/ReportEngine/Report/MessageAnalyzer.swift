@@ -205,7 +205,7 @@ public enum MessageAnalyzer {
         -> (urls: [ExtractedURL], domains: [String])
     {
         var urls: [ExtractedURL] = []
-        var seen = Set<String>()
+        var seen = Set<String>(minimumCapacity: found.count)
         var redirectorURLs = Set<String>()
         for u in found where seen.insert(u.url).inserted {
             urls.append(u)
@@ -225,7 +225,7 @@ public enum MessageAnalyzer {
             }
         }
         var domains: [String] = []
-        var considered = Set<String>()
+        var considered = Set<String>(minimumCapacity: urls.count)
         for u in urls where !redirectorURLs.contains(u.url) {
             guard let d = u.domain, considered.insert(d).inserted else { continue }
             if let entry = configuration.neverReport.entry(for: d) {
