@@ -95,7 +95,7 @@ struct HTMLRenderer {
     var anchor: (link: Int, start: Int)?
     /// The buffer text with references is decoded into, kept from run to run.
     var scratch: [UInt8] = []
-    var attributeBuffer: [(name: String, value: [UInt8])] = []
+    var attributeBuffer: [(name: Attribute, value: [UInt8])] = []
 
     static let blocks: Set<String> = [
         "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -120,37 +120,49 @@ struct HTMLRenderer {
         static let headElement = TagKind(rawValue: 8)
     }
 
-    static let tagKinds: NameTable<TagKind> = {
-        var kinds: [String: TagKind] = [:]
+    /// The elements the renderer treats one by one; every other is known by its kind alone.
+    enum Element: String, CaseIterable {
+        case a, img, input, head, body, br, td, th, base, meta, link
+    }
+
+    /// What the renderer knows of a tag name.
+    struct Tag {
+        var kind: TagKind = []
+        var element: Element?
+        /// The name, lower-case (to find the end tag of a raw-text element).
+        var name: [UInt8]
+    }
+
+    /// Every tag name the renderer knows, looked up on the bytes of the markup: a tag costs one
+    /// lookup and no String. A name not here is an element with no kind.
+    static let tags: NameTable<Tag> = {
+        var tags: [String: Tag] = [:]
         for (set, kind) in [(blocks, TagKind.block), (rawText, .rawText), (hiddenRCDATA, .hiddenRCDATA), (headElements, .headElement)] {
-            for name in set { kinds[name, default: []].insert(kind) }
+            for name in set { tags[name, default: Tag(name: Array(name.utf8))].kind.insert(kind) }
         }
-        return NameTable(kinds)
+        for element in Element.allCases { tags[element.rawValue, default: Tag(name: Array(element.rawValue.utf8))].element = element }
+        return NameTable(tags)
     }()
 
-    /// Attributes that name a resource, and the role of what they name.
-    static let linkAttributes = NameTable<HTMLLink.Role>([
-        "href": .link, "action": .link, "data-href": .link, "data-url": .link,
-        "src": .image, "srcset": .image, "background": .image,
-    ])
+    /// The attributes whose values `startTag` and `collectLinks` read; every other attribute is
+    /// skipped over, its value never decoded.
+    enum Attribute: String, CaseIterable {
+        case href, action, dataHref = "data-href", dataURL = "data-url", src, srcset, background
+        case alt, type, httpEquiv = "http-equiv", content
 
-    init(_ s: [UInt8]) { self.s = s }
-
-    /// Whether an attribute's value is read by `startTag` or `collectLinks`: the link attributes,
-    /// `alt` and `type` of images, `http-equiv` and `content` of a refresh. Keep in step with them.
-    static func valueIsRead(_ name: String) -> Bool {
-        // By length first: most names (style, class, width) are ruled out without a comparison.
-        switch name.utf8.count {
-        case 3: name == "src" || name == "alt"
-        case 4: name == "href" || name == "type"
-        case 6: name == "action" || name == "srcset"
-        case 7: name == "content"
-        case 8: name == "data-url"
-        case 9: name == "data-href"
-        case 10: name == "background" || name == "http-equiv"
-        default: false
+        /// What a link named by this attribute is; nil for an attribute that names none.
+        var role: HTMLLink.Role? {
+            switch self {
+            case .href, .action, .dataHref, .dataURL: .link
+            case .src, .srcset, .background: .image
+            case .alt, .type, .httpEquiv, .content: nil
+            }
         }
     }
+
+    static let attributes = NameTable(Dictionary(uniqueKeysWithValues: Attribute.allCases.map { ($0.rawValue, $0) }))
+
+    init(_ s: [UInt8]) { self.s = s }
 
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D }
 
@@ -271,26 +283,26 @@ struct HTMLRenderer {
         // Tag name: up to white space, "/" or ">".
         let nameStart = j
         while j < n, !HTMLRenderer.isSpace(s[j]), s[j] != 0x2F, s[j] != 0x3E { j += 1 }
-        let name = Bytes.lowercasedString(s[nameStart..<j])
+        let tag = HTMLRenderer.tags[lowercasing: s[nameStart..<j]]
         // The attribute list is a buffer kept from tag to tag.
         var attributes = attributeBuffer
         attributeBuffer = []
-        attributes.removeAll(keepingCapacity: true)
+        if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         i = j
         readAttributes(into: &attributes)
         if closing {
-            endTag(name)
+            endTag(tag)
         } else {
-            startTag(name, attributes)
+            startTag(tag, attributes)
         }
         attributeBuffer = attributes
     }
 
     /// The attribute states: names, `=`, and double-, single- or un-quoted values, up to the tag's `>`.
-    /// Of repeated names the first counts, as in a browser.
-    mutating func readAttributes(into attributes: inout [(name: String, value: [UInt8])]) {
+    /// Only the attributes something reads are kept, values decoded; of repeated names the first
+    /// counts, as in a browser (the list holds at most one of each of the few names).
+    mutating func readAttributes(into attributes: inout [(name: Attribute, value: [UInt8])]) {
         let n = s.count
-        var seen = Set<String>()
         while i < n {
             let c = s[i]
             if c == 0x3E { i += 1; return }
@@ -299,10 +311,7 @@ struct HTMLRenderer {
             let nameStart = i
             i += 1
             while i < n, !HTMLRenderer.isSpace(s[i]), s[i] != 0x2F, s[i] != 0x3E, s[i] != 0x3D { i += 1 }
-            let nameEnd = i
-            let name = Bytes.lowercasedString(s[nameStart..<nameEnd])
-            // Only the values something reads are decoded (a style or class value never is).
-            let wanted = HTMLRenderer.valueIsRead(name)
+            let attribute = HTMLRenderer.attributes[lowercasing: s[nameStart..<i]]
             while i < n, HTMLRenderer.isSpace(s[i]) { i += 1 }
             var value: [UInt8] = []
             if i < n, s[i] == 0x3D {
@@ -312,58 +321,53 @@ struct HTMLRenderer {
                     let quote = s[i]
                     let start = i + 1
                     let k = Bytes.index(of: quote, in: s[...], from: start) ?? n
-                    if wanted { HTMLRenderer.decode(s[start..<k], inAttribute: true, into: &value) }
+                    if attribute != nil { HTMLRenderer.decode(s[start..<k], inAttribute: true, into: &value) }
                     i = min(k + 1, n)
                 } else {
                     let start = i
                     while i < n, !HTMLRenderer.isSpace(s[i]), s[i] != 0x3E { i += 1 }
-                    if wanted { HTMLRenderer.decode(s[start..<i], inAttribute: true, into: &value) }
+                    if attribute != nil { HTMLRenderer.decode(s[start..<i], inAttribute: true, into: &value) }
                 }
             }
-            // A short list is searched; a long one (a spammer's choice) gets a set.
-            if attributes.count < 16 {
-                if !attributes.contains(where: { $0.name == name }) { attributes.append((name, value)) }
-            } else {
-                if seen.isEmpty { seen = Set(attributes.map(\.name)) }
-                if seen.insert(name).inserted { attributes.append((name, value)) }
-            }
+            if let attribute, !attributes.contains(where: { $0.name == attribute }) { attributes.append((attribute, value)) }
         }
     }
 
-    mutating func startTag(_ name: String, _ attributes: [(name: String, value: [UInt8])]) {
-        let kind = HTMLRenderer.tagKinds[name] ?? []
+    mutating func startTag(_ tag: Tag?, _ attributes: [(name: Attribute, value: [UInt8])]) {
+        let kind = tag?.kind ?? []
+        let element = tag?.element
         if inHead, !kind.contains(.headElement) { inHead = false }
-        if name == "head", out.isEmpty { inHead = true }
-        if name == "body" { inHead = false }
-        if name == "a" { closeAnchor() }
-        collectLinks(name, attributes)
-        if !kind.isDisjoint(with: [.rawText, .hiddenRCDATA]) {
-            skipRawText(name)
+        if element == .head, out.isEmpty { inHead = true }
+        if element == .body { inHead = false }
+        if element == .a { closeAnchor() }
+        collectLinks(element, attributes)
+        if let tag, !kind.isDisjoint(with: [.rawText, .hiddenRCDATA]) {
+            skipRawText(tag.name)
             return
         }
-        if name == "img" || (name == "input" && attributes.contains { $0.name == "type" && lowered($0.value) == "image" }) {
-            if let alt = attributes.first(where: { $0.name == "alt" })?.value, !alt.isEmpty, !inHead {
+        if element == .img || (element == .input && attributes.contains { $0.name == .type && lowered($0.value) == "image" }) {
+            if let alt = attributes.first(where: { $0.name == .alt })?.value, !alt.isEmpty, !inHead {
                 pendingSpace = true
                 appendFolded(alt[...])
                 pendingSpace = true
             }
         }
-        layout(name, kind)
+        layout(element, kind)
     }
 
-    mutating func endTag(_ name: String) {
-        if name == "head" { inHead = false }
-        if name == "a" { closeAnchor() }
-        layout(name, HTMLRenderer.tagKinds[name] ?? [])
+    mutating func endTag(_ tag: Tag?) {
+        if tag?.element == .head { inHead = false }
+        if tag?.element == .a { closeAnchor() }
+        layout(tag?.element, tag?.kind ?? [])
     }
 
     /// Line breaks and cell gaps for an element boundary.
-    mutating func layout(_ name: String, _ kind: TagKind) {
-        if name == "br" {
+    mutating func layout(_ element: Element?, _ kind: TagKind) {
+        if element == .br {
             newline(force: true)
         } else if kind.contains(.block) {
             newline()
-        } else if name == "td" || name == "th" {
+        } else if element == .td || element == .th {
             pendingSpace = true
         }
     }
@@ -381,33 +385,32 @@ struct HTMLRenderer {
         return text.trimmingCharacters(in: .whitespaces)
     }
 
-    mutating func collectLinks(_ name: String, _ attributes: [(name: String, value: [UInt8])]) {
-        if name == "base", base == nil, let href = attributes.first(where: { $0.name == "href" }) {
+    mutating func collectLinks(_ element: Element?, _ attributes: [(name: Attribute, value: [UInt8])]) {
+        if element == .base, base == nil, let href = attributes.first(where: { $0.name == .href }) {
             setBase(HTMLRenderer.trimmed(href.value))
             return
         }
-        if name == "meta" {
-            let isRefresh = attributes.contains { $0.name == "http-equiv" && lowered($0.value) == "refresh" }
-            if isRefresh, let content = attributes.first(where: { $0.name == "content" }), let target = HTMLRenderer.refreshTarget(content.value) {
+        if element == .meta {
+            let isRefresh = attributes.contains { $0.name == .httpEquiv && lowered($0.value) == "refresh" }
+            if isRefresh, let content = attributes.first(where: { $0.name == .content }), let target = HTMLRenderer.refreshTarget(content.value) {
                 addLink(HTMLLink(target: resolve(target), role: .link))
             }
             return
         }
         if inHead { return }
         for (attribute, value) in attributes {
-            // Most attributes (style, class, width) are ruled out before a hash is made.
-            guard HTMLRenderer.valueIsRead(attribute), var role = HTMLRenderer.linkAttributes[attribute] else { continue }
+            guard var role = attribute.role else { continue }
             // A <link> names a stylesheet, icon or prefetch: loaded, never followed by the reader.
-            if name == "link" { role = .image }
+            if element == .link { role = .image }
             let text = HTMLRenderer.trimmed(value)
             guard !text.isEmpty else { continue }
-            if attribute == "srcset" {
+            if attribute == .srcset {
                 for candidate in text.split(separator: ",") {
                     if let url = candidate.split(separator: " ").first { addLink(HTMLLink(target: resolve(String(url)), role: role)) }
                 }
                 continue
             }
-            let isAnchor = name == "a" && attribute == "href"
+            let isAnchor = element == .a && attribute == .href
             if addLink(HTMLLink(target: resolve(text), role: role), complete: !isAnchor), isAnchor { anchor = (links.count - 1, out.count) }
         }
     }
@@ -443,9 +446,8 @@ struct HTMLRenderer {
     }
 
     /// Skips the content of a raw-text element up to its end tag (`</name` then white space, `/` or `>`).
-    mutating func skipRawText(_ name: String) {
+    mutating func skipRawText(_ lowerName: [UInt8]) {
         let n = s.count
-        let lowerName = Array(name.utf8)
         var j = i
         // memchr finds each "<": a style sheet or script runs to many kilobytes.
         while let lt = Bytes.index(of: 0x3C, in: s[...], from: j), lt + 1 < n {
@@ -637,48 +639,61 @@ struct HTMLRenderer {
     }
 }
 
-/// A fixed table from names to values for lookups made at every tag: hashed with FNV-1a over the
-/// UTF-8 and probed linearly, a lookup costs a few nanoseconds, where a Dictionary keyed by String
-/// seeds and runs SipHash each time (2 % of an analysis went there).
+/// A fixed table from names to values for lookups made at every tag, on the bytes of the markup:
+/// hashed with FNV-1a over the lower-cased bytes and probed linearly, a lookup costs a few
+/// nanoseconds and makes no String, where a Dictionary keyed by String seeds and runs SipHash each
+/// time (2 % of an analysis went there).
 struct NameTable<Value: Sendable>: Sendable {
-    private let names: [String?]
+    /// The names' bytes one after another; slot `k` holds `bytes[starts[k]..<starts[k] + lengths[k]]`,
+    /// or nothing when `lengths[k]` is -1 (one buffer: a probe touches no reference count).
+    private let bytes: [UInt8]
+    private let starts: [Int]
+    private let lengths: [Int]
     private let values: [Value?]
     private let mask: Int
 
+    /// `entries` keyed by lower-case ASCII names.
     init(_ entries: [String: Value]) {
         var capacity = 8
         while capacity < entries.count * 4 { capacity *= 2 }
-        var keys = [String?](repeating: nil, count: capacity)
+        var bytes: [UInt8] = []
+        var starts = [Int](repeating: 0, count: capacity)
+        var lengths = [Int](repeating: -1, count: capacity)
         var values = [Value?](repeating: nil, count: capacity)
         for (key, value) in entries {
-            var slot = NameTable.hash(key) & (capacity - 1)
-            while keys[slot] != nil { slot = (slot + 1) & (capacity - 1) }
-            keys[slot] = key
+            let name = Array(key.utf8)
+            var slot = NameTable.hash(name[...]) & (capacity - 1)
+            while lengths[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
+            starts[slot] = bytes.count
+            lengths[slot] = name.count
+            bytes += name
             values[slot] = value
         }
-        names = keys
+        self.bytes = bytes
+        self.starts = starts
+        self.lengths = lengths
         self.values = values
         mask = capacity - 1
     }
 
-    /// The names the table holds.
-    var keys: [String] { names.compactMap { $0 } }
-
-    subscript(_ name: String) -> Value? {
+    /// The value of the name `name` spells, ASCII letters in either case.
+    subscript(lowercasing name: ArraySlice<UInt8>) -> Value? {
         var slot = NameTable.hash(name) & mask
-        while let key = names[slot] {
-            if key == name { return values[slot] }
+        while lengths[slot] >= 0 {
+            if lengths[slot] == name.count {
+                let start = starts[slot]
+                var k = 0
+                while k < name.count, bytes[start + k] == Bytes.lower(name[name.startIndex + k]) { k += 1 }
+                if k == name.count { return values[slot] }
+            }
             slot = (slot + 1) & mask
         }
         return nil
     }
 
-    private static func hash(_ name: String) -> Int {
-        var name = name
-        return name.withUTF8 { bytes in
-            var h: UInt32 = 2_166_136_261
-            for b in bytes { h = (h ^ UInt32(b)) &* 16_777_619 }
-            return Int(h)
-        }
+    private static func hash(_ bytes: ArraySlice<UInt8>) -> Int {
+        var h: UInt32 = 2_166_136_261
+        for b in bytes { h = (h ^ UInt32(Bytes.lower(b))) &* 16_777_619 }
+        return Int(h)
     }
 }
