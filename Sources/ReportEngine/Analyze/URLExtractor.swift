@@ -269,6 +269,13 @@ public enum URLExtractor {
         // a scheme letter in it the scan goes on after the word; with one it looks for a glued scheme.
         while j > start, s[j - 1] == UInt8(ascii: ".") || s[j - 1] == UInt8(ascii: "-") { j -= 1 }
         guard firstDot < j else { return schemeLetter ? nil : (nil, runEnd) }
+        return dottedName(s, f, at: start, end: j, part: part)
+    }
+
+    /// The rest of `bareURL`, for a word `s[start..<end]` with a dot in it (apart from its own
+    /// function, the word measured above costs no frame for the Strings below).
+    @inline(never)
+    static func dottedName(_ s: [UInt8], _ f: Marks, at start: Int, end j: Int, part: String) -> (ExtractedURL?, Int)? {
         let host = String(decoding: s[start..<j], as: UTF8.self)
         if j < s.count, s[j] == UInt8(ascii: "@") { return (nil, j) }  // the local part of an address
         // Split on the bytes when the name is ASCII (a byte is a character there), on characters otherwise.

@@ -1,6 +1,6 @@
 /// A JSON value with ordered object keys, so that output follows the documented field order and
 /// unknown values print as `null`.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Int)
