@@ -23,9 +23,9 @@ let package = Package(
         // libcurl is opened on first use (Sources/CCurl/ccurl.c), so only its headers are needed
         // to build (libcurl4-openssl-dev) and commands that never connect do not load it.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
-        .systemLibrary(
-            name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"])]),
+        // libcrypto (SHA-256 for the ledger's content keys) is opened on first use too
+        // (Sources/CCrypto/ccrypto.c): it needs no headers, and analyze never loads it.
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .target(
             name: "ReportEngine",
             dependencies: [

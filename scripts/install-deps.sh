@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages watcher builds against (C headers for libcurl, libpsl, libidn2, OpenSSL's libcrypto; the
+# Installs the Debian packages watcher builds against (C headers for libcurl, libpsl, libidn2; the
 # Public Suffix List data). Does nothing when they are all there. Needs root (or sudo).
 set -euo pipefail
 need=()
 [ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] || need+=(libcurl4-openssl-dev)
 [ -f /usr/include/libpsl.h ] || need+=(libpsl-dev)
-[ -f /usr/include/openssl/sha.h ] || need+=(libssl-dev)
 [ -f /usr/include/idn2.h ] || need+=(libidn2-dev)
 [ -f /usr/share/publicsuffix/public_suffix_list.dafsa ] || need+=(publicsuffix)
 command -v pkg-config >/dev/null || need+=(pkg-config)

@@ -101,12 +101,14 @@ enum CLI {
         #expect(pending.allSatisfy { $0.contains("--offline") })
     }
 
-    /// Analysing without lookups never loads libcurl (the dynamic loader's log does not name it).
-    @Test func offlineAnalysisDoesNotLoadLibcurl() throws {
+    /// Analysing without lookups never loads libcurl or libcrypto (the dynamic loader's log names
+    /// neither); both are opened on first use.
+    @Test func offlineAnalysisDoesNotLoadLibcurlOrLibcrypto() throws {
         let r = try CLI.run(["analyze", "--offline", "--json", examples[0]], environment: ["LD_DEBUG": "files"])
         #expect(r.status == 0)
         #expect(r.stderr.contains("file=libc.so.6"), "the loader log is missing: \(r.stderr.prefix(200))")
         #expect(!r.stderr.contains("libcurl"))
+        #expect(!r.stderr.contains("libcrypto"))
     }
 
     @Test func aFileThatIsNotAMessageGivesAnErrorObjectAndExitOne() throws {

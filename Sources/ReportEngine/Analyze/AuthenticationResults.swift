@@ -18,7 +18,7 @@ public struct AuthenticationResults: Sendable, Hashable {
             .map { $0.trimmingCharacters(in: " \t\r\n") }
         // The first word of the head (an ASCII head, nearly all, is split on its bytes).
         guard let head = statements.first,
-            let id = Bytes.isASCII(head.utf8) ? head.utf8.split(separator: 0x20, maxSplits: 1).first.map { Substring($0) } : head.split(separator: " ").first,
+            let id = Bytes.isASCII(head.utf8) ? head.utf8.split(separator: 0x20, maxSplits: 1).first.map(Substring.init) : head.split(separator: " ").first,
             !id.utf8.contains(0x3D)
         else { return nil }
         authservID = id.lowercased().trimmingCharacters(in: ".")

@@ -15,14 +15,14 @@ public enum SHA256 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The 32-byte digest of `data`.
+    /// The 32-byte digest of `data`. libcrypto is opened on the first call; a system without it
+    /// (libcurl, which watcher needs to fetch mail, depends on it) stops the program with the reason.
     public static func digest(_ data: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        data.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                _ = CCrypto.SHA256(input.baseAddress, input.count, output.baseAddress)
-            }
+        let status = data.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in ccrypto_sha256(input.baseAddress, input.count, output.baseAddress) }
         }
+        guard status == 0 else { fatalError(ccrypto_load_error().map { String(cString: $0) } ?? "libcrypto cannot be loaded") }
         return out
     }
 }
