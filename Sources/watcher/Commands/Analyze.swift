@@ -90,7 +90,11 @@ struct Analyze: ParsableCommand {
                 }
             }
         }
-        orderedParallelMap(count: all.count, workers: analysisWorkers, { [all] i -> Outcome? in
+        // Four messages a thread may be analysed ahead of the output: one that takes long holds up
+        // its output, not the other threads (5 % of the wall time over corpus/spam, against two;
+        // eight gained nothing more). Files over `largeFile` wait for the main thread, so at most
+        // the window's count of smaller ones is held.
+        orderedParallelMap(count: all.count, workers: analysisWorkers, window: 4 * analysisWorkers, { [all] i -> Outcome? in
             var st = stat()
             if stat(all[i], &st) == 0, Int(st.st_size) > Self.largeFile { return nil }
             return analyse(all[i])
