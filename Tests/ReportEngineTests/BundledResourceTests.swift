@@ -7,10 +7,17 @@ struct BundledResourceTests {
     /// The hand-written reader gives what JSONDecoder gives, on the shipped entity table.
     @Test func entityTableReadsAsJSONDecoderReadsIt() throws {
         let byDecoder: [String: String] = try #require(BundledResource.json("html-entities"))
-        let byHand = try #require(BundledResource.stringTable("html-entities"))
+        let byHand = try #require(BundledResource.stringTable("html-entities")).dictionary
         #expect(byHand.count > 2000)
         #expect(byHand == byDecoder)
-        #expect(HTMLText.namedEntities["hellip"] == "\u{2026}")
+        // Looked up on bytes, case and all, every name gives its text.
+        for (name, text) in byDecoder {
+            #expect(HTMLText.namedEntities[Array(name.utf8)[...]].map(Array.init) == Array(text.utf8), "\(name)")
+        }
+        #expect(HTMLText.namedEntities[Array("hellip".utf8)[...]].map(Array.init) == Array("\u{2026}".utf8))
+        #expect(HTMLText.namedEntities[Array("Hellip".utf8)[...]] == nil)
+        #expect(HTMLText.namedEntities[Array("hellipx".utf8)[...]] == nil)
+        #expect(HTMLText.namedEntities[[]] == nil)
     }
 
     @Test func escapesAndSurrogatePairs() throws {
@@ -20,10 +27,15 @@ struct BundledResourceTests {
         #expect(byHand == byDecoder)
         #expect(byHand["c"] == "éあ😀")
         #expect(BundledResource.flatStringObject(Array("{}".utf8)) == [:])
+        // A repeated key: the last value counts, as JSONDecoder has it.
+        #expect(BundledResource.flatStringObject(Array(#"{"a": "1", "a": "2"}"#.utf8)) == ["a": "2"])
+        #expect(EntityTable(FlatStrings(["x": "1"]))[Array("x".utf8)[...]].map(Array.init) == Array("1".utf8))
     }
 
     /// Anything but a flat object of strings is refused, so the caller's fallback is used.
     @Test func malformedIsRefused() {
+        // A byte that is not UTF-8, in a value.
+        #expect(BundledResource.flatStringObject(Array(#"{"a": ""#.utf8) + [0xFF] + Array(#""}"#.utf8)) == nil)
         for bad in [#"{"a": 1}"#, #"{"a": "b""#, #"{"a": "b",}"#, #"["a"]"#, #"{"a": "\ud83d"}"#, #"{"a": "b"} x"#, "{\"a\": \"\u{01}\"}", #"{"a": "\q"}"#, ""] {
             #expect(BundledResource.flatStringObject(Array(bad.utf8)) == nil, "\(bad)")
         }

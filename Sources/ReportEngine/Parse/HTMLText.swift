@@ -70,10 +70,55 @@ public struct HTMLText: Sendable, Hashable {
 
     // MARK: - Character references
 
-    static let namedEntities: [String: String] = BundledResource.stringTable("html-entities")
-        ?? ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"]
+    static let namedEntities = EntityTable(
+        BundledResource.stringTable("html-entities")
+            ?? FlatStrings(["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"]))
 
-    static let legacyWithoutSemicolon: Set<String> = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP", "LT", "GT", "QUOT"]
+    /// The names a reference may use without its `;`.
+    static let legacyWithoutSemicolon = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP", "LT", "GT", "QUOT"].map { Array($0.utf8) }
+}
+
+/// Named character references, looked up on the bytes of the markup: names and their texts stay in
+/// the one buffer the table file was read into, found by an FNV-1a hash of the name (no String is
+/// made for the 2,000 entries when the table loads, nor for a name when one is looked up).
+struct EntityTable: Sendable {
+    private let strings: FlatStrings
+    /// Indexes into `strings.pairs`; -1 for a free slot.
+    private let slots: [Int]
+    private let mask: Int
+
+    init(_ strings: FlatStrings) {
+        var capacity = 16
+        while capacity < strings.pairs.count * 2 { capacity *= 2 }
+        var slots = [Int](repeating: -1, count: capacity)
+        for (k, pair) in strings.pairs.enumerated() {
+            let name = strings.bytes[pair.key]
+            var slot = EntityTable.hash(name) & (capacity - 1)
+            while slots[slot] >= 0, !strings.bytes[strings.pairs[slots[slot]].key].elementsEqual(name) { slot = (slot + 1) & (capacity - 1) }
+            slots[slot] = k  // a repeated name: the last one counts, as in the object read as a dictionary
+        }
+        self.strings = strings
+        self.slots = slots
+        mask = capacity - 1
+    }
+
+    /// The UTF-8 text of the reference named `name` (case matters: `&AMP;` and `&amp;` are both
+    /// listed, `&Amp;` is not).
+    subscript(name: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var slot = EntityTable.hash(name) & mask
+        while slots[slot] >= 0 {
+            let pair = strings.pairs[slots[slot]]
+            if pair.key.count == name.count, strings.bytes[pair.key].elementsEqual(name) { return strings.bytes[pair.value] }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    private static func hash(_ name: ArraySlice<UInt8>) -> Int {
+        var h: UInt32 = 2_166_136_261
+        for b in name { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return Int(h)
+    }
 }
 
 /// The tokenizer and text builder behind `HTMLText.render`. Works on UTF-8 bytes: every byte that
@@ -577,7 +622,7 @@ struct HTMLRenderer {
     }
 
     /// The reference at `start` (an `&`): its UTF-8 text and how many bytes it spans.
-    static func reference(_ s: ArraySlice<UInt8>, at start: Int, inAttribute: Bool) -> ([UInt8], Int)? {
+    static func reference(_ s: ArraySlice<UInt8>, at start: Int, inAttribute: Bool) -> (ArraySlice<UInt8>, Int)? {
         var k = start + 1
         let end = s.endIndex
         guard k < end else { return nil }
@@ -598,16 +643,18 @@ struct HTMLRenderer {
             guard digits > 0 else { return nil }
             if k < end, s[k] == 0x3B { k += 1 }
             let scalar = Unicode.Scalar(value == 0 ? 0xFFFD : value) ?? "\u{FFFD}"
-            return (Array(String(scalar).utf8), k - start)
+            var text: [UInt8] = []
+            UTF8.encode(scalar) { text.append($0) }
+            return (text[...], k - start)
         }
         let nameStart = k
         while k < end, k - nameStart < 32, Bytes.isAlnum(s[k]) { k += 1 }
         guard k > nameStart else { return nil }
-        let name = String(decoding: s[nameStart..<k], as: UTF8.self)
-        if k < end, s[k] == 0x3B, let v = HTMLText.namedEntities[name] { return (Array(v.utf8), k + 1 - start) }
-        if HTMLText.legacyWithoutSemicolon.contains(name), let v = HTMLText.namedEntities[name] {
+        let name = s[nameStart..<k]
+        if k < end, s[k] == 0x3B, let v = HTMLText.namedEntities[name] { return (v, k + 1 - start) }
+        if HTMLText.legacyWithoutSemicolon.contains(where: { $0.elementsEqual(name) }), let v = HTMLText.namedEntities[name] {
             if inAttribute, k < end, s[k] == 0x3D || Bytes.isAlnum(s[k]) { return nil }
-            return (Array(v.utf8), k - start)
+            return (v, k - start)
         }
         return nil
     }
