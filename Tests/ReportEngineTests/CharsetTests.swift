@@ -86,3 +86,43 @@ import Testing
         }
     }
 }
+
+/// The UTF-8 check that lets a decoded body stay bytes must decide exactly as the standard library
+/// does, or a body would reach the HTML renderer and the URL scan unrepaired.
+@Suite struct UTF8ValidityTests {
+    @Test func agreesWithTheStandardLibraryOnEveryLeadAndSecondByte() {
+        let tails: [UInt8] = [0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xFF]
+        var cases: [[UInt8]] = []
+        for first in 0...255 {
+            for second in 0...255 {
+                cases.append([UInt8(first)])
+                cases.append([UInt8(first), UInt8(second)])
+                guard first >= 0xE0 else { continue }
+                for third in tails {
+                    cases.append([UInt8(first), UInt8(second), third])
+                    guard first >= 0xF0 else { continue }
+                    for fourth in tails { cases.append([UInt8(first), UInt8(second), third, fourth]) }
+                }
+            }
+        }
+        let disagreements = cases.filter { Bytes.isValidUTF8($0) != (String(validating: $0, as: UTF8.self) != nil) }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
+    }
+
+    @Test func longTextsWithASCIIRunsAndBrokenEnds() {
+        let text = Array("ascii run of more than eight bytes, 日本語のテキスト, émoji 😀 and more ascii".utf8)
+        #expect(Bytes.isValidUTF8(text))
+        for cut in 0...text.count {
+            let b = Array(text.prefix(cut))
+            #expect(Bytes.isValidUTF8(b) == (String(validating: b, as: UTF8.self) != nil), "cut at \(cut)")
+        }
+        var broken = text
+        broken[40] = 0xFF
+        #expect(!Bytes.isValidUTF8(broken))
+        // A decoding's bytes are always its text's, whichever way it was made.
+        for (bytes, label) in [([0x61, 0xFF, 0x62], "utf-8"), ([0x82, 0xA0], "shift_jis"), ([0x61], nil), ([0xE3, 0x81], nil)] as [([UInt8], String?)] {
+            let d = Charset.decode(bytes, label: label)
+            #expect(d.utf8 == Array(d.text.utf8) && Bytes.isValidUTF8(d.utf8))
+        }
+    }
+}

@@ -78,6 +78,13 @@ extension URLExtractor {
         return (out, marks)
     }
 
+    /// `normalize` of the text whose UTF-8 is `utf8`, which must be valid UTF-8.
+    static func normalize(utf8: [UInt8]) -> ([UInt8], Marks) {
+        var (out, marks) = utf8.withUnsafeBufferPointer { normalize(utf8: $0) }
+        undoDefanging(&out, &marks)
+        return (out, marks)
+    }
+
     private static func normalize(utf8 src: UnsafeBufferPointer<UInt8>) -> ([UInt8], Marks) {
         var out: [UInt8] = []
         out.reserveCapacity(src.count)

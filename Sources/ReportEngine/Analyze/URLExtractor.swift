@@ -19,6 +19,12 @@ public enum URLExtractor {
         return scan(s, f, part: part, limit: limit)
     }
 
+    /// Every URL in the text whose UTF-8 is `utf8` (valid UTF-8, as `Charset.Decoded.utf8` is), in order.
+    static func extract(utf8: [UInt8], part: String = "text", limit: Int = .max) -> [ExtractedURL] {
+        let (s, f) = normalize(utf8: utf8)
+        return scan(s, f, part: part, limit: limit)
+    }
+
     /// The URLs named by a link target (an HTML `href`/`src` value): the target itself and any URL it
     /// carries in its query (a redirector's destination). Empty for mailto:, tel:, javascript:,
     /// fragments and relative paths ("/path?u=http://x" is a relative link, not a URL).

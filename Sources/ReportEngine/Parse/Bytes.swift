@@ -31,6 +31,42 @@ enum Bytes {
         return nil
     }
 
+    /// Whether `b` is well-formed UTF-8 (Unicode 3-7: no overlong form, surrogate or code point
+    /// past U+10FFFF), as `String(validating:)` decides it; ASCII is passed over eight bytes at a time.
+    static func isValidUTF8(_ b: [UInt8]) -> Bool {
+        b.withUnsafeBufferPointer { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                if let base = b.baseAddress, i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & Word.highs == 0 {
+                    i += 8
+                    continue
+                }
+                let c = b[i]
+                if c < 0x80 {
+                    i += 1
+                    continue
+                }
+                // The range of the second byte, and how many bytes follow in all.
+                let low: UInt8, high: UInt8, count: Int
+                switch c {
+                case 0xC2...0xDF: (low, high, count) = (0x80, 0xBF, 1)
+                case 0xE0: (low, high, count) = (0xA0, 0xBF, 2)
+                case 0xE1...0xEC, 0xEE...0xEF: (low, high, count) = (0x80, 0xBF, 2)
+                case 0xED: (low, high, count) = (0x80, 0x9F, 2)
+                case 0xF0: (low, high, count) = (0x90, 0xBF, 3)
+                case 0xF1...0xF3: (low, high, count) = (0x80, 0xBF, 3)
+                case 0xF4: (low, high, count) = (0x80, 0x8F, 3)
+                default: return false
+                }
+                guard i + count < n, b[i + 1] >= low, b[i + 1] <= high else { return false }
+                for k in stride(from: 2, through: count, by: 1) where b[i + k] & 0xC0 != 0x80 { return false }
+                i += count + 1
+            }
+            return true
+        }
+    }
+
     /// Whether every byte is ASCII (and, with `excludingEscape`, none is ESC, which starts an
     /// ISO-2022 shift): eight bytes at a time, for bodies and header blocks read whole.
     static func isASCII(_ b: some Collection<UInt8>, excludingEscape: Bool = false) -> Bool {

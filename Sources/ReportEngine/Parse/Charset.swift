@@ -10,14 +10,62 @@ import Foundation
 public enum Charset {
     /// The outcome of decoding one run of bytes.
     public struct Decoded: Sendable, Hashable {
+        /// The text, as a String or as UTF-8 known to be valid: a body that an HTML renderer or a
+        /// URL scan reads as bytes is not made a String (and checked again) on the way.
+        private enum Storage: Sendable { case text(String), utf8([UInt8]) }
+        private var storage: Storage
+
         /// The text; undecodable bytes became U+FFFD.
-        public var text: String
+        public var text: String {
+            get {
+                switch storage {
+                case .text(let s): s
+                case .utf8(let b): String(decoding: b, as: UTF8.self)
+                }
+            }
+            set { storage = .text(newValue) }
+        }
+        /// The UTF-8 of `text`.
+        public var utf8: [UInt8] {
+            switch storage {
+            case .text(let s): Array(s.utf8)
+            case .utf8(let b): b
+            }
+        }
         /// The charset actually used, as an iconv name.
         public var used: String
         /// How many bytes could not be decoded.
         public var errors: Int
         /// The declared label was missing, unknown or wrong, so the charset was guessed.
         public var detected: Bool
+
+        public init(text: String, used: String, errors: Int, detected: Bool) {
+            self.init(.text(text), used: used, errors: errors, detected: detected)
+        }
+
+        /// `bytes` when they are valid UTF-8 (nearly always: iconv's output, a body that is
+        /// already UTF-8); otherwise the String they make, invalid sequences replaced.
+        init(utf8 bytes: [UInt8], used: String, errors: Int, detected: Bool) {
+            self.init(Bytes.isValidUTF8(bytes) ? .utf8(bytes) : .text(String(decoding: bytes, as: UTF8.self)), used: used, errors: errors, detected: detected)
+        }
+
+        private init(_ storage: Storage, used: String, errors: Int, detected: Bool) {
+            self.storage = storage
+            self.used = used
+            self.errors = errors
+            self.detected = detected
+        }
+
+        public static func == (a: Decoded, b: Decoded) -> Bool {
+            a.utf8 == b.utf8 && a.used == b.used && a.errors == b.errors && a.detected == b.detected
+        }
+
+        public func hash(into h: inout Hasher) {
+            h.combine(utf8)
+            h.combine(used)
+            h.combine(errors)
+            h.combine(detected)
+        }
     }
 
     /// Decodes `bytes` labelled `label` (a MIME charset name, or nil when none was declared).
@@ -25,10 +73,10 @@ public enum Charset {
         let bytes = Array(bytes)
         if Bytes.isASCII(bytes, excludingEscape: true) {
             if let label, let name = iconvName(for: label), isSevenBitSuperset(name) || name == "UTF-8" {
-                return Decoded(text: String(decoding: bytes, as: UTF8.self), used: name, errors: 0, detected: false)
+                return Decoded(utf8: bytes, used: name, errors: 0, detected: false)
             }
             if label == nil {
-                return Decoded(text: String(decoding: bytes, as: UTF8.self), used: "US-ASCII", errors: 0, detected: false)
+                return Decoded(utf8: bytes, used: "US-ASCII", errors: 0, detected: false)
             }
         }
         guard let label, let name = iconvName(for: label) else {
@@ -58,10 +106,10 @@ public enum Charset {
     public static func detect(_ bytes: [UInt8]) -> Decoded {
         if Bytes.isASCII(bytes) {
             if bytes.contains(0x1B) { return convert(bytes, from: "ISO-2022-JP") }
-            return Decoded(text: String(decoding: bytes, as: UTF8.self), used: "US-ASCII", errors: 0, detected: false)
+            return Decoded(utf8: bytes, used: "US-ASCII", errors: 0, detected: false)
         }
-        if let text = String(validating: bytes, as: UTF8.self) {
-            return Decoded(text: text, used: "UTF-8", errors: 0, detected: true)
+        if Bytes.isValidUTF8(bytes) {
+            return Decoded(utf8: bytes, used: "UTF-8", errors: 0, detected: true)
         }
         if bytes.contains(0x1B), bytes.count(where: { $0 >= 0x80 }) * 20 < bytes.count {
             let jis = convert(bytes, from: "ISO-2022-JP")
@@ -197,10 +245,8 @@ public enum Charset {
             d.used = "ISO-2022-JP"
             return d
         }
-        if name == "UTF-8" {
-            if let s = String(validating: bytes, as: UTF8.self) {
-                return Decoded(text: s, used: name, errors: 0, detected: false)
-            }
+        if name == "UTF-8", Bytes.isValidUTF8(bytes) {
+            return Decoded(utf8: bytes, used: name, errors: 0, detected: false)
         }
         return iconvDecode(bytes, from: name)
     }
@@ -209,12 +255,7 @@ public enum Charset {
         guard let (output, errors) = iconvUTF8(input, from: name) else {
             return Decoded(text: String(decoding: input, as: UTF8.self), used: "UTF-8", errors: 1, detected: true)
         }
-        // Exactly as long as the output (it is UTF-8 already).
-        let text = String(unsafeUninitializedCapacity: output.count) { buf in
-            _ = buf.initialize(from: output)
-            return output.count
-        }
-        return Decoded(text: text, used: name, errors: errors, detected: false)
+        return Decoded(utf8: output, used: name, errors: errors, detected: false)
     }
 
     /// The UTF-8 of `input` read as `name`, each byte iconv rejects made U+FFFD and counted; nil when

@@ -43,8 +43,11 @@ public struct HTMLText: Sendable, Hashable {
     public static let maxLinks = 10_000
 
     /// Renders `html`.
-    public static func render(_ html: String) -> HTMLText {
-        var r = HTMLRenderer(Array(html.utf8))
+    public static func render(_ html: String) -> HTMLText { render(utf8: Array(html.utf8)) }
+
+    /// Renders the HTML whose UTF-8 is `html`.
+    public static func render(utf8 html: [UInt8]) -> HTMLText {
+        var r = HTMLRenderer(html)
         r.run()
         return HTMLText(text: r.finish(), links: r.links, droppedLinks: r.droppedLinks)
     }

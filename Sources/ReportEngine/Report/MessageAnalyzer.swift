@@ -102,7 +102,7 @@ public enum MessageAnalyzer {
         textLeaves(message).map { leaf in
             let decoded = leaf.decodedText()
             return TextPart(leaf: leaf, decoded: decoded,
-                            rendered: leaf.contentType.subtype == "html" ? HTMLText.render(decoded.text) : nil)
+                            rendered: leaf.contentType.subtype == "html" ? HTMLText.render(utf8: decoded.utf8) : nil)
         }
     }
 
@@ -192,7 +192,7 @@ public enum MessageAnalyzer {
                 }
                 for u in URLExtractor.extract(text: rendered.text, part: "html", limit: maxURLs + 1) { add(u) }
             } else {
-                for u in URLExtractor.extract(text: part.decoded.text, part: "text", limit: maxURLs + 1) { add(u) }
+                for u in URLExtractor.extract(utf8: part.decoded.utf8, part: "text", limit: maxURLs + 1) { add(u) }
             }
         }
         return urls
