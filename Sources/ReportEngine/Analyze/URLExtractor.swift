@@ -510,10 +510,14 @@ public enum URLExtractor {
 
     /// Where the path of a normalised URL starts (the "/" after "scheme://host").
     static func pathStart(_ url: String) -> String.Index? {
-        let u = url.utf8
-        guard let colon = u.firstIndex(of: 0x3A), u[colon...].starts(with: "://".utf8) else { return nil }
-        // The host before it is ASCII (an A-label or an address), so the first "/" byte is the path's.
-        return u[u.index(colon, offsetBy: 3)...].firstIndex(of: 0x2F)
+        // On the contiguous bytes (the generic UTF-8 view goes a byte at a time through its index).
+        var copy = url
+        let offset = copy.withUTF8 { u -> Int? in
+            guard let colon = u.firstIndex(of: 0x3A), colon + 3 <= u.count, u[colon + 1] == 0x2F, u[colon + 2] == 0x2F else { return nil }
+            // The host before it is ASCII (an A-label or an address), so the first "/" byte is the path's.
+            return u[(colon + 3)...].firstIndex(of: 0x2F)
+        }
+        return offset.map { url.utf8.index(url.utf8.startIndex, offsetBy: $0) }
     }
 
     /// Parses an IP host: IPv6 in brackets, or IPv4 in dotted, hexadecimal, octal or single-number form

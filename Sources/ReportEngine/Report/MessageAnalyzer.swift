@@ -169,6 +169,10 @@ public enum MessageAnalyzer {
         // A quarter of the link targets in spam HTML repeat one before (an image and the anchor
         // around it, the same tracker on every image): each distinct target is read once.
         var byTarget: [String: [ExtractedURL]] = [:]
+        // Sized once for the links there are (a growing table hashes every key again each time).
+        let linkCount = min(parts.reduce(0) { $0 + ($1.rendered?.links.count ?? 0) }, HTMLText.maxLinks)
+        byTarget.reserveCapacity(linkCount)
+        index.reserveCapacity(min(linkCount, maxURLs))
         for part in parts {
             if let rendered = part.rendered {
                 if rendered.droppedLinks > 0 {
