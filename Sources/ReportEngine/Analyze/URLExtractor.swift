@@ -261,10 +261,22 @@ public enum URLExtractor {
         // Where the first dot is, and whether a scheme could be glued on after the start ("clickhttp://").
         var firstDot = Int.max
         var schemeLetter = false
-        while j < s.count, isHostChar(s, j) {
-            if s[j] == UInt8(ascii: "."), firstDot == .max { firstDot = j }
-            if j > start, isSchemeLetter(s[j]) { schemeLetter = true }
-            j = next(s, j)
+        let n = s.count
+        while j < n {
+            let b = s[j]
+            if b < 0x80 {
+                // One test a byte for the letters and digits that make up most of a word.
+                if !Bytes.isAlnum(b) {
+                    guard b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") else { break }
+                    if b == UInt8(ascii: "."), firstDot == .max { firstDot = j }
+                } else if j > start, isSchemeLetter(b) {
+                    schemeLetter = true
+                }
+                j += 1
+            } else {
+                guard isHostChar(decodeScalar(s, j).0, allowUnicode: true) else { break }
+                j += scalarLength(b)
+            }
             count += 1
         }
         // No host name is longer than 253 characters: a longer run is no name, and splitting it into
