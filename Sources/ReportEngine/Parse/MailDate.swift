@@ -128,9 +128,15 @@ public enum MailDate {
         var iso8601: String {
             var out: [UInt8] = []
             out.reserveCapacity(25)
+            // At least two digits (every value here is at least 0).
             func two(_ v: Int) {
                 if v < 10 { out.append(0x30) }
-                out.append(contentsOf: String(v).utf8)
+                let start = out.count
+                var v = v
+                repeat {
+                    out.insert(UInt8(0x30 + v % 10), at: start)
+                    v /= 10
+                } while v > 0
             }
             let yyyy = String(year)
             out.append(contentsOf: repeatElement(0x30, count: max(0, 4 - yyyy.utf8.count)))
