@@ -210,7 +210,11 @@ struct HTMLRenderer {
 
     static let attributes = NameTable(Dictionary(uniqueKeysWithValues: Attribute.allCases.map { ($0.rawValue, $0) }))
 
-    init(_ s: [UInt8]) { self.s = s }
+    init(_ s: [UInt8]) {
+        self.s = s
+        // Room for the links of most parts at once: a growing set hashes each of its long targets again.
+        seenLinks.reserveCapacity(64)
+    }
 
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D }
 

@@ -195,7 +195,7 @@ public struct Headers: Sendable, Hashable {
                         while let l = v.last, l == 0x20 || l == 0x09 { v = v.dropLast() }
                     }
                 }
-                fields.append(HeaderField(name: n, rawValue: Array(v)))
+                fields.append(HeaderField(name: n, rawValue: v.withUnsafeBufferPointer { Array($0) }))
             }
             name = nil
             value.removeAll(keepingCapacity: true)
