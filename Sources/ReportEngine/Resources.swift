@@ -50,7 +50,7 @@ enum BundledResource {
     /// with no String made for any of them; nil for anything else. The file must be UTF-8 throughout
     /// (checked once: every string is then UTF-8, escapes being whole characters).
     static func flatStrings(_ b: [UInt8]) -> FlatStrings? {
-        guard String(validating: b, as: UTF8.self) != nil else { return nil }
+        guard Bytes.isValidUTF8(b) else { return nil }
         var table = FlatStrings()
         var i = 0
         func skipSpace() { while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 } }

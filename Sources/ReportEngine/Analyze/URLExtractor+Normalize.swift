@@ -73,19 +73,22 @@ extension URLExtractor {
     /// The UTF-8 of the text to scan, and the marks of the characters that were disguised.
     static func normalize(_ text: String) -> ([UInt8], Marks) {
         var text = text
-        var (out, marks) = text.withUTF8 { normalize(utf8: $0) }
-        undoDefanging(&out, &marks)
-        return (out, marks)
+        return text.withUTF8 { normalize(utf8: $0) }
     }
 
     /// `normalize` of the text whose UTF-8 is `utf8`, which must be valid UTF-8.
     static func normalize(utf8: [UInt8]) -> ([UInt8], Marks) {
-        var (out, marks) = utf8.withUnsafeBufferPointer { normalize(utf8: $0) }
+        utf8.withUnsafeBufferPointer { normalize(utf8: $0) }
+    }
+
+    /// Both steps, on valid UTF-8: characters, then defanging.
+    private static func normalize(utf8 src: UnsafeBufferPointer<UInt8>) -> ([UInt8], Marks) {
+        var (out, marks) = normalizeCharacters(src)
         undoDefanging(&out, &marks)
         return (out, marks)
     }
 
-    private static func normalize(utf8 src: UnsafeBufferPointer<UInt8>) -> ([UInt8], Marks) {
+    private static func normalizeCharacters(_ src: UnsafeBufferPointer<UInt8>) -> ([UInt8], Marks) {
         var out: [UInt8] = []
         out.reserveCapacity(src.count)
         var marks = Marks()

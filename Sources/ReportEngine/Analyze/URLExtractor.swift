@@ -149,8 +149,9 @@ public enum URLExtractor {
                 // Any URL in it needs a "." (a name), a ":" (a scheme) or a "//": without them the scan
                 // would find nothing.
                 guard decoded.contains(0x2E) || decoded.contains(0x3A) || decoded.contains(0x2F) else { return }
-                let tail = String(decoding: decoded, as: UTF8.self)
-                for var u in scan(Array(tail.utf8), Marks(), part: part, depth: depth + 1) {
+                // Escapes may decode to bytes that are not UTF-8: those are repaired, as a String would.
+                let tail = Bytes.isValidUTF8(decoded) ? decoded : Array(String(decoding: decoded, as: UTF8.self).utf8)
+                for var u in scan(tail, Marks(), part: part, depth: depth + 1) {
                     u.defanged = u.defanged || url.defanged
                     u.obfuscated = u.obfuscated || url.obfuscated
                     results.append(u)

@@ -110,7 +110,7 @@ extension MessageWriter {
     /// Whether `message` can be attached as message/rfc822 in 8bit: UTF-8 (or ASCII), CRLF line ends
     /// only, no NUL, no line over 998 octets.
     static func travelsAsMessage(_ message: [UInt8]) -> Bool {
-        guard String(validating: message, as: UTF8.self) != nil else { return false }
+        guard Bytes.isValidUTF8(message) else { return false }
         var length = 0
         var previous: UInt8 = 0
         for b in message {

@@ -46,7 +46,7 @@ public enum RedactedCopy {
         if let embedded = part.embedded.first {
             w.header("Content-Type", raw: "message/rfc822")
             let inner = make(embedded, redaction: redaction)
-            w.header("Content-Transfer-Encoding", raw: String(validating: inner, as: UTF8.self) != nil ? "8bit" : "binary")
+            w.header("Content-Transfer-Encoding", raw: Bytes.isValidUTF8(inner) ? "8bit" : "binary")
             w.line("")
             w.append(raw: inner)
             return

@@ -43,10 +43,15 @@ public enum Charset {
             self.init(.text(text), used: used, errors: errors, detected: detected)
         }
 
-        /// `bytes` when they are valid UTF-8 (nearly always: iconv's output, a body that is
-        /// already UTF-8); otherwise the String they make, invalid sequences replaced.
+        /// `bytes` when they are valid UTF-8 (nearly always: iconv's output); otherwise the String
+        /// they make, invalid sequences replaced.
         init(utf8 bytes: [UInt8], used: String, errors: Int, detected: Bool) {
             self.init(Bytes.isValidUTF8(bytes) ? .utf8(bytes) : .text(String(decoding: bytes, as: UTF8.self)), used: used, errors: errors, detected: detected)
+        }
+
+        /// Bytes the caller has already found to be UTF-8 (ASCII, or checked), kept without a second check.
+        init(validUTF8 bytes: [UInt8], used: String, errors: Int, detected: Bool) {
+            self.init(.utf8(bytes), used: used, errors: errors, detected: detected)
         }
 
         private init(_ storage: Storage, used: String, errors: Int, detected: Bool) {
@@ -73,10 +78,10 @@ public enum Charset {
         let bytes = Array(bytes)
         if Bytes.isASCII(bytes, excludingEscape: true) {
             if let label, let name = iconvName(for: label), isSevenBitSuperset(name) || name == "UTF-8" {
-                return Decoded(utf8: bytes, used: name, errors: 0, detected: false)
+                return Decoded(validUTF8: bytes, used: name, errors: 0, detected: false)
             }
             if label == nil {
-                return Decoded(utf8: bytes, used: "US-ASCII", errors: 0, detected: false)
+                return Decoded(validUTF8: bytes, used: "US-ASCII", errors: 0, detected: false)
             }
         }
         guard let label, let name = iconvName(for: label) else {
@@ -106,10 +111,10 @@ public enum Charset {
     public static func detect(_ bytes: [UInt8]) -> Decoded {
         if Bytes.isASCII(bytes) {
             if bytes.contains(0x1B) { return convert(bytes, from: "ISO-2022-JP") }
-            return Decoded(utf8: bytes, used: "US-ASCII", errors: 0, detected: false)
+            return Decoded(validUTF8: bytes, used: "US-ASCII", errors: 0, detected: false)
         }
         if Bytes.isValidUTF8(bytes) {
-            return Decoded(utf8: bytes, used: "UTF-8", errors: 0, detected: true)
+            return Decoded(validUTF8: bytes, used: "UTF-8", errors: 0, detected: true)
         }
         if bytes.contains(0x1B), bytes.count(where: { $0 >= 0x80 }) * 20 < bytes.count {
             let jis = convert(bytes, from: "ISO-2022-JP")
@@ -246,7 +251,7 @@ public enum Charset {
             return d
         }
         if name == "UTF-8", Bytes.isValidUTF8(bytes) {
-            return Decoded(utf8: bytes, used: name, errors: 0, detected: false)
+            return Decoded(validUTF8: bytes, used: name, errors: 0, detected: false)
         }
         return iconvDecode(bytes, from: name)
     }
