@@ -6,7 +6,7 @@ struct HTMLAttributeTests {
     /// Attribute values are decoded only for the names something reads; names are found on the
     /// bytes of the markup, ASCII letters in either case, and no other name is taken for one of them.
     @Test func attributeNamesAreFoundOnTheirBytes() {
-        func lookUp(_ name: String) -> HTMLRenderer.Attribute? { HTMLRenderer.attributes[lowercasing: Array(name.utf8)[...]] }
+        func lookUp(_ name: String) -> HTMLRenderer.Attribute? { HTMLRenderer.attributes[Array(name.utf8)[...]] }
         for attribute in HTMLRenderer.Attribute.allCases {
             #expect(lookUp(attribute.rawValue) == attribute)
             #expect(lookUp(attribute.rawValue.uppercased()) == attribute)
@@ -18,7 +18,7 @@ struct HTMLAttributeTests {
 
     /// Tag names, too: a raw-text element is known in any case, and its end tag is looked for by its name.
     @Test func tagNamesAreFoundOnTheirBytes() {
-        func lookUp(_ name: String) -> HTMLRenderer.Tag? { HTMLRenderer.tags[lowercasing: Array(name.utf8)[...]] }
+        func lookUp(_ name: String) -> HTMLRenderer.Tag? { HTMLRenderer.tags[Array(name.utf8)[...]] }
         #expect(lookUp("ScRiPt")?.kind.contains(.rawText) == true)
         #expect(lookUp("ScRiPt")?.name == Array("script".utf8))
         #expect(lookUp("BODY")?.element == .body)

@@ -73,55 +73,17 @@ public struct HTMLText: Sendable, Hashable {
 
     // MARK: - Character references
 
-    static let namedEntities = EntityTable(
-        BundledResource.stringTable("html-entities")
-            ?? FlatStrings(["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"]))
+    /// Named character references and their UTF-8 text, looked up on the bytes of the markup (case
+    /// matters: `&AMP;` and `&amp;` are both listed, `&Amp;` is not). The texts stay slices of the
+    /// buffer the table file was read into: no String is made for the 2,000 entries, nor for a name.
+    static let namedEntities: NameTable<ArraySlice<UInt8>> = {
+        let table = BundledResource.stringTable("html-entities")
+            ?? FlatStrings(["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"])
+        return NameTable(exact: table.pairs.map { (table.bytes[$0.key], table.bytes[$0.value]) })
+    }()
 
     /// The names a reference may use without its `;`.
     static let legacyWithoutSemicolon = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP", "LT", "GT", "QUOT"].map { Array($0.utf8) }
-}
-
-/// Named character references, looked up on the bytes of the markup: names and their texts stay in
-/// the one buffer the table file was read into, found by an FNV-1a hash of the name (no String is
-/// made for the 2,000 entries when the table loads, nor for a name when one is looked up).
-struct EntityTable: Sendable {
-    private let strings: FlatStrings
-    /// Indexes into `strings.pairs`; -1 for a free slot.
-    private let slots: [Int]
-    private let mask: Int
-
-    init(_ strings: FlatStrings) {
-        var capacity = 16
-        while capacity < strings.pairs.count * 2 { capacity *= 2 }
-        var slots = [Int](repeating: -1, count: capacity)
-        for (k, pair) in strings.pairs.enumerated() {
-            let name = strings.bytes[pair.key]
-            var slot = EntityTable.hash(name) & (capacity - 1)
-            while slots[slot] >= 0, !strings.bytes[strings.pairs[slots[slot]].key].elementsEqual(name) { slot = (slot + 1) & (capacity - 1) }
-            slots[slot] = k  // a repeated name: the last one counts, as in the object read as a dictionary
-        }
-        self.strings = strings
-        self.slots = slots
-        mask = capacity - 1
-    }
-
-    /// The UTF-8 text of the reference named `name` (case matters: `&AMP;` and `&amp;` are both
-    /// listed, `&Amp;` is not).
-    subscript(name: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        var slot = EntityTable.hash(name) & mask
-        while slots[slot] >= 0 {
-            let pair = strings.pairs[slots[slot]]
-            if pair.key.count == name.count, strings.bytes[pair.key].elementsEqual(name) { return strings.bytes[pair.value] }
-            slot = (slot + 1) & mask
-        }
-        return nil
-    }
-
-    private static func hash(_ name: ArraySlice<UInt8>) -> Int {
-        var h: UInt32 = 2_166_136_261
-        for b in name { h = (h ^ UInt32(b)) &* 16_777_619 }
-        return Int(h)
-    }
 }
 
 /// The tokenizer and text builder behind `HTMLText.render`. Works on UTF-8 bytes: every byte that
@@ -335,7 +297,7 @@ struct HTMLRenderer {
         // Tag name: up to white space, "/" or ">".
         let nameStart = j
         while j < n, !HTMLRenderer.isSpace(s[j]), s[j] != 0x2F, s[j] != 0x3E { j += 1 }
-        let tag = HTMLRenderer.tags[lowercasing: s[nameStart..<j]]
+        let tag = HTMLRenderer.tags[s[nameStart..<j]]
         // The attribute list is a buffer kept from tag to tag.
         var attributes = attributeBuffer
         attributeBuffer = []
@@ -363,7 +325,7 @@ struct HTMLRenderer {
             let nameStart = i
             i += 1
             while i < n, !HTMLRenderer.isSpace(s[i]), s[i] != 0x2F, s[i] != 0x3E, s[i] != 0x3D { i += 1 }
-            let attribute = HTMLRenderer.attributes[lowercasing: s[nameStart..<i]]
+            let attribute = HTMLRenderer.attributes[s[nameStart..<i]]
             while i < n, HTMLRenderer.isSpace(s[i]) { i += 1 }
             var value: [UInt8] = []
             if i < n, s[i] == 0x3D {
@@ -693,61 +655,70 @@ struct HTMLRenderer {
     }
 }
 
-/// A fixed table from names to values for lookups made at every tag, on the bytes of the markup:
-/// hashed with FNV-1a over the lower-cased bytes and probed linearly, a lookup costs a few
-/// nanoseconds and makes no String, where a Dictionary keyed by String seeds and runs SipHash each
-/// time (2 % of an analysis went there).
+/// A fixed table from names to values, looked up on bytes with no String made: hashed with FNV-1a
+/// and probed linearly, a lookup costs a few nanoseconds, where a Dictionary keyed by String seeds
+/// and runs SipHash each time (2 % of an analysis went there, at every tag). Names match in either
+/// case (tag and attribute names) or only as written (character references).
 struct NameTable<Value: Sendable>: Sendable {
-    /// The names' bytes one after another; slot `k` holds `bytes[starts[k]..<starts[k] + lengths[k]]`,
-    /// or nothing when `lengths[k]` is -1 (one buffer: a probe touches no reference count).
-    private let bytes: [UInt8]
-    private let starts: [Int]
-    private let lengths: [Int]
-    private let values: [Value?]
+    /// The names' bytes one after another; slot `k` holds `bytes[starts[k]..<starts[k] + lengths[k]]`
+    /// and `values[k]`, or nothing when `lengths[k]` is -1.
+    private var bytes: [UInt8] = []
+    private var starts: [Int]
+    private var lengths: [Int]
+    private var values: [Value?]
     private let mask: Int
+    /// 0x20 when ASCII capitals match small letters, 0 when names match only as written.
+    private let fold: UInt8
 
-    /// `entries` keyed by lower-case ASCII names.
+    /// `entries` keyed by lower-case ASCII names, which match with ASCII letters in either case.
     init(_ entries: [String: Value]) {
-        var capacity = 8
-        while capacity < entries.count * 4 { capacity *= 2 }
-        var bytes: [UInt8] = []
-        var starts = [Int](repeating: 0, count: capacity)
-        var lengths = [Int](repeating: -1, count: capacity)
-        var values = [Value?](repeating: nil, count: capacity)
-        for (key, value) in entries {
-            let name = Array(key.utf8)
-            var slot = NameTable.hash(name[...]) & (capacity - 1)
-            while lengths[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
-            starts[slot] = bytes.count
-            lengths[slot] = name.count
-            bytes += name
-            values[slot] = value
-        }
-        self.bytes = bytes
-        self.starts = starts
-        self.lengths = lengths
-        self.values = values
-        mask = capacity - 1
+        self.init(entries.map { (Array($0.key.utf8)[...], $0.value) }, fold: 0x20)
     }
 
-    /// The value of the name `name` spells, ASCII letters in either case.
-    subscript(lowercasing name: ArraySlice<UInt8>) -> Value? {
-        var slot = NameTable.hash(name) & mask
+    /// `entries`, whose names match only as written; of a name given twice the last counts.
+    init(exact entries: [(ArraySlice<UInt8>, Value)]) {
+        self.init(entries, fold: 0)
+    }
+
+    private init(_ entries: [(ArraySlice<UInt8>, Value)], fold: UInt8) {
+        self.fold = fold
+        var capacity = 8
+        while capacity < entries.count * 2 { capacity *= 2 }
+        starts = [Int](repeating: 0, count: capacity)
+        lengths = [Int](repeating: -1, count: capacity)
+        values = [Value?](repeating: nil, count: capacity)
+        mask = capacity - 1
+        for (name, value) in entries {
+            let slot = self.slot(name)
+            if lengths[slot] < 0 {
+                starts[slot] = bytes.count
+                lengths[slot] = name.count
+                bytes += name
+            }
+            values[slot] = value
+        }
+    }
+
+    /// The value of the name `name` spells.
+    subscript(_ name: ArraySlice<UInt8>) -> Value? { values[slot(name)] }
+
+    /// The slot that holds `name`, or the free one where it would go.
+    private func slot(_ name: ArraySlice<UInt8>) -> Int {
+        var h: UInt32 = 2_166_136_261
+        for b in name { h = (h ^ UInt32(folded(b))) &* 16_777_619 }
+        var slot = Int(h) & mask
         while lengths[slot] >= 0 {
             if lengths[slot] == name.count {
                 let start = starts[slot]
                 var k = 0
-                while k < name.count, bytes[start + k] == Bytes.lower(name[name.startIndex + k]) { k += 1 }
-                if k == name.count { return values[slot] }
+                while k < name.count, bytes[start + k] == folded(name[name.startIndex + k]) { k += 1 }
+                if k == name.count { return slot }
             }
             slot = (slot + 1) & mask
         }
-        return nil
+        return slot
     }
 
-    private static func hash(_ bytes: ArraySlice<UInt8>) -> Int {
-        var h: UInt32 = 2_166_136_261
-        for b in bytes { h = (h ^ UInt32(Bytes.lower(b))) &* 16_777_619 }
-        return Int(h)
-    }
+    /// `b` with an ASCII capital made small when the table folds case.
+    @inline(__always) private func folded(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | fold : b }
 }
