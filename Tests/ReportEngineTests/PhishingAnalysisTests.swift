@@ -238,6 +238,19 @@ struct JapanesePhishingEvaluation {
         #expect(a.summary.messageID == "<x@b.example>")
     }
 
+    /// The check that a multipart's boundary stands on a line of its own (before a message is
+    /// attached to a forward) reads each line start once: a long boundary of dashes and a line of
+    /// dashes in the body took seconds growing with their product.
+    @Test func boundaryLineCheckStaysLinear() throws {
+        let boundary = String(repeating: "-", count: 20_000)
+        let text = Self.head + "Content-Type: multipart/mixed; boundary=\"\(boundary)\"\r\n\r\n--\(boundary)\r\n"
+            + "Content-Type: text/plain\r\n\r\nx" + String(repeating: "-", count: 400_000) + "\r\n--\(boundary)--\r\n"
+        let message = try MIMEMessage.parse(Array(text.utf8))
+        let start = ContinuousClock.now
+        #expect(message.isStructurallySound)
+        #expect(ContinuousClock.now - start < .seconds(10), "took \(ContinuousClock.now - start)")
+    }
+
     @Test func urlsAndDomainsPerMessageAreCappedWithANote() throws {
         let body = (0..<5_000).map { "http://d\($0)x.com/x" }.joined(separator: "\r\n")
         let start = ContinuousClock.now

@@ -89,13 +89,18 @@ extension MIMEMessage {
     }
 
     /// Whether `delimiter` starts a line of `raw` and is followed by white space, a line end or `--`.
+    /// Only line starts are compared, each up to its first differing byte, so the whole costs at
+    /// most a pass over `raw`, however long a delimiter or a run of its bytes a spammer writes.
     private func hasDelimiterLine(_ delimiter: [UInt8]) -> Bool {
-        var i = raw.startIndex
-        while let start = Bytes.firstRange(of: delimiter, in: raw[...], from: i) {
-            let before = start.lowerBound == raw.startIndex ? 0x0A : raw[start.lowerBound - 1]
-            let after = start.upperBound < raw.endIndex ? raw[start.upperBound] : 0x0A
-            if before == 0x0A, after == 0x0D || after == 0x0A || after == 0x20 || after == 0x09 || after == 0x2D { return true }
-            i = start.lowerBound + 1
+        var lineStart = raw.startIndex
+        while lineStart < raw.endIndex {
+            let end = lineStart + delimiter.count
+            if end <= raw.endIndex, raw[lineStart..<end].elementsEqual(delimiter) {
+                let after = end < raw.endIndex ? raw[end] : 0x0A
+                if after == 0x0D || after == 0x0A || after == 0x20 || after == 0x09 || after == 0x2D { return true }
+            }
+            guard let lineEnd = Bytes.index(of: 0x0A, in: raw, from: lineStart) else { return false }
+            lineStart = lineEnd + 1
         }
         return false
     }

@@ -18,8 +18,8 @@ enum Bytes {
     }
 
     /// Where `needle` first occurs in `data` at or after `from`: memchr finds each place its first
-    /// byte does, and the rest is compared there. At most `needle.count` comparisons a byte, for the
-    /// short fixed needles it is given (a keyword, a MIME boundary of at most 72 bytes).
+    /// byte does, and the rest is compared there. Up to `needle.count` comparisons a byte: for short
+    /// needles fixed in the code (a keyword), never for one a message chooses.
     static func firstRange(of needle: [UInt8], in data: ArraySlice<UInt8>, from: Int) -> Range<Int>? {
         guard let first = needle.first else { return from..<from }
         var i = from
