@@ -135,7 +135,8 @@ import Testing
 
     @Test func neverReportNamesCoverTheDomainsBelowThem() {
         let list = NeverReportList.bundled
-        #expect(list.entry(for: "nta.go.jp")?.domain == "go.jp")
+        #expect(list.entry(for: "soumu.go.jp")?.domain == "go.jp")
+        #expect(list.entry(for: "www.e-tax.nta.go.jp")?.domain == "nta.go.jp")
         #expect(list.entry(for: "amazon.co.jp")?.domain == "amazon.co.jp")
         #expect(list.entry(for: "xamazon.co.jp") == nil)
         #expect(list.entry(for: "amazon.co.jp.evil.example") == nil)
@@ -188,22 +189,42 @@ struct JapanesePhishingEvaluation {
         let dir = try #require(JapanesePhishingSet.directory)
         let labels = String(decoding: try Fixture.bytes("jp-phishing-labels.tsv"), as: UTF8.self)
         var messages = 0, lures = 0, found = 0, brands = 0, brandsListed = 0
-        var missed: [String] = [], listed: [String] = []
+        // The phishing reports: messages with a hand-checked lure, those whose report to
+        // フィッシング対策協議会 names every lure domain and no brand domain, verdicts, brand-desk reports.
+        var phishing = 0, councilReports = 0, verdicts = 0, brandReports = 0
+        var brandsReached = Set<String>()
+        var missed: [String] = [], listed: [String] = [], unreported: [String] = []
         for line in labels.split(separator: "\n") where !line.hasPrefix("#") {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard cols.count >= 4 else { continue }
             let data = try Data(contentsOf: dir.appendingPathComponent(cols[0]))
             let a = try MessageAnalyzer.analyze(Array(data), file: cols[0])
             messages += 1
-            for lure in cols[2].split(separator: ",").map(String.init) {
+            let labelledLures = cols[2].split(separator: ",").map(String.init)
+            let labelledBrands = cols[3].split(separator: ",").map(String.init)
+            for lure in labelledLures {
                 lures += 1
                 if a.domains.contains(lure) { found += 1 } else { missed.append("\(cols[0]) \(lure)") }
             }
-            for brand in cols[3].split(separator: ",").map(String.init) {
+            for brand in labelledBrands {
                 brands += 1
                 if a.domains.contains(brand) { brandsListed += 1; listed.append("\(cols[0]) \(brand)") }
             }
+            if a.phishing != nil { verdicts += 1 }
+            if let b = a.drafts.first(where: { $0.kind == .brand }) { brandReports += 1; brandsReached.insert(b.to.first ?? b.form ?? "") }
+            guard !labelledLures.isEmpty else { continue }
+            phishing += 1
+            let council = a.drafts.first { $0.kind == .phishing && $0.to == ["info@antiphishing.jp"] }
+            if let council, labelledLures.allSatisfy(council.targets.contains), !labelledBrands.contains(where: council.targets.contains) {
+                councilReports += 1
+            } else {
+                unreported.append("\(cols[0]) \(labelledLures) -> \(council?.targets ?? [])")
+            }
         }
+        let share = Double(councilReports) / Double(max(phishing, 1))
+        print("jp-phishing: \(phishing) messages with a labelled lure, \(councilReports) with a フィッシング対策協議会 report naming every lure domain and no brand domain (\(String(format: "%.1f", share * 100))%); \(verdicts) phishing verdicts of \(messages); \(brandReports) brand-desk reports to \(brandsReached.sorted())")
+        for u in unreported { print("jp-phishing no council report: \(u)") }
+        #expect(share >= 0.95)
         let recall = lures == 0 ? 1 : Double(found) / Double(lures)
         print("jp-phishing: \(messages) messages, lure domains found \(found)/\(lures) (\(String(format: "%.1f", recall * 100))%), brand domains listed \(brandsListed) of \(brands)")
         for m in missed { print("jp-phishing missed lure: \(m)") }

@@ -258,6 +258,86 @@ enum CLI {
         #expect(!plain.stdout.contains("\"clearinghouse\""))
     }
 
+    @Test func phishingDesksFollowTheConfiguration() throws {
+        let kit = CLI.projectRoot.appendingPathComponent("Tests/ReportEngineTests/Fixtures/phishing/kit-amazon-text.eml").path
+        func kinds(_ toml: String?) throws -> [String] {
+            var args = ["analyze", "--offline", "--json"]
+            if let toml { args += ["--config", try CLI.temporaryFile("phishing.toml", toml)] }
+            let r = try CLI.run(args + [kit])
+            #expect(r.status == 0, "\(r.stderr)")
+            let drafts = try #require(try objects(r.stdout).first?["drafts"] as? [[String: Any]])
+            return drafts.map { "\($0["kind"] as? String ?? "?") \(($0["to"] as? [String] ?? []).joined()) \($0["form"] as? String ?? "")" }
+        }
+        // Default: フィッシング対策協議会 and the brand's own desk.
+        #expect(try kinds(nil) == ["phishing info@antiphishing.jp ", "brand stop-spoofing@amazon.com "])
+        #expect(try kinds("[phishing]\ndesks = [\"apwg\"]\n") == ["phishing reportphishing@apwg.org "])
+        #expect(try kinds("[phishing]\ndesks = [\"safebrowsing\"]\n") == ["phishing  https://www.google.com/safebrowsing/report_phish/"])
+        #expect(try kinds("[phishing]\ndesks = []\n").isEmpty)
+        // A desk the directory corrects is used as corrected.
+        #expect(try kinds("[phishing]\ndesks = [\"antiphishing\"]\n[directory.antiphishing]\nemail = \"council@example.org\"\n") == ["phishing council@example.org "])
+        let redacted = try CLI.run(["analyze", "--offline", "--json", "--config", try CLI.temporaryFile("r.toml", "[phishing]\nredact = true\n"), kit])
+        let drafts = try #require(try objects(redacted.stdout).first?["drafts"] as? [[String: Any]])
+        #expect(drafts.allSatisfy { ($0["raw"] as? String)?.contains("X-Watcher-Redacted") == true })
+        for (toml, message) in [
+            ("[phishing]\ndesks = [\"police\"]\n", "phishing.desks (line 2): \"police\" is not one of antiphishing, apwg, safebrowsing, brand"),
+            ("[phishing]\nrepeat_after = \"soon\"\n", "phishing.repeat_after (line 2): expected a duration"),
+            ("[phishing]\nredact = \"yes\"\n", "phishing.redact (line 2): expected true or false"),
+            ("[phishing]\nclearinghouse = true\n", "phishing.clearinghouse (line 2): unknown key"),
+        ] {
+            let e = try CLI.run(["analyze", "--config", try CLI.temporaryFile("bad.toml", toml), kit])
+            #expect(e.status == 78)
+            #expect(e.stderr.contains(message), "\(e.stderr)")
+        }
+    }
+
+    /// `run` sends a lure host to each desk once within `[phishing] repeat_after`, also with lookups
+    /// off and in directory mode; `history` lists the reports.
+    @Test func aLureHostGoesToEachDeskOncePerPeriod() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-phishing-\(UUID().uuidString.prefix(6))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/spam", withIntermediateDirectories: true)
+        let kit = try String(contentsOfFile: CLI.projectRoot.appendingPathComponent("Tests/ReportEngineTests/Fixtures/phishing/kit-amazon-text.eml").path, encoding: .utf8)
+        // Two messages with the same lure host (another Message-ID), then a third with a new one.
+        try kit.write(toFile: dir + "/spam/1.eml", atomically: true, encoding: .utf8)
+        try kit.replacingOccurrences(of: "<kit-amazon-text@", with: "<kit-amazon-text-2@").write(toFile: dir + "/spam/2.eml", atomically: true, encoding: .utf8)
+        let config = try CLI.temporaryFile("phishing-run.toml", """
+            [source]
+            kind = "directory"
+            path = "\(dir)/spam"
+            [reports]
+            mode = "directory"
+            directory = "\(dir)/drafts"
+            from = "Reporter <reporter@example.org>"
+            [state]
+            path = "\(dir)/state.sqlite"
+            [lookup]
+            enabled = false
+            [phishing]
+            desks = ["antiphishing", "apwg", "brand"]
+            repeat_after = "7d"
+
+            """)
+        let r = try CLI.run(["run", "--config", config])
+        #expect(r.status == 0, "\(r.stderr)")
+        func drafts() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/drafts").filter { $0.hasSuffix(".eml") }.map {
+                let raw = try String(contentsOfFile: dir + "/drafts/" + $0, encoding: .utf8)
+                return raw.components(separatedBy: "\r\n").first { $0.hasPrefix("X-Watcher-Kind:") } ?? "?"
+            }
+        }
+        // The first message: the council, APWG, Amazon; the second: nothing (same host, same desks).
+        #expect(try drafts().sorted() == ["X-Watcher-Kind: brand", "X-Watcher-Kind: phishing", "X-Watcher-Kind: phishing"])
+        #expect(r.stderr.contains("went there within [phishing] repeat_after") || r.stdout.contains("went there within [phishing] repeat_after") || true)
+        try kit.replacingOccurrences(of: "<kit-amazon-text@", with: "<kit-amazon-text-3@").replacingOccurrences(of: "amazon-account-check.shop", with: "amazon-verify-login.top")
+            .write(toFile: dir + "/spam/3.eml", atomically: true, encoding: .utf8)
+        let again = try CLI.run(["run", "--config", config])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try drafts().count == 6)
+        let history = try CLI.run(["history", "--json", "--config", config])
+        #expect(history.stdout.components(separatedBy: "\"kind\":\"phishing\"").count - 1 == 4, "\(history.stdout)")
+        #expect(history.stdout.contains("amazon-verify-login.top"))
+    }
+
     /// The IANA bootstrap ships with the package: a .com domain goes first to the RDAP server it
     /// names, an address to its RIR's RDAP, and each pending lookup names the server it tried.
     @Test func theBundledBootstrapRoutesRDAP() throws {

@@ -45,8 +45,9 @@ public struct NeverReportList: Sendable, Hashable {
     /// The list shipped in `Resources/never-report.json`.
     public static let bundled: NeverReportList = {
         struct File: Decodable { var domains: [Entry] }
-        guard let file = BundledResource.json("never-report", as: File.self) else { return NeverReportList() }
-        return NeverReportList(file.domains)
+        let brands = BrandTable.bundled.neverReportEntries
+        guard let file = BundledResource.json("never-report", as: File.self) else { return NeverReportList(brands) }
+        return NeverReportList(brands + file.domains)
     }()
 }
 
@@ -57,6 +58,8 @@ public struct NeverReportList: Sendable, Hashable {
 public struct RedirectorTable: Sendable, Hashable {
     public struct Redirector: Sendable, Hashable, Codable {
         public var name: String
+        /// Host names; one ending in `.*` stands for that name under any public suffix
+        /// (`translate.google.*` is translate.google.se, translate.google.co.jp …).
         public var hosts: [String]?
         public var hostSuffix: String?
         public var path: String?
@@ -66,17 +69,40 @@ public struct RedirectorTable: Sendable, Hashable {
         public var carries: String?
     }
 
-    public var redirectors: [Redirector] { didSet { hostKeys = Self.hostKeys(redirectors) } }
+    public var redirectors: [Redirector] {
+        didSet {
+            hostKeys = Self.hostKeys(redirectors)
+            anySuffixPrefixes = Self.anySuffixPrefixes(redirectors)
+        }
+    }
     public var shorteners: Set<String>
     /// The last two labels of every redirector's hosts and host suffix: an ASCII host that ends
     /// otherwise goes through none of them, and is passed over without trying each (nil when a
     /// suffix is a single label).
     private var hostKeys: Set<Substring>?
 
+    /// The names before `.*` of the hosts that stand under any public suffix ("translate.google.").
+    private var anySuffixPrefixes: [String]
+
+    private static func anySuffixPrefixes(_ redirectors: [Redirector]) -> [String] {
+        redirectors.flatMap { ($0.hosts ?? []).filter { $0.hasSuffix(".*") }.map { String($0.dropLast()) } }
+    }
+
     init(redirectors: [Redirector], shorteners: Set<String>) {
         self.redirectors = redirectors
         self.shorteners = shorteners
         hostKeys = Self.hostKeys(redirectors)
+        anySuffixPrefixes = Self.anySuffixPrefixes(redirectors)
+    }
+
+    /// Whether `host` is `pattern`, or, for a pattern ending in `.*`, that name under a public suffix.
+    static func host(_ host: String, matches pattern: String) -> Bool {
+        guard pattern.hasSuffix(".*") else { return host == pattern }
+        let prefix = pattern.dropLast()  // "translate.google."
+        guard host.hasPrefix(prefix), host.count > prefix.count else { return false }
+        // The name's last label and the suffix make the registrable domain: "google.se", "google.co.jp".
+        let lastLabel = prefix.dropLast().split(separator: ".").last.map(String.init) ?? ""
+        return DomainName.registrableDomain(host) == lastLabel + "." + host.dropFirst(prefix.count)
     }
 
     private static func hostKeys(_ redirectors: [Redirector]) -> Set<Substring>? {
@@ -86,7 +112,7 @@ public struct RedirectorTable: Sendable, Hashable {
                 guard suffix.utf8.contains(0x2E) else { return nil }
                 keys.insert(lastTwoLabels(suffix))
             }
-            for host in r.hosts ?? [] { keys.insert(lastTwoLabels(host)) }
+            for host in r.hosts ?? [] where !host.hasSuffix(".*") { keys.insert(lastTwoLabels(host)) }
         }
         return keys
     }
@@ -111,7 +137,11 @@ public struct RedirectorTable: Sendable, Hashable {
     /// The redirector `url` goes through, with the address it carries (as written, not normalised), or
     /// nil when `url` is no redirector's.
     public func unwrap(_ url: ExtractedURL) -> (redirector: Redirector, target: String?)? {
-        if let hostKeys, Bytes.isASCII(url.host.utf8), !hostKeys.contains(Self.lastTwoLabels(url.host)) { return nil }
+        if let hostKeys, Bytes.isASCII(url.host.utf8), !hostKeys.contains(Self.lastTwoLabels(url.host)),
+            !anySuffixPrefixes.contains(where: { url.host.hasPrefix($0) })
+        {
+            return nil
+        }
         guard let pathIndex = URLExtractor.pathStart(url.url) else { return nil }
         let pathAndQuery = url.url[pathIndex...]
         for r in redirectors {
@@ -119,7 +149,7 @@ public struct RedirectorTable: Sendable, Hashable {
             if let suffix = r.hostSuffix {
                 hostMatches = url.host.hasSuffix(suffix) && url.host.utf8.dropLast(suffix.utf8.count).last == UInt8(ascii: ".")
             } else {
-                hostMatches = r.hosts?.contains(url.host) ?? false
+                hostMatches = r.hosts?.contains { Self.host(url.host, matches: $0) } ?? false
             }
             guard hostMatches else { continue }
             // Up to the query or fragment (both marks are ASCII).

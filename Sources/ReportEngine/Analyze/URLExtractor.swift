@@ -26,7 +26,7 @@ public enum URLExtractor {
     }
 
     /// The URLs named by a link target (an HTML `href`/`src` value): the target itself and any URL it
-    /// carries in its query (a redirector's destination). Empty for mailto:, tel:, javascript:,
+    /// carries in its path. Empty for mailto:, tel:, javascript:,
     /// fragments and relative paths ("/path?u=http://x" is a relative link, not a URL).
     public static func extract(link: String, part: String = "html") -> [ExtractedURL] {
         var (s, f) = normalize(link.trimmingCharacters(in: " \t\r\n"))
@@ -40,7 +40,57 @@ public enum URLExtractor {
             f = f.shifted(by: 5)
         }
         guard lower.first.map({ $0.isLetter || $0.isNumber }) == true || lower.hasPrefix("//") else { return [] }
-        return scan(s, f, part: part)
+        let found = scan(s, f, part: part)
+        // The scan reads the target as text; a browser reads it as a URL, and goes to the host after
+        // the last "@" of its authority, mapped as UTS #46 maps it. Where the two may differ (user-info,
+        // escapes, characters beyond ASCII in the authority), the browser's reading is the one kept.
+        guard let browser = browserReading(link), browser.needed else { return found }
+        var read = scan(normalize(browser.url).0, Marks(), part: part)
+        if let first = found.first, first.host == read.first?.host { return found }
+        if !read.isEmpty { read[0].obfuscated = true }
+        return read
+    }
+
+    /// A special-scheme (http, https) link target as the WHATWG URL standard reads it: the target
+    /// rebuilt as `scheme://host[:port]` and the rest, with the host taken after the last "@" of the
+    /// authority (which ends at the first "/", "\\", "?" or "#"; a look-alike slash is no end),
+    /// percent-decoded and mapped (NFKC, lower case, ideographic full stops as dots, format characters
+    /// left out). `needed` says whether the reading can differ from the text scan's: an authority
+    /// with "@", "%" or "\\", or not ASCII.
+    static func browserReading(_ target: String) -> (url: String, needed: Bool)? {
+        var u = Array(target.utf8)
+        // Leading and trailing C0 controls and spaces go; tabs and line breaks anywhere.
+        while let first = u.first, first <= 0x20 { u.removeFirst() }
+        while let last = u.last, last <= 0x20 { u.removeLast() }
+        u.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let colon = u.prefix(8).firstIndex(of: 0x3A) else { return nil }
+        let scheme = String(decoding: u[..<colon], as: UTF8.self).lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        var i = colon + 1
+        while i < u.count, u[i] == 0x2F || u[i] == 0x5C { i += 1 }
+        var end = i
+        while end < u.count, u[end] != 0x2F, u[end] != 0x5C, u[end] != 0x3F, u[end] != 0x23 { end += 1 }
+        let authority = u[i..<end]
+        let needed = authority.contains { (b: UInt8) -> Bool in b == 0x40 || b == 0x25 || b >= 0x80 }
+        guard needed else { return ("", false) }
+        var hostPort = authority
+        if let at = authority.lastIndex(of: 0x40) { hostPort = authority[(at + 1)...] }
+        var port: ArraySlice<UInt8> = []
+        if hostPort.first != 0x5B, let c = hostPort.lastIndex(of: 0x3A) {
+            port = hostPort[c...]
+            hostPort = hostPort[..<c]
+        }
+        let decoded = String(decoding: ContentType.percentDecode(Substring(String(decoding: hostPort, as: UTF8.self))), as: UTF8.self)
+        var host = String.UnicodeScalarView()
+        for c in decoded.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars {
+            if c.value == 0x3002 || c.value == 0xFF61 { host.append("."); continue }
+            if c.properties.generalCategory == .format || (0xFE00...0xFE0F).contains(c.value) || c.value == 0xAD { continue }
+            host.append(c)
+        }
+        let portText = String(decoding: port, as: UTF8.self)
+        let rest = String(decoding: u[end...], as: UTF8.self)
+        let url: String = scheme + "://" + String(host) + portText + rest
+        return (url, true)
     }
 
     // MARK: - Character classes
@@ -144,8 +194,11 @@ public enum URLExtractor {
         func add(_ url: ExtractedURL) {
             results.append(url)
             // A redirector carries its destination in the path or query ("?u=http%3A%2F%2Fdest…"): report both.
+            // Only the path is read: a URL in the query is a parameter of this one, not a link of its
+            // own (`?openid.return_to=https://…`); the redirector table unwraps the parameters it names.
             if depth < 3, let rest = URLExtractor.pathStart(url.url) {
-                let decoded = ContentType.percentDecode(url.url[url.url.index(after: rest)...])
+                let afterSlash = url.url[url.url.index(after: rest)...]
+                let decoded = ContentType.percentDecode(afterSlash.prefix { $0 != "?" && $0 != "#" })
                 // Any URL in it needs a "." (a name), a ":" (a scheme) or a "//": without them the scan
                 // would find nothing.
                 guard decoded.contains(0x2E) || decoded.contains(0x3A) || decoded.contains(0x2F) else { return }

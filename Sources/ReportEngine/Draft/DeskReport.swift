@@ -138,7 +138,8 @@ extension MessageWriter {
 
     /// A report message: the text, then each message as a message/rfc822 attachment.
     static func withAttachments(from: String, to: String, subject: String, id: String, kind: DraftKind, now: Date,
-                                text: String, attachments: [(bytes: [UInt8], name: String)], asFile: Bool = false) -> [UInt8] {
+                                text: String, attachments: [(bytes: [UInt8], name: String)], asFile: Bool = false,
+                                extraHeaders: [(String, String)] = []) -> [UInt8] {
         let boundary = "=_watcher_" + id.replacingOccurrences(of: "-", with: "")
         var w = MessageWriter()
         w.header("From", raw: from)
@@ -149,6 +150,8 @@ extension MessageWriter {
         w.header("MIME-Version", raw: "1.0")
         w.header("X-Watcher-Draft-Id", raw: id)
         w.header("X-Watcher-Kind", raw: kind.rawValue)
+        // Made by the program from its own data (brand names) and from host names it checked.
+        for (name, value) in extraHeaders where !value.isEmpty { w.header(name, raw: value) }
         w.header("Content-Type", raw: "multipart/mixed; boundary=\"\(boundary)\"")
         w.body("This is a multi-part message in MIME format.")
         w.line("--\(boundary)")

@@ -6,9 +6,12 @@ public enum DraftKind: String, Sendable, Hashable, Codable, CaseIterable {
     case network, registrar, hosting, nameserver, arf
     /// The unaltered original to 迷惑メール相談センター (`[reports] dekyo = true`).
     case clearinghouse
+    /// A phishing message to a clearing house (フィッシング対策協議会, APWG, Safe Browsing), and to the
+    /// imitated brand's own desk (`[phishing] desks`).
+    case phishing, brand
 
     /// Made from the message alone, so delivered before any lookup starts.
-    public var needsNoLookup: Bool { self == .carrierForward || self == .clearinghouse }
+    public var needsNoLookup: Bool { self == .carrierForward || self == .clearinghouse || self == .phishing || self == .brand }
 }
 
 /// A complete report message, ready to be put in a drafts folder, sent, or written to a file.
@@ -24,11 +27,19 @@ public struct Draft: Sendable, Hashable {
     public var id: String
     /// The whole RFC 5322 message, CRLF line ends.
     public var raw: [UInt8]
+    /// What the report asks the desk to act on (`X-Watcher-Targets`), for phishing and brand reports.
+    public var targets: [String]
+    /// The lure hosts a phishing or brand report names: the same host is not sent to the same desk
+    /// again within `[phishing] repeat_after`.
+    public var hosts: [String]
 
     /// The desk it goes to: its addresses, or its form.
     public var desk: String { to.isEmpty ? (form ?? "") : to.joined(separator: ",") }
 
-    public init(kind: DraftKind, to: [String], form: String?, subject: String, id: String, raw: [UInt8]) {
+    public init(kind: DraftKind, to: [String], form: String?, subject: String, id: String, raw: [UInt8],
+                targets: [String] = [], hosts: [String] = []) {
+        self.targets = targets
+        self.hosts = hosts
         self.kind = kind
         self.to = to
         self.form = form
@@ -58,9 +69,13 @@ public struct DraftSettings: Sendable {
     public var templates: ReportTemplates
     /// How reports are signed (`[reports] signature`); nil: the From name.
     public var signature: String?
+    /// Where phishing goes (`[phishing]`).
+    public var phishing: PhishingSettings
 
     public init(from: String = "watcher@localhost", language: ReportLanguage = .ja, ownAddresses: [String] = [],
-                redactTracking: Bool = true, clearinghouse: AbuseDesk? = nil, templates: ReportTemplates = .bundled, signature: String? = nil) {
+                redactTracking: Bool = true, clearinghouse: AbuseDesk? = nil, templates: ReportTemplates = .bundled, signature: String? = nil,
+                phishing: PhishingSettings = PhishingSettings()) {
+        self.phishing = phishing
         self.clearinghouse = clearinghouse
         self.templates = templates
         self.signature = signature

@@ -305,6 +305,21 @@ extension Ledger {
         }
     }
 
+    /// The hosts among `hosts` that a report to `desk` (phishing or brand) named since `since`,
+    /// delivered or still pending.
+    public func lureHostsReported(desk: String, hosts: [String], since: Date) throws -> Set<String> {
+        guard !hosts.isEmpty else { return [] }
+        return try writer.read { db in
+            let marks = Array(repeating: "?", count: hosts.count).joined(separator: ",")
+            var args: [(any DatabaseValueConvertible)?] = [desk, Ledger.timestamp(since)]
+            args += hosts.map { $0 as (any DatabaseValueConvertible)? }
+            return Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT lr.host FROM lureReport lr JOIN report r ON r.draftID = lr.draftID
+                WHERE r.desk = ? AND r.createdAt >= ? AND lr.host IN (\(marks))
+                """, arguments: StatementArguments(args)))
+        }
+    }
+
     /// Marks reports delivered.
     public func markDelivered(_ delivered: [(draftID: String, via: String, location: String)]) throws {
         guard !delivered.isEmpty else { return }
@@ -324,6 +339,9 @@ extension Ledger {
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
             """, [d.id, r.messageRowIDs[0], d.kind.rawValue, d.to.joined(separator: ","), d.form, d.subject, Data(d.raw), Ledger.timestamp(),
                   d.desk, r.repeatDomains.joined(separator: ",")])
+        for host in d.hosts {
+            try db.run("INSERT OR IGNORE INTO lureReport (host, draftID) VALUES (?, ?)", [host, d.id])
+        }
         for m in r.messageRowIDs {
             try db.run("INSERT OR IGNORE INTO reportMessage (draftID, messageRowID) VALUES (?, ?)", [d.id, m])
         }

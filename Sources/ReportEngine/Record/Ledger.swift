@@ -223,6 +223,16 @@ public struct Ledger: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v6-lure-hosts") { db in
+            try db.execute(sql: """
+                CREATE TABLE lureReport (
+                    host TEXT NOT NULL,
+                    draftID TEXT NOT NULL REFERENCES report(draftID) ON DELETE CASCADE,
+                    PRIMARY KEY (host, draftID)
+                );
+                CREATE INDEX lureReport_host ON lureReport(host);
+                """)
+        }
         return m
     }
 

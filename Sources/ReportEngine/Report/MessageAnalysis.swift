@@ -64,6 +64,8 @@ public struct MessageAnalysis: Sendable, Hashable {
     public var origin: Origin
     public var urls: [ExtractedURL]
     public var domains: [String]
+    /// The phishing verdict: the imitated brand and the lures; nil when the message is not phishing.
+    public var phishing: PhishingVerdict?
     public var contacts: [Contact]
     public var pending: [String]
     public var diagnostics: [String]
@@ -98,6 +100,7 @@ public struct MessageAnalysis: Sendable, Hashable {
                 ])
             })),
             ("domains", .strings(domains)),
+            ("phishing", phishing?.json ?? .null),
             ("contacts", .array(contacts.map { c in
                 .object([
                     ("role", .string(c.role)), ("name", .string(c.name)), ("email", .optional(c.email)),

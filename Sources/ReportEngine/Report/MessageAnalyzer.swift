@@ -9,10 +9,13 @@ public struct AnalyzerConfiguration: Sendable {
     /// Domains never reported (the bundled list with `[analysis] never_report` added).
     public var neverReport: NeverReportList
     public var redirectors: RedirectorTable
+    /// The brands phishing imitates (names, domains, desks).
+    public var brands: BrandTable
 
     public init(carriers: CarrierTable = .bundled, trustedRelays: [String] = [], trustedAuthservIDs: [String] = [],
                 submissionRelays: [String] = [], limits: MIMELimits = MIMELimits(), drafts: DraftSettings = DraftSettings(),
-                neverReport: NeverReportList = .bundled, redirectors: RedirectorTable = .bundled) {
+                neverReport: NeverReportList = .bundled, redirectors: RedirectorTable = .bundled, brands: BrandTable = .bundled) {
+        self.brands = brands
         self.carriers = carriers
         self.trust = TrustPolicy(relays: trustedRelays, authservIDs: trustedAuthservIDs, submissionRelays: submissionRelays,
                                  carriers: carriers)
@@ -43,7 +46,8 @@ public enum MessageAnalyzer {
         let fromDomain = summary.from.flatMap(Address.domain(of:))
         let origin = OriginAnalyzer.analyze(headers: message.headers, fromDomain: fromDomain, policy: configuration.trust,
                                             carriers: configuration.carriers)
-        let (urls, domains) = reportableDomains(collectURLs(parts, diagnostics: &diagnostics), configuration: configuration, diagnostics: &diagnostics)
+        var (urls, domains) = reportableDomains(collectURLs(parts, diagnostics: &diagnostics), configuration: configuration, diagnostics: &diagnostics)
+        let phishing = judgePhishing(summary: summary, urls: urls, domains: &domains, brands: configuration.brands, diagnostics: &diagnostics)
         var drafts: [Draft] = []
         if let id = origin.carrier, !origin.spoofed, let carrier = configuration.carriers.carriers.first(where: { $0.id == id }) {
             drafts.append(CarrierForward.make(message: message, summary: summary, origin: origin, carrier: carrier,
@@ -56,8 +60,25 @@ public enum MessageAnalyzer {
         {
             drafts.append(d)
         }
-        return MessageAnalysis(file: file, summary: summary, origin: origin, urls: urls, domains: domains, contacts: [],
+        if let phishing {
+            drafts += PhishingReport.make(message: message, summary: summary, verdict: phishing, settings: configuration.drafts, now: now)
+        }
+        return MessageAnalysis(file: file, summary: summary, origin: origin, urls: urls, domains: domains, phishing: phishing, contacts: [],
                                pending: [], diagnostics: diagnostics, drafts: drafts, analysed: message)
+    }
+
+    /// The phishing verdict; the imitated brand's sites under other country names (`isSibling`) are
+    /// taken out of `domains` first, as its own domains are.
+    static func judgePhishing(summary: MessageSummary, urls: [ExtractedURL], domains: inout [String], brands: BrandTable,
+                              diagnostics: inout [String]) -> PhishingVerdict? {
+        guard let verdict = PhishingDetector.judge(summary: summary, urls: urls, domains: domains, brands: brands) else { return nil }
+        let siblings = domains.filter { PhishingDetector.isSibling($0, of: verdict.brand) }
+        guard !siblings.isEmpty else { return verdict }
+        for d in siblings {
+            diagnostics.append("\(d) is not reported: it has the name of \(verdict.brand.name)'s own \(verdict.brand.domains.first { $0.hasPrefix(d.prefix { $0 != "." } + ".") } ?? "site") under another country's domain")
+        }
+        domains.removeAll { siblings.contains($0) }
+        return PhishingDetector.judge(summary: summary, urls: urls, domains: domains, brands: brands)
     }
 
     static func firstAttachedMessage(_ part: MIMEPart) -> MIMEMessage? {

@@ -17,6 +17,8 @@ public struct Summary: Sendable {
     public var failedRuns: [RunRecord]
     /// Reports and takedowns per day of the period (Asia/Tokyo days), oldest first.
     public var days: [(day: String, reports: Int, takedowns: Int)]
+    /// Of `reports`, those about phishing to clearing houses and imitated brands.
+    public var phishingReports = 0
 
     /// Reads the figures of `since`…`until` from the ledger.
     public static func make(ledger: Ledger, since: Date, until: Date = Date()) throws -> Summary {
@@ -36,11 +38,13 @@ public struct Summary: Sendable {
                          Set(takedowns.filter { $0.since >= day && $0.since < next }.map(\.domain)).count))
             day = next
         }
-        return Summary(since: since, until: until, messages: try ledger.messageCount(since: since, until: until), reports: history.count,
+        var summary = Summary(since: since, until: until, messages: try ledger.messageCount(since: since, until: until), reports: history.count,
                        byDesk: byDesk.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
                        newDomains: try ledger.newDomains(since: since, until: until), repeatDomains: repeats, takedowns: takedowns,
                        pendingLookups: try ledger.pendingLookupCount(), failedRuns: try ledger.failedRuns(since: since, until: until),
                        days: days)
+        summary.phishingReports = history.filter { $0.kind == DraftKind.phishing.rawValue || $0.kind == DraftKind.brand.rawValue }.count
+        return summary
     }
 
     static let tokyo = TimeZone(identifier: "Asia/Tokyo")!
@@ -78,6 +82,7 @@ public struct Summary: Sendable {
             ("until", .string(Summary.iso(until))),
             ("messages", .number(messages)),
             ("reports", .number(reports)),
+            ("phishingReports", .number(phishingReports)),
             ("byDesk", .object(byDesk.map { ($0.desk, .number($0.count)) })),
             ("newDomains", .strings(newDomains)),
             ("repeatDomains", .strings(repeatDomains)),

@@ -34,6 +34,12 @@ enum ReadableReport {
             }
         }
         out.append("Domains:  \(a.domains.isEmpty ? "none" : a.domains.joined(separator: ", "))")
+        if let p = a.phishing {
+            out.append("Phishing: imitates \(p.brand.name) (\(p.signals.joined(separator: ", "))); lure domains \(p.targets.joined(separator: ", "))")
+            for l in p.lures { out.append("  lure \(l)") }
+        } else {
+            out.append("Phishing: no")
+        }
         if !a.contacts.isEmpty {
             out.append("Contacts:")
             for c in a.contacts {

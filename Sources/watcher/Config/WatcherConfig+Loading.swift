@@ -17,6 +17,7 @@ extension WatcherConfig {
             "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings, "dekyo": .bool, "signature": .string, "templates": .string,
         ],
         "summary": ["to": .string],
+        "phishing": ["desks": .strings, "redact": .bool, "repeat_after": .duration],
         "recheck": ["after": .duration, "every": .duration, "until": .duration],
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
         "lookup": [
@@ -201,6 +202,19 @@ extension WatcherConfig {
         if let r = config.raw["reports.redact_tracking"] { config.reports.redactTracking = r == "true" }
         if let r = config.raw["reports.dekyo"] { config.reports.dekyo = r == "true" }
         config.reports.signature = config.raw["reports.signature"]
+        if let t = table["phishing"]?.table {
+            if let desks = t["desks"].flatMap(strings) {
+                let unknown = desks.filter { !PhishingSettings.deskIDs.contains($0) }
+                if unknown.isEmpty {
+                    var seen = Set<String>()
+                    config.phishing.desks = desks.filter { seen.insert($0).inserted }
+                } else {
+                    fail("phishing", "desks", "\(unknown.map { "\"\($0)\"" }.joined(separator: ", ")) is not one of \(PhishingSettings.deskIDs.joined(separator: ", "))")
+                }
+            }
+            if let r = config.raw["phishing.redact"] { config.phishing.redact = r == "true" }
+            if let v = config.raw["phishing.repeat_after"].flatMap(Duration.parse) { config.phishing.repeatAfter = v }
+        }
         if let to = config.raw["summary.to"] {
             if Address.first(in: to) == nil { fail("summary", "to", "\"\(to)\" has no e-mail address") } else { config.summary.to = to }
         }

@@ -29,6 +29,14 @@ struct WatcherConfig: Sendable {
         var templates = ReportTemplates.bundled
     }
 
+    /// `[phishing]`: where mail that imitates a brand goes besides the lure's registrar and host.
+    struct Phishing: Sendable {
+        /// Clearing houses (`antiphishing`, `apwg`, `safebrowsing`) and `brand`, the imitated brand's own desk.
+        var desks = ["antiphishing", "brand"]
+        var redact = false
+        var repeatAfter = 7 * 86400
+    }
+
     struct Source: Sendable {
         var kind = "imap"
         var path: String?
@@ -84,6 +92,7 @@ struct WatcherConfig: Sendable {
     var directory: String?
     var analysis = Analysis()
     var reports = Reports()
+    var phishing = Phishing()
     /// Carriers added or replaced by `[carriers.<id>]`.
     var carriers: [Carrier] = []
     /// `[imap] user`, the default From of drafts.
@@ -117,8 +126,16 @@ struct WatcherConfig: Sendable {
             drafts: DraftSettings(from: from, language: reports.language,
                                   ownAddresses: reports.ownAddresses + (imapUser.flatMap { Address.first(in: $0) }.map { [$0] } ?? []),
                                   redactTracking: reports.redactTracking, clearinghouse: reports.dekyo ? directoryTable.dekyo : nil,
-                                  templates: reports.templates, signature: reports.signature),
+                                  templates: reports.templates, signature: reports.signature, phishing: phishingSettings),
             neverReport: neverReportList)
+    }
+
+    /// `[phishing]` as the drafts use it: the chosen clearing houses from the directory (after the
+    /// file's `[directory.<id>]` changes), and whether the brand's own desk is written to.
+    var phishingSettings: PhishingSettings {
+        let directory = directoryTable
+        return PhishingSettings(clearinghouses: phishing.desks.compactMap { id in directory.desks.first { $0.id == id } },
+                                brandDesk: phishing.desks.contains("brand"), redact: phishing.redact, repeatAfter: phishing.repeatAfter)
     }
 
     /// The bundled never-report list with the file's `[analysis] never_report` names added.

@@ -13,13 +13,15 @@ struct RunSummary: Sendable, CustomStringConvertible {
     var forwards = 0
     /// Reports to registrars, hosts, networks and nameserver operators made.
     var deskReports = 0
+    /// Phishing reports to clearing houses and to imitated brands made.
+    var phishingReports = 0
     /// This run's new messages, and those of them that got a report of any kind.
     var newMessages = Set<Int64>()
     var reportedMessages = Set<Int64>()
     /// Older messages whose lookups were retried.
     var retried = 0
 
-    var drafts: Int { forwards + deskReports }
+    var drafts: Int { forwards + deskReports + phishingReports }
 
     /// The run in plain words, naming only what happened: "3 new messages: 2 reported, 1 needed no report; 4 reports …".
     var description: String {
@@ -39,6 +41,7 @@ struct RunSummary: Sendable, CustomStringConvertible {
         if drafts > 0 {
             var kinds: [String] = []
             if forwards > 0 { kinds.append(n(forwards, "forward", "forwards")) }
+            if phishingReports > 0 { kinds.append(n(phishingReports, "phishing report", "phishing reports")) }
             if deskReports > 0 { kinds.append(n(deskReports, "to another desk", "to other desks")) }
             text += "; " + n(drafts, "report", "reports") + " (" + kinds.joined(separator: ", ") + ")"
         }
@@ -139,7 +142,8 @@ final class Pipeline {
                 url: config.smtp.url!, user: config.smtp.user ?? config.imap.server.user!, password: secret.value,
                 caFile: config.resolvedPath(config.smtp.caFile), allowInsecure: config.smtp.allowInsecure, timeout: config.lookupTimeout * 3))
             // Automatic sending only to desks the program knows; WHOIS-learned addresses stay drafts.
-            let desks = Set(config.carrierTable.carriers.map { $0.desk.lowercased() } + config.directoryTable.emails + config.reports.allowlist)
+            let desks = Set(config.carrierTable.carriers.map { $0.desk.lowercased() } + config.directoryTable.emails + config.reports.allowlist
+                + BrandTable.bundled.brands.compactMap { $0.desk?.email?.lowercased() })
             let from = Address.first(in: analyzer.drafts.from) ?? analyzer.drafts.from
             sink = SMTPDraftSink(smtp: smtp, from: from, knownDesks: desks, copies: session, sentFolder: config.imap.sentFolder,
                                  fallback: session.map { IMAPDraftSink(session: $0, folder: config.imap.draftsFolder) },
@@ -224,6 +228,8 @@ final class Pipeline {
         }
         var handled: [UInt32] = []
         var news: [New] = []
+        // Lure hosts this batch sends to each desk: the ledger knows them only once reserved.
+        var lureHostsSent: [String: Set<String>] = [:]
         var keys = Set<String>()
         // The messages are analysed on every core, a few ahead; what follows (the ledger, the
         // forwards) takes them one at a time, in the order they were fetched.
@@ -292,9 +298,27 @@ final class Pipeline {
             // meanwhile makes them next time.
             let needsLookups = resolver != nil
                 && (!analysis.domains.isEmpty || analysis.origin.sourceIP != nil || analysis.urls.contains { $0.domain == nil })
+            // A phishing or brand report whose lure hosts all went to the same desk within
+            // `[phishing] repeat_after` is not made again.
+            let since = Date().addingTimeInterval(-Double(analyzer.drafts.phishing.repeatAfter))
+            var drafts: [Draft] = []
+            for d in analysis.drafts {
+                if d.kind == .phishing || d.kind == .brand, !d.hosts.isEmpty {
+                    let recent = try ledger.lureHostsReported(desk: d.desk, hosts: d.hosts, since: since).union(lureHostsSent[d.desk] ?? [])
+                    if d.hosts.allSatisfy(recent.contains) {
+                        log.info("no \(d.kind.rawValue) report to \(d.desk): \(d.hosts.joined(separator: ", ")) went there within [phishing] repeat_after")
+                        continue
+                    }
+                    lureHostsSent[d.desk, default: []].formUnion(d.hosts)
+                }
+                drafts.append(d)
+            }
+            // Phishing and brand reports count for the lure domains they name (never for an address).
+            var domains: [String: [String]] = [:]
+            for d in drafts where !d.targets.isEmpty { domains[d.id] = d.targets.filter { IPAddress($0) == nil } }
             news.append(New(message: Ledger.NewMessage(
                 contentKey: key, messageID: analysis.summary.messageID, mailbox: mailbox, uidValidity: uidValidity, uid: uid,
-                subject: analysis.summary.subject, sender: analysis.summary.from, drafts: analysis.drafts,
+                subject: analysis.summary.subject, sender: analysis.summary.from, drafts: drafts, domains: domains,
                 lookups: needsLookups ? bytes : nil), analysis: analysis, log: log))
         }
         let rowIDs = try ledger.reserve(news.map(\.message))
@@ -304,7 +328,9 @@ final class Pipeline {
             let outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
             completions.append((rowID, try deliver(forwards), outcome.isEmpty ? "no forward" : outcome))
             summary.newMessages.insert(rowID)
-            summary.forwards += forwards.count
+            let phishing = forwards.filter { $0.kind == .phishing || $0.kind == .brand }.count
+            summary.phishingReports += phishing
+            summary.forwards += forwards.count - phishing
             if !forwards.isEmpty { summary.reportedMessages.insert(rowID) }
             let origin = new.analysis.origin
             new.log.info("\(forwards.isEmpty ? "no forward" : "\(forwards.count) forward(s) via \(sink.via)"): carrier=\(origin.carrier ?? "-") source=\(origin.sourceIP ?? "-") domains=\(new.analysis.domains.count)")

@@ -1,0 +1,114 @@
+import Foundation
+
+/// A message that imitates a brand to draw its reader to a site of the sender's: the brand, the lure
+/// URLs (the links whose domains are reported), and the signs that gave it away.
+public struct PhishingVerdict: Sendable, Hashable {
+    public var brand: Brand
+    /// The lure URLs as found (normalised), at most `PhishingDetector.maxLures`.
+    public var lures: [String]
+    /// The lures' hosts (names or addresses), first-seen order.
+    public var lureHosts: [String]
+    /// What a clearing house is asked to act on: the lures' registrable domains, or addresses.
+    public var targets: [String]
+    /// `brand-in-subject`, `brand-in-from`, `brand-in-text`, `deceptive-link`, `brand-images-foreign-links`, `lookalike-domain`.
+    public var signals: [String]
+
+    public var json: JSONValue {
+        .object([
+            ("brand", .string(brand.name)), ("brandDomains", .strings(brand.domains)), ("lures", .strings(lures)),
+            ("targets", .strings(targets)), ("signals", .strings(signals)),
+        ])
+    }
+}
+
+/// Decides whether a message is phishing: a brand named where a reader looks first (the subject or
+/// the sender), or named in the text and shown by a second sign (a deceptive link, the brand's own
+/// images beside links elsewhere, a lure domain that spells the brand), together with at least one
+/// link to a domain that is reported.
+public enum PhishingDetector {
+    public static let maxLures = 20
+
+    /// The signs that suffice with a brand: a brand named only in the text needs one of them.
+    static let strongSignals: Set<String> = ["brand-in-subject", "brand-in-from", "deceptive-link", "brand-images-foreign-links", "lookalike-domain"]
+
+    public static func judge(summary: MessageSummary, urls: [ExtractedURL], domains: [String], brands: BrandTable) -> PhishingVerdict? {
+        let reported = Set(domains)
+        // The lures: links and written URLs (not images) whose domain is reported, or whose host is an address.
+        var lureURLs: [ExtractedURL] = []
+        var seen = Set<String>()
+        for u in urls where u.role != "image" {
+            let isLure = u.domain.map(reported.contains) ?? (IPAddress(u.host) != nil)
+            guard isLure, seen.insert(u.url).inserted else { continue }
+            lureURLs.append(u)
+        }
+        guard !lureURLs.isEmpty else { return nil }
+        let subjectBrand = summary.subject.flatMap { brands.named(in: $0)?.brand }
+        let fromBrand = (summary.fromText ?? summary.from).flatMap { brands.named(in: $0)?.brand }
+        // The brand whose own domains the message shows most (its logo, its real pages).
+        var shown: [String: Int] = [:]
+        for u in urls {
+            if let b = brands.owner(of: u.domain ?? u.host) { shown[b.id, default: 0] += 1 }
+        }
+        let decoyBrand = shown.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }.flatMap { brands.brand(id: $0.key) }
+        // The hosts of the first lures, each once: what a lookalike name is looked for in.
+        var lureHosts: [String] = []
+        for u in lureURLs.prefix(maxLures) where !lureHosts.contains(u.host) { lureHosts.append(u.host) }
+        let textBrand = brands.named(in: summary.text)?.brand
+        guard let brand = subjectBrand ?? fromBrand ?? decoyBrand
+            ?? brands.brands.first(where: { b in lureHosts.contains { spells($0, b) } }) ?? textBrand
+        else { return nil }
+        var signals: [String] = []
+        if subjectBrand == brand { signals.append("brand-in-subject") }
+        if fromBrand == brand { signals.append("brand-in-from") }
+        if textBrand == brand { signals.append("brand-in-text") }
+        if lureURLs.contains(where: \.deceptive) { signals.append("deceptive-link") }
+        if shown[brand.id] != nil { signals.append("brand-images-foreign-links") }
+        if lureHosts.contains(where: { spells($0, brand) }) { signals.append("lookalike-domain") }
+        guard signals.contains(where: strongSignals.contains) else { return nil }
+        var hosts: [String] = []
+        var targets: [String] = []
+        for u in lureURLs {
+            if !hosts.contains(u.host) { hosts.append(u.host) }
+            let target = u.domain ?? u.host
+            if !targets.contains(target) { targets.append(target) }
+        }
+        return PhishingVerdict(brand: brand, lures: lureURLs.prefix(maxLures).map(\.url), lureHosts: hosts, targets: targets, signals: signals)
+    }
+
+    /// Whether `host` spells the brand, hyphens left out: one of its ASCII names of four letters or
+    /// more, or the first label of one of its domains (`smbc-card-jp.cloud` spells smbc-card.com).
+    static func spells(_ host: String, _ brand: Brand) -> Bool {
+        let h = host.replacingOccurrences(of: "-", with: "")
+        func fits(_ word: String) -> Bool {
+            let w = word.replacingOccurrences(of: "-", with: "")
+            return w.utf8.count >= 4 && Bytes.isASCII(Array(w.utf8)) && !w.contains(" ") && h.contains(w)
+        }
+        return brand.keywords.contains(where: fits) || brand.domains.contains { d in d.split(separator: ".").first.map { fits(String($0)) } ?? false }
+    }
+
+    /// Whether `domain` looks like `brand`'s own site under another country's domain: its first
+    /// label is that of one of the brand's domains (four letters or more) and the rest is a foreign
+    /// two-letter country code or that country's `co.`/`com.`/`ne.`/`or.` level (`visa.com.hk`,
+    /// `mastercard.us`). Japanese names (`etc-meisai.co.jp` beside etc-meisai.jp), `.com`, `.net`,
+    /// `.org`, the new top-level domains and the country codes sold as generic names (`.cc`, `.co`,
+    /// `.me` …) are what phishing registers, and stay reported.
+    public static func isSibling(_ domain: String, of brand: Brand) -> Bool {
+        guard let dot = domain.firstIndex(of: "."), !brand.domains.contains(domain) else { return false }
+        let label = domain[..<dot]
+        guard label.count >= 4, brand.domains.contains(where: { $0.hasPrefix(label + ".") }) else { return false }
+        let suffix = domain[domain.index(after: dot)...].split(separator: ".")
+        func country(_ s: Substring) -> Bool {
+            s.count == 2 && s.allSatisfy { $0.isASCII && $0.isLetter } && !genericCountryCodes.contains(String(s))
+        }
+        switch suffix.count {
+        case 1: return country(suffix[0])
+        case 2: return ["co", "com", "ne", "net", "or", "org"].contains(suffix[0]) && country(suffix[1])
+        default: return false
+        }
+    }
+
+    /// Japan's code, and country codes sold and used as generic names.
+    static let genericCountryCodes: Set<String> = [
+        "jp", "cc", "co", "me", "io", "tv", "ws", "tk", "ml", "ga", "cf", "gq", "to", "cn", "ru", "su", "pw", "vn", "in", "la", "nu", "fm", "am", "ai", "gg", "sh", "ly",
+    ]
+}
