@@ -4,10 +4,10 @@ import Testing
 
 @Suite struct AnalysisJSONTests {
     @Test func fieldNamesAndNullsFollowTheSchema() throws {
-        let a = try MessageAnalyzer.analyze(Array("From: X <A@Example.com>\nSubject: hi\n\nhttp://example.org/ https://1.2.3.4/\n".utf8), file: "m.eml")
+        let a = try MessageAnalyzer.analyze(Array("From: X <A@Example.com>\nSubject: hi\n\nhttp://example.jp/ https://1.2.3.4/\n".utf8), file: "m.eml")
         let text = a.json.serialized()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["file", "messageId", "subject", "from", "date", "text", "origin", "urls", "domains", "contacts", "pending", "diagnostics", "drafts"])
+        #expect(Set(object.keys) == ["file", "messageId", "subject", "from", "date", "text", "origin", "urls", "domains", "phishing", "contacts", "pending", "diagnostics", "drafts"])
         #expect(object["messageId"] is NSNull)
         #expect(object["date"] is NSNull)
         #expect(object["from"] as? String == "a@example.com")
@@ -19,7 +19,8 @@ import Testing
         #expect(urls.count == 2)
         #expect(Set(urls[0].keys) == ["url", "host", "domain", "defanged", "obfuscated", "part", "role", "deceptive"])
         #expect(urls[1]["domain"] is NSNull)
-        #expect(object["domains"] as? [String] == ["example.org"])
+        #expect(object["domains"] as? [String] == ["example.jp"])
+        #expect(object["phishing"] is NSNull)
         #expect(!text.contains("\"null\""))
         #expect(!text.contains("\n"))
     }

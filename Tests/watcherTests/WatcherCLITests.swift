@@ -96,7 +96,9 @@ enum CLI {
         #expect(origins.map { $0["sourceIP"] as? String } == ["49.98.12.201", "45.76.212.77", "106.128.44.19", "185.220.101.45"])
         #expect(objs[0]["domains"] as? [String] == ["v42ycn-wtn3.jp", "hecff-i99sq.jp"])
         let drafts = objs.map { ($0["drafts"] as? [[String: Any]] ?? []).map { $0["to"] as? [String] ?? [] } }
-        #expect(drafts == [[["imode-meiwaku@nttdocomo.co.jp"]], [], [["au-meiwaku@kddi.com"]], []])
+        // The forged docomo mail is phishing (ドコモ in its sender's name, an account-suspension lure):
+        // フィッシング対策協議会 gets it.
+        #expect(drafts == [[["imode-meiwaku@nttdocomo.co.jp"]], [["info@antiphishing.jp"]], [["au-meiwaku@kddi.com"]], []])
         let pending = try #require(objs[0]["pending"] as? [String])
         #expect(pending.allSatisfy { $0.contains("--offline") })
     }
@@ -155,7 +157,8 @@ enum CLI {
         #expect(r.status == 0)
         #expect(r.stdout.contains("Origin:   forged carrier sender, source IP 45.76.212.77"))
         #expect(r.stdout.contains("https://secure-login-verify.com/jp/?u=123  [secure-login-verify.com; html, link, defanged]"))
-        #expect(r.stdout.contains("Drafts:   none"))
+        #expect(r.stdout.contains("Phishing: imitates NTT docomo (brand-in-from); lure domains secure-login-verify.com"))
+        #expect(r.stdout.contains("  phishing to info@antiphishing.jp: フィッシングメールの報告（NTTドコモを装ったもの）"))
     }
 
     @Test func configErrorsNameTheKeyAndLineAndExit78() throws {

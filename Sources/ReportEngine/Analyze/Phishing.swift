@@ -43,7 +43,13 @@ public enum PhishingDetector {
         }
         guard !lureURLs.isEmpty else { return nil }
         let subjectBrand = summary.subject.flatMap { brands.named(in: $0)?.brand }
-        let fromBrand = (summary.fromText ?? summary.from).flatMap { brands.named(in: $0)?.brand }
+        // The sender's name and the part of its address before "@": the domain after it says who
+        // sent it (a carrier's subscriber, a forged carrier address), not whom it imitates.
+        var fromShown = summary.fromText ?? summary.from ?? ""
+        if let address = summary.from, let at = address.lastIndex(of: "@") {
+            fromShown = fromShown.replacingOccurrences(of: address[at...], with: "", options: .caseInsensitive)
+        }
+        let fromBrand = brands.named(in: fromShown)?.brand
         // The brand whose own domains the message shows most (its logo, its real pages).
         var shown: [String: Int] = [:]
         for u in urls {

@@ -26,7 +26,7 @@ public enum URLExtractor {
     }
 
     /// The URLs named by a link target (an HTML `href`/`src` value): the target itself and any URL it
-    /// carries in its path. Empty for mailto:, tel:, javascript:,
+    /// carries in its path or query (a redirector's destination). Empty for mailto:, tel:, javascript:,
     /// fragments and relative paths ("/path?u=http://x" is a relative link, not a URL).
     public static func extract(link: String, part: String = "html") -> [ExtractedURL] {
         var (s, f) = normalize(link.trimmingCharacters(in: " \t\r\n"))
@@ -194,11 +194,8 @@ public enum URLExtractor {
         func add(_ url: ExtractedURL) {
             results.append(url)
             // A redirector carries its destination in the path or query ("?u=http%3A%2F%2Fdest…"): report both.
-            // Only the path is read: a URL in the query is a parameter of this one, not a link of its
-            // own (`?openid.return_to=https://…`); the redirector table unwraps the parameters it names.
             if depth < 3, let rest = URLExtractor.pathStart(url.url) {
-                let afterSlash = url.url[url.url.index(after: rest)...]
-                let decoded = ContentType.percentDecode(afterSlash.prefix { $0 != "?" && $0 != "#" })
+                let decoded = ContentType.percentDecode(url.url[url.url.index(after: rest)...])
                 // Any URL in it needs a "." (a name), a ":" (a scheme) or a "//": without them the scan
                 // would find nothing.
                 guard decoded.contains(0x2E) || decoded.contains(0x3A) || decoded.contains(0x2F) else { return }

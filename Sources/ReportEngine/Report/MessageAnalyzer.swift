@@ -249,9 +249,25 @@ public enum MessageAnalyzer {
                 urls.append(c)
             }
         }
+        // The URLs in the query of a link to a brand's own site (or another never-reported one) are
+        // its parameters (`amazon.co.jp/ap/signin?openid.return_to=…&openid.identity=http://specs.openid.net/…`),
+        // not destinations of the message: an open redirect elsewhere keeps its destination.
+        var parameterURLs = Set<String>()
+        for u in urls where u.domain.map({ configuration.neverReport.entry(for: $0) != nil }) ?? false {
+            guard let q = u.url.firstIndex(of: "?") else { continue }
+            for c in URLExtractor.extract(text: String(decoding: ContentType.percentDecode(u.url[u.url.index(after: q)...]), as: UTF8.self), part: u.part) {
+                parameterURLs.insert(c.url)
+            }
+        }
         var domains: [String] = []
         var considered = Set<String>(minimumCapacity: urls.count)
         for u in urls where !redirectorURLs.contains(u.url) {
+            if parameterURLs.contains(u.url) {
+                if let d = u.domain, !considered.contains(d), configuration.neverReport.entry(for: d) == nil {
+                    diagnostics.append("\(u.host) is not reported from \(u.url.prefix(80)): it is a parameter of a link to a never-reported site")
+                }
+                continue
+            }
             guard let d = u.domain, considered.insert(d).inserted else { continue }
             if let entry = configuration.neverReport.entry(for: d) {
                 diagnostics.append("\(d) is not reported: it belongs to the imitated brand or a decoy (\(entry.reason))")
