@@ -37,12 +37,17 @@ public struct BrandTable: Sendable, Hashable {
     /// Each keyword's UTF-8, the brand it names, whether it must stand apart from ASCII letters, and
     /// whether it is ASCII (matched on the text with its spaces; the others on the text without).
     private let keywords: [(bytes: [UInt8], brand: Int, bounded: Bool, ascii: Bool)]
+    /// Each brand domain and its brand.
+    private let byDomain: [String: Int]
 
     public static func == (a: BrandTable, b: BrandTable) -> Bool { a.brands == b.brands }
     public func hash(into h: inout Hasher) { h.combine(brands) }
 
     public init(_ brands: [Brand]) {
         self.brands = brands
+        var byDomain: [String: Int] = [:]
+        for (i, b) in brands.enumerated() { for d in b.domains where byDomain[d] == nil { byDomain[d] = i } }
+        self.byDomain = byDomain
         var keywords: [(bytes: [UInt8], brand: Int, bounded: Bool, ascii: Bool)] = []
         for (i, b) in brands.enumerated() {
             for k in b.keywords {
@@ -66,7 +71,7 @@ public struct BrandTable: Sendable, Hashable {
 
     /// The brand that owns `domain` (a registrable domain or a host): itself or a name it ends in.
     public func owner(of domain: String) -> Brand? {
-        brands.first { b in b.domains.contains { domain == $0 || domain.hasSuffix("." + $0) } }
+        DomainName.firstMatch(domain) { byDomain[$0] }.map { brands[$0] }
     }
 
     /// Every brand's domains as never-report entries.
@@ -109,24 +114,24 @@ public struct BrandTable: Sendable, Hashable {
         guard !text.isEmpty, !keywords.isEmpty else { return nil }
         let head = text.utf8.count > limit * 2 ? String(decoding: Array(text.utf8.prefix(limit * 2)), as: UTF8.self) : text
         func cut(_ s: String) -> [UInt8] { Array(s.utf8.prefix(limit)) }
-        let spaced = cut(BrandTable.fold(head, keepSpaces: true))
-        let joined = cut(BrandTable.fold(head))
+        // Folded once: the text without spaces is the text with them, spaces left out.
+        let folded = BrandTable.fold(head, keepSpaces: true)
+        let spaced = cut(folded)
+        let joined = Array(folded.utf8.lazy.filter { $0 != 0x20 }.prefix(limit))
         var best: (position: Int, length: Int, brand: Int, keyword: [UInt8])?
         for k in keywords {
             if let b = best, k.bytes.count < b.length { break }
             let hay = k.ascii ? spaced : joined
-            hay.withUnsafeBufferPointer { hay in
-                var from = 0
-                while let at = Bytes.find(k.bytes, in: hay, from: from) {
-                    let end = at + k.bytes.count
-                    let apart = !k.bounded
-                        || ((at == 0 || !Bytes.isAlnum(hay[at - 1])) && (end == hay.count || !Bytes.isAlnum(hay[end])))
-                    if apart {
-                        if best == nil || at < best!.position { best = (at, k.bytes.count, k.brand, k.bytes) }
-                        break
-                    }
-                    from = at + 1
+            var from = 0
+            while let found = Bytes.firstRange(of: k.bytes, in: hay[...], from: from) {
+                let (at, end) = (found.lowerBound, found.upperBound)
+                let apart = !k.bounded
+                    || ((at == 0 || !Bytes.isAlnum(hay[at - 1])) && (end == hay.count || !Bytes.isAlnum(hay[end])))
+                if apart {
+                    if best == nil || at < best!.position { best = (at, k.bytes.count, k.brand, k.bytes) }
+                    break
                 }
+                from = at + 1
             }
         }
         return best.map { (brands[$0.brand], String(decoding: $0.keyword, as: UTF8.self)) }

@@ -138,6 +138,17 @@ public enum DomainName {
         return output
     }
 
+    /// The first answer `lookup` gives for `name` or a name it ends in at a label boundary, the name
+    /// itself first (`a.b.example.jp`, `b.example.jp`, `example.jp`, `jp`).
+    static func firstMatch<T>(_ name: String, _ lookup: (String) -> T?) -> T? {
+        var rest = Substring(name)
+        while true {
+            if let found = lookup(String(rest)) { return found }
+            guard let dot = rest.firstIndex(of: ".") else { return nil }
+            rest = rest[rest.index(after: dot)...]
+        }
+    }
+
     /// The registrable domain ("eTLD+1") of an A-label host, or nil for a public suffix itself or an unknown TLD.
     /// The answers are kept: the same hosts come back in message after message, and each answer
     /// costs libpsl some ten thousand instructions.

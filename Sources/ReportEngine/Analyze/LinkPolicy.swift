@@ -34,12 +34,7 @@ public struct NeverReportList: Sendable, Hashable {
 
     /// The entry covering `domain`: the domain itself, or a name it ends in at a label boundary.
     public func entry(for domain: String) -> Entry? {
-        var rest = Substring(domain)
-        while true {
-            if let e = entries[String(rest)] { return e }
-            guard let dot = rest.firstIndex(of: ".") else { return nil }
-            rest = rest[rest.index(after: dot)...]
-        }
+        DomainName.firstMatch(domain) { entries[$0] }
     }
 
     /// The list shipped in `Resources/never-report.json`.

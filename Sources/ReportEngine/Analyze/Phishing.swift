@@ -71,12 +71,11 @@ public enum PhishingDetector {
         if shown[brand.id] != nil { signals.append("brand-images-foreign-links") }
         if lureHosts.contains(where: { spells($0, brand) }) { signals.append("lookalike-domain") }
         guard signals.contains(where: strongSignals.contains) else { return nil }
-        var hosts: [String] = []
-        var targets: [String] = []
+        var hosts: [String] = [], targets: [String] = []
+        var hostSet = Set<String>(), targetSet = Set<String>()
         for u in lureURLs {
-            if !hosts.contains(u.host) { hosts.append(u.host) }
-            let target = u.domain ?? u.host
-            if !targets.contains(target) { targets.append(target) }
+            if hostSet.insert(u.host).inserted { hosts.append(u.host) }
+            if targetSet.insert(u.site).inserted { targets.append(u.site) }
         }
         return PhishingVerdict(brand: brand, lures: lureURLs.prefix(maxLures).map(\.url), lureHosts: hosts, targets: targets, signals: signals)
     }
@@ -98,18 +97,21 @@ public enum PhishingDetector {
     /// `mastercard.us`). Japanese names (`etc-meisai.co.jp` beside etc-meisai.jp), `.com`, `.net`,
     /// `.org`, the new top-level domains and the country codes sold as generic names (`.cc`, `.co`,
     /// `.me` …) are what phishing registers, and stay reported.
-    public static func isSibling(_ domain: String, of brand: Brand) -> Bool {
-        guard let dot = domain.firstIndex(of: "."), !brand.domains.contains(domain) else { return false }
+    public static func isSibling(_ domain: String, of brand: Brand) -> Bool { siblingOf(domain, brand) != nil }
+
+    /// The brand's own domain that `domain` is a sibling of (`isSibling`), or nil.
+    static func siblingOf(_ domain: String, _ brand: Brand) -> String? {
+        guard let dot = domain.firstIndex(of: "."), !brand.domains.contains(domain) else { return nil }
         let label = domain[..<dot]
-        guard label.count >= 4, brand.domains.contains(where: { $0.hasPrefix(label + ".") }) else { return false }
+        guard label.count >= 4, let own = brand.domains.first(where: { $0.hasPrefix(label + ".") }) else { return nil }
         let suffix = domain[domain.index(after: dot)...].split(separator: ".")
         func country(_ s: Substring) -> Bool {
             s.count == 2 && s.allSatisfy { $0.isASCII && $0.isLetter } && !genericCountryCodes.contains(String(s))
         }
         switch suffix.count {
-        case 1: return country(suffix[0])
-        case 2: return ["co", "com", "ne", "net", "or", "org"].contains(suffix[0]) && country(suffix[1])
-        default: return false
+        case 1: return country(suffix[0]) ? own : nil
+        case 2: return ["co", "com", "ne", "net", "or", "org"].contains(suffix[0]) && country(suffix[1]) ? own : nil
+        default: return nil
         }
     }
 

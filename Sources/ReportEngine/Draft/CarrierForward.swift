@@ -58,7 +58,7 @@ public enum ClearinghouseForward {
         guard let address = desk.email else { return nil }
         let subject = "FW: " + MessageWriter.sanitize(summary.subject ?? "", limit: 200)
         var context = CarrierForward.forwardContext(message: message, summary: summary, origin: origin, settings: settings)
-        context["greetingName"] = settings.language == .ja ? (desk.nameJa ?? desk.name) : desk.name
+        context["greetingName"] = desk.name(in: settings.language)
         let raw = MessageWriter.withAttachment(
             from: settings.from, to: address, subject: subject, id: id, kind: .clearinghouse, now: now,
             text: settings.templates.render("clearinghouse", language: settings.language, context),

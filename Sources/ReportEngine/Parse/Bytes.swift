@@ -31,24 +31,6 @@ enum Bytes {
         return nil
     }
 
-    /// Where `needle` first occurs in `hay` at or after `from`: memchr finds each place its first byte
-    /// does and the rest is compared there, so, as `firstRange`, for needles fixed in the code.
-    static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard let first = needle.first else { return nil }
-        var i = from
-        while let k = index(of: first, in: hay, from: i) {
-            guard hay.count - k >= needle.count else { return nil }
-            var same = true
-            for j in 1..<needle.count where hay[k + j] != needle[j] {
-                same = false
-                break
-            }
-            if same { return k }
-            i = k + 1
-        }
-        return nil
-    }
-
     /// Whether `b` is well-formed UTF-8 (Unicode 3-7: no overlong form, surrogate or code point
     /// past U+10FFFF), as `String(validating:)` decides it; ASCII is passed over eight bytes at a time.
     static func isValidUTF8(_ b: [UInt8]) -> Bool {

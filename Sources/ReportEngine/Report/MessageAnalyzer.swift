@@ -72,12 +72,13 @@ public enum MessageAnalyzer {
     static func judgePhishing(summary: MessageSummary, urls: [ExtractedURL], domains: inout [String], brands: BrandTable,
                               diagnostics: inout [String]) -> PhishingVerdict? {
         guard let verdict = PhishingDetector.judge(summary: summary, urls: urls, domains: domains, brands: brands) else { return nil }
-        let siblings = domains.filter { PhishingDetector.isSibling($0, of: verdict.brand) }
+        let siblings = domains.compactMap { d in PhishingDetector.siblingOf(d, verdict.brand).map { (d, $0) } }
         guard !siblings.isEmpty else { return verdict }
-        for d in siblings {
-            diagnostics.append("\(d) is not reported: it has the name of \(verdict.brand.name)'s own \(verdict.brand.domains.first { $0.hasPrefix(d.prefix { $0 != "." } + ".") } ?? "site") under another country's domain")
+        for (d, own) in siblings {
+            diagnostics.append("\(d) is not reported: it has the name of \(verdict.brand.name)'s own \(own) under another country's domain")
         }
-        domains.removeAll { siblings.contains($0) }
+        let removed = Set(siblings.map(\.0))
+        domains.removeAll { removed.contains($0) }
         return PhishingDetector.judge(summary: summary, urls: urls, domains: domains, brands: brands)
     }
 
