@@ -106,6 +106,19 @@ import Testing
         #expect(a.drafts.isEmpty)
     }
 
+    /// A redirector on a never-reported site (Google, Facebook) still gives way to its destination:
+    /// only what a link to such a site carries otherwise is its parameter.
+    @Test func redirectorsOnBrandSitesKeepTheirDestination() throws {
+        let html = "<a href=\"https://www.google.com/url?q=https://lure-x.top/a\">x</a>"
+            + "<a href=\"https://l.facebook.com/l.php?u=https%3A%2F%2Flure-y.top%2F\">y</a>"
+            + "<a href=\"https://www.amazon.co.jp/ap/signin?openid.return_to=https://ret.example.jp/&x=1\">z</a>"
+            + "<a href=\"https://www.facebook.com/shop.example-page.jp/\">page</a>"
+        let a = try MessageAnalyzer.analyze(Array("From: a@b.example\r\nSubject: t\r\nContent-Type: text/html\r\n\r\n\(html)\r\n".utf8))
+        #expect(a.domains == ["lure-x.top", "lure-y.top"])
+        #expect(a.diagnostics.contains { $0.hasPrefix("ret.example.jp is not reported from") })
+        #expect(a.diagnostics.contains { $0.hasPrefix("shop.example-page.jp is not reported from") })
+    }
+
     @Test func theKitsOfThisSuiteAreJudged() throws {
         #expect(try analyze("kit-delivery.eml").phishing?.brand.id == "sagawa")
         #expect(try analyze("kit-deceptive.eml").phishing?.signals.contains("deceptive-link") == true)

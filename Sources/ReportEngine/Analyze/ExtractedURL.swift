@@ -17,6 +17,10 @@ public struct ExtractedURL: Sendable, Hashable, Codable {
     public var role: String
     /// An anchor shows one host in its text and links to another: the classic phishing tell.
     public var deceptive: Bool
+    /// The site (registrable domain, or host) of the URL as written whose path or query carried this
+    /// one, through any number of URLs between; nil when it was written on its own anywhere in the
+    /// message. Not part of the JSON.
+    public var carrier: String?
 
     public init(url: String, host: String, domain: String?, defanged: Bool, obfuscated: Bool, part: String,
                 role: String = "text", deceptive: Bool = false) {

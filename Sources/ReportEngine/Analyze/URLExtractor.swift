@@ -204,6 +204,8 @@ public enum URLExtractor {
                 for var u in scan(tail, Marks(), part: part, depth: depth + 1) {
                     u.defanged = u.defanged || url.defanged
                     u.obfuscated = u.obfuscated || url.obfuscated
+                    // The outermost carrier is the one kept: this loop runs after the inner ones.
+                    u.carrier = url.site
                     results.append(u)
                 }
             }

@@ -180,6 +180,8 @@ public enum MessageAnalyzer {
         func add(_ u: ExtractedURL) {
             if let k = index[u.url] {
                 urls[k].deceptive = urls[k].deceptive || u.deceptive
+                // Written on its own once, it is a link of its own.
+                if u.carrier == nil { urls[k].carrier = nil }
             } else if urls.count < maxURLs {
                 index[u.url] = urls.count
                 urls.append(u)
@@ -233,11 +235,14 @@ public enum MessageAnalyzer {
         var urls: [ExtractedURL] = []
         var seen = Set<String>(minimumCapacity: found.count)
         var redirectorURLs = Set<String>()
+        // What a redirector of the table carries is its destination, whatever site carries it.
+        var destinations = Set<String>()
         for u in found where seen.insert(u.url).inserted {
             urls.append(u)
             guard let (redirector, target) = configuration.redirectors.unwrap(u) else { continue }
             redirectorURLs.insert(u.url)
             let carried = target.map { URLExtractor.extract(link: $0, part: u.part) } ?? []
+            for c in carried { destinations.insert(c.url) }
             if let first = carried.first {
                 diagnostics.append("\(u.host) is a redirector (\(redirector.name)): its target \(first.host) is reported, the redirector is not")
             } else {
@@ -250,20 +255,13 @@ public enum MessageAnalyzer {
                 urls.append(c)
             }
         }
-        // The URLs in the query of a link to a brand's own site (or another never-reported one) are
-        // its parameters (`amazon.co.jp/ap/signin?openid.return_to=…&openid.identity=http://specs.openid.net/…`),
-        // not destinations of the message: an open redirect elsewhere keeps its destination.
-        var parameterURLs = Set<String>()
-        for u in urls where u.domain.map({ configuration.neverReport.entry(for: $0) != nil }) ?? false {
-            guard let q = u.url.firstIndex(of: "?") else { continue }
-            for c in URLExtractor.extract(text: String(decoding: ContentType.percentDecode(u.url[u.url.index(after: q)...]), as: UTF8.self), part: u.part) {
-                parameterURLs.insert(c.url)
-            }
-        }
         var domains: [String] = []
         var considered = Set<String>(minimumCapacity: urls.count)
         for u in urls where !redirectorURLs.contains(u.url) {
-            if parameterURLs.contains(u.url) {
+            // A URL carried only by a link to a brand's own site (or another never-reported one) is a
+            // parameter of that link (`amazon.co.jp/ap/signin?openid.return_to=…&openid.identity=http://specs.openid.net/…`),
+            // not a destination of the message; an open redirect elsewhere keeps its destination.
+            if let carrier = u.carrier, !destinations.contains(u.url), configuration.neverReport.entry(for: carrier) != nil {
                 if let d = u.domain, !considered.contains(d), configuration.neverReport.entry(for: d) == nil {
                     diagnostics.append("\(u.host) is not reported from \(u.url.prefix(80)): it is a parameter of a link to a never-reported site")
                 }
