@@ -119,6 +119,15 @@ import Testing
         #expect(a.diagnostics.contains { $0.hasPrefix("shop.example-page.jp is not reported from") })
     }
 
+    /// A sender that links its Facebook and X pages and loads Google's images shows those brands' own
+    /// sites beside links of its own: that alone imitates nobody.
+    @Test func aNewsletterWithSocialLinksIsNoPhishing() throws {
+        let a = try analyze("newsletter-social-links.eml")
+        #expect(a.domains == ["example.jp"])
+        #expect(a.phishing == nil)
+        #expect(a.drafts.isEmpty)
+    }
+
     @Test func theKitsOfThisSuiteAreJudged() throws {
         #expect(try analyze("kit-delivery.eml").phishing?.brand.id == "sagawa")
         #expect(try analyze("kit-deceptive.eml").phishing?.signals.contains("deceptive-link") == true)

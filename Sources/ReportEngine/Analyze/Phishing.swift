@@ -22,14 +22,16 @@ public struct PhishingVerdict: Sendable, Hashable {
 }
 
 /// Decides whether a message is phishing: a brand named where a reader looks first (the subject or
-/// the sender), or named in the text and shown by a second sign (a deceptive link, the brand's own
-/// images beside links elsewhere, a lure domain that spells the brand), together with at least one
-/// link to a domain that is reported.
+/// the sender's name), or shown by a deceptive link or a lure domain that spells the brand, together
+/// with at least one link to a domain that is reported. The brand named in the text, or its own
+/// images and pages beside links elsewhere, support a verdict but make none: a newsletter links its
+/// Facebook and X pages and loads Google's fonts without imitating them.
 public enum PhishingDetector {
     public static let maxLures = 20
 
-    /// The signs that suffice with a brand: a brand named only in the text needs one of them.
-    static let strongSignals: Set<String> = ["brand-in-subject", "brand-in-from", "deceptive-link", "brand-images-foreign-links", "lookalike-domain"]
+    /// The signs that suffice with a brand; the others (`brand-in-text`, `brand-images-foreign-links`)
+    /// need one of them.
+    static let strongSignals: Set<String> = ["brand-in-subject", "brand-in-from", "deceptive-link", "lookalike-domain"]
 
     public static func judge(summary: MessageSummary, urls: [ExtractedURL], domains: [String], brands: BrandTable) -> PhishingVerdict? {
         let reported = Set(domains)
