@@ -143,7 +143,7 @@ final class Pipeline {
                 caFile: config.resolvedPath(config.smtp.caFile), allowInsecure: config.smtp.allowInsecure, timeout: config.lookupTimeout * 3))
             // Automatic sending only to desks the program knows; WHOIS-learned addresses stay drafts.
             let desks = Set(config.carrierTable.carriers.map { $0.desk.lowercased() } + config.directoryTable.emails + config.reports.allowlist
-                + BrandTable.bundled.brands.compactMap { $0.desk?.email?.lowercased() })
+                + analyzer.brands.brands.compactMap { $0.desk?.email?.lowercased() })
             let from = Address.first(in: analyzer.drafts.from) ?? analyzer.drafts.from
             sink = SMTPDraftSink(smtp: smtp, from: from, knownDesks: desks, copies: session, sentFolder: config.imap.sentFolder,
                                  fallback: session.map { IMAPDraftSink(session: $0, folder: config.imap.draftsFolder) },
