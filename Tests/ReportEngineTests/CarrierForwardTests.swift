@@ -195,6 +195,43 @@ import Testing
         #expect(Redaction(addresses: [], trackingURLs: true).url("https://lure.example/login?uid=1") == "https://lure.example/…")
         #expect(Redaction(addresses: [], trackingURLs: true).url("https://lure.example/") == "https://lure.example/")
     }
+
+    /// Left to right, the longest name starting at each place: a name by name reading over short
+    /// texts of a few letters, so that names overlap, nest and repeat.
+    @Test func eachPlaceTakesTheLongestNameStartingThere() {
+        var rng = SystemRandomNumberGenerator()
+        let letters = Array("abAB@.")
+        func word(_ n: Int) -> String { String((0..<n).map { _ in letters[Int.random(in: 0..<letters.count, using: &rng)] }) }
+        for _ in 0..<3_000 {
+            let names = (0..<Int.random(in: 1...4, using: &rng)).map { _ in word(Int.random(in: 1...5, using: &rng)).lowercased() }
+            let text = word(Int.random(in: 0...40, using: &rng))
+            var expected: [UInt8] = []
+            let hay = Array(text.utf8)
+            var i = 0
+            while i < hay.count {
+                let lowered = hay[i...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+                let best = names.map(\.utf8).filter { lowered.starts(with: $0) }.map(\.count).max() ?? 0
+                if best > 0 { expected += Array("#".utf8); i += best } else { expected.append(hay[i]); i += 1 }
+            }
+            #expect(NeedleTrie(names).replacingAll(in: hay, with: Array("#".utf8)) == expected, "\(names) in \(text)")
+        }
+    }
+
+    /// A spam chooses how many recipients it names and how long their names are: hiding them costs
+    /// the text's length, not names × text (40,000 names over 1 MB; a 300-letter name over 1 MB of it).
+    @Test func hidingManyOrLongNamesStaysLinear() {
+        let many = Redaction(addresses: (0..<20_000).map { "user\($0)@victims.example.jp" }, trackingURLs: false)
+        let text = String(repeating: "user17@victims.example.jp and user1234 ", count: 25_000)
+        var start = ContinuousClock.now
+        let hidden = many.apply(text)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(!hidden.contains("user17") && hidden.contains("reporter@redacted.invalid and [redacted]"))
+        let long = Redaction(addresses: [String(repeating: "a", count: 300) + "@victims.example.jp"], trackingURLs: false)
+        start = ContinuousClock.now
+        let a = long.apply(String(repeating: "a", count: 1_000_000))
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(a.hasPrefix("[redacted][redacted]"))
+    }
 }
 
 /// Every draft is a valid message: a carrier forward and a desk report (with its redacted copy) are

@@ -248,6 +248,13 @@ struct JapanesePhishingEvaluation {
         ("Content-Type with many words", head + "Content-Type: text/plain;" + String(repeating: " w", count: 500_000) + "\r\n\r\nbody\r\n"),
         ("one long line", head + "Subject: t\r\n\r\n" + String(repeating: "a.", count: 1_000_000) + "\r\n"),
         ("a scheme before a huge host", head + "Subject: t\r\n\r\nhttp://" + String(repeating: "a.", count: 1_000_000) + "\r\n"),
+        // Phishing (brand in the subject, a lure): its reports hide every recipient, in a redacted copy.
+        ("phishing to 20,000 recipients", "From: a@b.example\r\nMessage-ID: <x@b.example>\r\nSubject: Amazon\r\nTo: "
+            + (0..<20_000).map { "user\($0)@victims.example.jp" }.joined(separator: ", ")
+            + "\r\nContent-Type: text/html\r\n\r\n<a href=\"https://amazon-check.top/\">x</a>" + String(repeating: "user17@victims.example.jp ", count: 20_000) + "\r\n"),
+        ("a link whose user-info is a run of look-alike slashes", head + "Subject: Amazon\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<a href=\"https://"
+            + String(repeating: "a\u{2215}", count: 500_000) + "@lure.top/\">x</a>\r\n"),
+        ("a brand's name a million times in the subject", head + "Subject: " + String(repeating: "アマゾン楽天", count: 200_000) + "\r\n\r\nhttps://lure.top/\r\n"),
     ]
 
     @Test(arguments: shapes.map(\.0))

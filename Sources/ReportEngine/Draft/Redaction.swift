@@ -14,6 +14,20 @@ public struct Redaction: Sendable, Hashable {
     public private(set) var localParts: [String]
     /// Whether URLs lose their path, query and fragment (`https://host/…`).
     public var trackingURLs: Bool
+    /// The addresses and the local parts, each set found in one pass over a text: a spam names as
+    /// many recipients as it likes, and a pass per name would cost names × text.
+    private let addressTrie: NeedleTrie
+    private let localPartTrie: NeedleTrie
+
+    public static func == (a: Redaction, b: Redaction) -> Bool {
+        a.addresses == b.addresses && a.localParts == b.localParts && a.trackingURLs == b.trackingURLs
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(addresses)
+        h.combine(localParts)
+        h.combine(trackingURLs)
+    }
 
     public static let addressPlaceholder = "reporter@redacted.invalid"
     public static let localPartPlaceholder = "[redacted]"
@@ -29,6 +43,8 @@ public struct Redaction: Sendable, Hashable {
             return local.count >= 4 && locals.insert(local).inserted ? local : nil
         }.sorted { $0.utf8.count > $1.utf8.count }
         self.trackingURLs = trackingURLs
+        addressTrie = NeedleTrie(self.addresses)
+        localPartTrie = NeedleTrie(localParts)
     }
 
     /// Header fields that name the message's recipients.
@@ -69,11 +85,12 @@ public struct Redaction: Sendable, Hashable {
     }
 
     /// `text` with every hidden address and local part replaced (ASCII case ignored), and URLs cut to
-    /// their host when `trackingURLs` is set.
+    /// their host when `trackingURLs` is set. The addresses go first, in one pass that replaces at each
+    /// place the longest one found there; then the local parts, the same way, over what is left.
     public func apply(_ text: String) -> String {
         var bytes = Array(text.utf8)
-        for a in addresses { bytes = Redaction.replace(Array(a.utf8), in: bytes, with: Array(Redaction.addressPlaceholder.utf8)) }
-        for l in localParts { bytes = Redaction.replace(Array(l.utf8), in: bytes, with: Array(Redaction.localPartPlaceholder.utf8)) }
+        bytes = addressTrie.replacingAll(in: bytes, with: Array(Redaction.addressPlaceholder.utf8))
+        bytes = localPartTrie.replacingAll(in: bytes, with: Array(Redaction.localPartPlaceholder.utf8))
         if trackingURLs { bytes = Redaction.cutURLs(bytes) }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -83,30 +100,6 @@ public struct Redaction: Sendable, Hashable {
         guard trackingURLs, let start = URLExtractor.pathStart(url) else { return apply(url) }
         let rest = url[start...]
         return apply(String(url[..<start])) + (rest == "/" ? "/" : "/…")
-    }
-
-    /// Replaces every occurrence of `needle` (ASCII letters compared without case) in one left-to-right pass.
-    static func replace(_ needle: [UInt8], in hay: [UInt8], with replacement: [UInt8]) -> [UInt8] {
-        guard let first = needle.first, hay.count >= needle.count else { return hay }
-        let f = Bytes.lower(first)
-        var out: [UInt8] = []
-        out.reserveCapacity(hay.count)
-        var i = 0
-        let n = hay.count, m = needle.count
-        while i < n {
-            if Bytes.lower(hay[i]) == f, i + m <= n {
-                var k = 1
-                while k < m, Bytes.lower(hay[i + k]) == needle[k] { k += 1 }
-                if k == m {
-                    out += replacement
-                    i += m
-                    continue
-                }
-            }
-            out.append(hay[i])
-            i += 1
-        }
-        return out
     }
 
     /// Cuts `http(s)://host` URLs after their host: whatever path, query or fragment follows becomes `/…`.
@@ -143,6 +136,97 @@ public struct Redaction: Sendable, Hashable {
             }
             out.append(s[i])
             i += 1
+        }
+        return out
+    }
+}
+
+/// Names looked for together in a text, ASCII letters without case, each place of the text left to
+/// right taking the longest name that starts there. The longest name starting at each place is found
+/// in one pass over the reversed text with an Aho–Corasick automaton of the reversed names (the
+/// longest name ending at each place, kept with each state), so a text costs its length, whatever
+/// the number and the length of the names a spam's recipient fields bring.
+struct NeedleTrie: Sendable {
+    /// The child of a state for a byte, keyed `state << 8 | byte`.
+    private var children: [Int: Int] = [:]
+    /// Each state's children, for building the failure links.
+    private var edges: [[(byte: UInt8, state: Int)]] = [[]]
+    /// The state for the longest proper suffix of a state's path that is a path too.
+    private var fail: [Int] = [0]
+    /// The length of the longest name that ends at a state (its own, or one of its suffixes').
+    private var longest: [Int] = [0]
+    /// The bytes a name can end with: where the reversed pass leaves the root.
+    private var lasts = Bytes.ByteSet([])
+
+    /// `names` must be lower-case.
+    init(_ names: [String]) {
+        for name in names where !name.isEmpty {
+            let b = Array(name.utf8)
+            lasts.insert(b[b.count - 1])
+            var state = 0
+            for c in b.reversed() {
+                let key = state << 8 | Int(c)
+                if let child = children[key] {
+                    state = child
+                } else {
+                    let child = fail.count
+                    children[key] = child
+                    edges[state].append((c, child))
+                    edges.append([])
+                    fail.append(0)
+                    longest.append(0)
+                    state = child
+                }
+            }
+            longest[state] = max(longest[state], b.count)
+        }
+        // Failure links, breadth first: a state's suffix is shorter, so its link is set before it.
+        var queue = edges[0].map(\.state)
+        var head = 0
+        while head < queue.count {
+            let state = queue[head]
+            head += 1
+            for (c, child) in edges[state] {
+                var f = fail[state]
+                while f != 0, children[f << 8 | Int(c)] == nil { f = fail[f] }
+                fail[child] = state == 0 ? 0 : (children[f << 8 | Int(c)] ?? 0)
+                longest[child] = max(longest[child], longest[fail[child]])
+                queue.append(child)
+            }
+        }
+        edges = []
+    }
+
+    /// `hay` with, at each place from left to right, the longest name that starts there replaced.
+    func replacingAll(in hay: [UInt8], with replacement: [UInt8]) -> [UInt8] {
+        guard fail.count > 1, !hay.isEmpty else { return hay }
+        // The longest name starting at each place: the longest ending there in the reversed text.
+        var startsHere = [Int32](repeating: 0, count: hay.count)
+        var state = 0
+        var any = false
+        for i in stride(from: hay.count - 1, through: 0, by: -1) {
+            let c = Bytes.lower(hay[i])
+            if state == 0, !lasts.contains(c) { continue }
+            while state != 0, children[state << 8 | Int(c)] == nil { state = fail[state] }
+            state = children[state << 8 | Int(c)] ?? 0
+            if longest[state] > 0 {
+                startsHere[i] = Int32(longest[state])
+                any = true
+            }
+        }
+        guard any else { return hay }
+        var out: [UInt8] = []
+        out.reserveCapacity(hay.count)
+        var i = 0
+        while i < hay.count {
+            let length = Int(startsHere[i])
+            if length > 0 {
+                out += replacement
+                i += length
+            } else {
+                out.append(hay[i])
+                i += 1
+            }
         }
         return out
     }
