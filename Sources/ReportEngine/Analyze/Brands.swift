@@ -39,6 +39,10 @@ public struct BrandTable: Sendable, Hashable {
     private let keywords: [(bytes: [UInt8], brand: Int, bounded: Bool, ascii: Bool)]
     /// Each brand domain and its brand.
     private let byDomain: [String: Int]
+    /// What spells a brand in a host name, hyphens left out: its ASCII names of four letters or more
+    /// (no space) and the first labels of its domains of four letters or more, by their first four
+    /// bytes, with the brand's index.
+    private let spellings: [UInt32: [(bytes: [UInt8], brand: Int)]]
 
     public static func == (a: BrandTable, b: BrandTable) -> Bool { a.brands == b.brands }
     public func hash(into h: inout Hasher) { h.combine(brands) }
@@ -48,11 +52,20 @@ public struct BrandTable: Sendable, Hashable {
         var byDomain: [String: Int] = [:]
         for (i, b) in brands.enumerated() { for d in b.domains where byDomain[d] == nil { byDomain[d] = i } }
         self.byDomain = byDomain
+        var spellings: [UInt32: [(bytes: [UInt8], brand: Int)]] = [:]
+        for (i, b) in brands.enumerated() {
+            for word in b.keywords + b.domains.compactMap({ $0.split(separator: ".").first.map(String.init) }) {
+                let w = Array(word.utf8.filter { $0 != 0x2D })
+                guard w.count >= 4, Bytes.isASCII(w), !w.contains(0x20) else { continue }
+                spellings[BrandTable.key(w[...]), default: []].append((w, i))
+            }
+        }
+        self.spellings = spellings
         var keywords: [(bytes: [UInt8], brand: Int, bounded: Bool, ascii: Bool)] = []
         for (i, b) in brands.enumerated() {
             for k in b.keywords {
                 let ascii = Bytes.isASCII(Array(k.utf8))
-                let bytes = Array(BrandTable.fold(k, keepSpaces: ascii).utf8)
+                let bytes = BrandTable.fold(k, keepSpaces: ascii)
                 guard !bytes.isEmpty else { continue }
                 keywords.append((bytes, i, ascii && bytes.count < 4, ascii))
             }
@@ -74,6 +87,27 @@ public struct BrandTable: Sendable, Hashable {
         DomainName.firstMatch(domain) { byDomain[$0] }.map { brands[$0] }
     }
 
+    /// Four bytes as one number.
+    private static func key(_ b: ArraySlice<UInt8>) -> UInt32 {
+        let i = b.startIndex
+        return UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])
+    }
+
+    /// The brands `hosts` spell, in the table's order, hyphens left out (`smbc-card-jp.cloud` spells
+    /// smbc-card.com): each place of each host is looked up by its next four bytes.
+    func spelled(by hosts: [String]) -> [Brand] {
+        var found = Set<Int>()
+        for host in hosts {
+            let h = Array(host.utf8.filter { $0 != 0x2D })
+            guard h.count >= 4 else { continue }
+            for i in 0...(h.count - 4) {
+                guard let candidates = spellings[BrandTable.key(h[i..<(i + 4)])] else { continue }
+                for c in candidates where !found.contains(c.brand) && h[i...].starts(with: c.bytes) { found.insert(c.brand) }
+            }
+        }
+        return found.sorted().map { brands[$0] }
+    }
+
     /// Every brand's domains as never-report entries.
     var neverReportEntries: [NeverReportList.Entry] {
         brands.flatMap { b in b.domains.map { NeverReportList.Entry(domain: $0, name: b.nameJa == b.name ? b.name : "\(b.nameJa) (\(b.name))", kind: "imitated brand") } }
@@ -83,29 +117,39 @@ public struct BrandTable: Sendable, Hashable {
     /// forms), letters lower-cased, and format characters (zero-width spaces and joiners, variation
     /// selectors, soft hyphens) and white space left out, which spam puts inside names to hide them;
     /// with `keepSpaces`, a run of white space stays as one space (for ASCII names: "ups and downs").
-    static func fold(_ text: String, keepSpaces: Bool = false) -> String {
+    static func fold(_ text: String, keepSpaces: Bool = false) -> [UInt8] {
         var s = text
         if !Bytes.isASCII(Array(text.utf8)) { s = s.precomposedStringWithCompatibilityMapping }
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
         var space = false
         for c in s.unicodeScalars {
             let v = c.value
-            if keepSpaces, v <= 0x20 || c.properties.isWhitespace {
-                if !space, !out.isEmpty { out.append(" ") }
+            // Kana, kanji and hangul, most of a Japanese text, are letters without case and no white
+            // space: passed as they are without a look at their properties.
+            let wide = (0x3040...0x9FFF).contains(v) || (0xAC00...0xD7AF).contains(v)
+            if v <= 0x20 || (v >= 0x80 && !wide && c.properties.isWhitespace) {
+                if keepSpaces, !space, !out.isEmpty { out.append(0x20) }
                 space = true
                 continue
             }
             space = false
             if v < 0x80 {
-                if v <= 0x20 || v == 0x7F { continue }
-                out.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20)! : c)
+                if v != 0x7F { out.append(v >= 0x41 && v <= 0x5A ? UInt8(v + 0x20) : UInt8(v)) }
                 continue
             }
-            if c.properties.generalCategory == .format || (0xFE00...0xFE0F).contains(v) || c.properties.isWhitespace { continue }
-            if c.properties.isUppercase, let lower = c.properties.lowercaseMapping.unicodeScalars.first { out.append(lower); continue }
-            out.append(c)
+            if wide {
+                UTF8.encode(c) { out.append($0) }
+                continue
+            }
+            if c.properties.generalCategory == .format || (0xFE00...0xFE0F).contains(v) { continue }
+            if c.properties.isUppercase, let lower = c.properties.lowercaseMapping.unicodeScalars.first {
+                UTF8.encode(lower) { out.append($0) }
+                continue
+            }
+            UTF8.encode(c) { out.append($0) }
         }
-        return String(out)
+        return out
     }
 
     /// The brand named in `text`, with the name found: the longest name wins, then the earliest.
@@ -113,11 +157,10 @@ public struct BrandTable: Sendable, Hashable {
     public func named(in text: String, limit: Int = 4096) -> (brand: Brand, keyword: String)? {
         guard !text.isEmpty, !keywords.isEmpty else { return nil }
         let head = text.utf8.count > limit * 2 ? String(decoding: Array(text.utf8.prefix(limit * 2)), as: UTF8.self) : text
-        func cut(_ s: String) -> [UInt8] { Array(s.utf8.prefix(limit)) }
         // Folded once: the text without spaces is the text with them, spaces left out.
         let folded = BrandTable.fold(head, keepSpaces: true)
-        let spaced = cut(folded)
-        let joined = Array(folded.utf8.lazy.filter { $0 != 0x20 }.prefix(limit))
+        let spaced = Array(folded.prefix(limit))
+        let joined = Array(folded.lazy.filter { $0 != 0x20 }.prefix(limit))
         var best: (position: Int, length: Int, brand: Int, keyword: [UInt8])?
         for k in keywords {
             if let b = best, k.bytes.count < b.length { break }

@@ -52,26 +52,30 @@ public enum PhishingDetector {
             fromShown = fromShown.replacingOccurrences(of: address[at...], with: "", options: .caseInsensitive)
         }
         let fromBrand = brands.named(in: fromShown)?.brand
+        // The hosts of the first lures, each once: what a lookalike name is looked for in.
+        var lureHosts: [String] = []
+        for u in lureURLs.prefix(maxLures) where !lureHosts.contains(u.host) { lureHosts.append(u.host) }
+        let deceptive = lureURLs.contains(where: \.deceptive)
+        let spelled = brands.spelled(by: lureHosts)
+        let spelledBrand = spelled.first
+        // Without one of the strong signs nothing can be a verdict: the text and the brand's own
+        // sites, the costlier looks, are read only when one is there.
+        guard subjectBrand != nil || fromBrand != nil || deceptive || spelledBrand != nil else { return nil }
         // The brand whose own domains the message shows most (its logo, its real pages).
         var shown: [String: Int] = [:]
         for u in urls {
             if let b = brands.owner(of: u.domain ?? u.host) { shown[b.id, default: 0] += 1 }
         }
         let decoyBrand = shown.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }.flatMap { brands.brand(id: $0.key) }
-        // The hosts of the first lures, each once: what a lookalike name is looked for in.
-        var lureHosts: [String] = []
-        for u in lureURLs.prefix(maxLures) where !lureHosts.contains(u.host) { lureHosts.append(u.host) }
         let textBrand = brands.named(in: summary.text)?.brand
-        guard let brand = subjectBrand ?? fromBrand ?? decoyBrand
-            ?? brands.brands.first(where: { b in lureHosts.contains { spells($0, b) } }) ?? textBrand
-        else { return nil }
+        guard let brand = subjectBrand ?? fromBrand ?? decoyBrand ?? spelledBrand ?? textBrand else { return nil }
         var signals: [String] = []
-        if subjectBrand == brand { signals.append("brand-in-subject") }
-        if fromBrand == brand { signals.append("brand-in-from") }
-        if textBrand == brand { signals.append("brand-in-text") }
-        if lureURLs.contains(where: \.deceptive) { signals.append("deceptive-link") }
+        if subjectBrand?.id == brand.id { signals.append("brand-in-subject") }
+        if fromBrand?.id == brand.id { signals.append("brand-in-from") }
+        if textBrand?.id == brand.id { signals.append("brand-in-text") }
+        if deceptive { signals.append("deceptive-link") }
         if shown[brand.id] != nil { signals.append("brand-images-foreign-links") }
-        if lureHosts.contains(where: { spells($0, brand) }) { signals.append("lookalike-domain") }
+        if spelled.contains(where: { $0.id == brand.id }) { signals.append("lookalike-domain") }
         guard signals.contains(where: strongSignals.contains) else { return nil }
         var hosts: [String] = [], targets: [String] = []
         var hostSet = Set<String>(), targetSet = Set<String>()
@@ -80,17 +84,6 @@ public enum PhishingDetector {
             if targetSet.insert(u.site).inserted { targets.append(u.site) }
         }
         return PhishingVerdict(brand: brand, lures: lureURLs.prefix(maxLures).map(\.url), lureHosts: hosts, targets: targets, signals: signals)
-    }
-
-    /// Whether `host` spells the brand, hyphens left out: one of its ASCII names of four letters or
-    /// more, or the first label of one of its domains (`smbc-card-jp.cloud` spells smbc-card.com).
-    static func spells(_ host: String, _ brand: Brand) -> Bool {
-        let h = host.replacingOccurrences(of: "-", with: "")
-        func fits(_ word: String) -> Bool {
-            let w = word.replacingOccurrences(of: "-", with: "")
-            return w.utf8.count >= 4 && Bytes.isASCII(Array(w.utf8)) && !w.contains(" ") && h.contains(w)
-        }
-        return brand.keywords.contains(where: fits) || brand.domains.contains { d in d.split(separator: ".").first.map { fits(String($0)) } ?? false }
     }
 
     /// Whether `domain` looks like `brand`'s own site under another country's domain: its first

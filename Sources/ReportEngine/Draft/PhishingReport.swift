@@ -36,14 +36,20 @@ public enum PhishingReport {
     public static func make(message: MIMEMessage, summary: MessageSummary, verdict: PhishingVerdict,
                             settings: DraftSettings, now: Date = Date()) -> [Draft] {
         let phishing = settings.phishing
+        let brandDesk = phishing.brandDesk ? verdict.brand.desk.flatMap { $0.email != nil || $0.form != nil ? $0 : nil } : nil
+        guard !phishing.clearinghouses.isEmpty || brandDesk != nil else { return [] }
         var drafts: [Draft] = []
+        // What the reports hide, read from the message once for all of them.
+        let redaction = settings.redaction(for: message)
         for desk in phishing.clearinghouses {
             drafts.append(draft(kind: .phishing, deskName: desk.name(in: settings.language), email: desk.email, form: desk.form,
-                                redacted: phishing.redact, message: message, summary: summary, verdict: verdict, settings: settings, now: now))
+                                redacted: phishing.redact, message: message, summary: summary, verdict: verdict, redaction: redaction,
+                                settings: settings, now: now))
         }
-        if phishing.brandDesk, let desk = verdict.brand.desk, desk.email != nil || desk.form != nil {
+        if let desk = brandDesk {
             drafts.append(draft(kind: .brand, deskName: verdict.brand.name(in: settings.language), email: desk.email, form: desk.form,
-                                redacted: true, message: message, summary: summary, verdict: verdict, settings: settings, now: now))
+                                redacted: true, message: message, summary: summary, verdict: verdict, redaction: redaction,
+                                settings: settings, now: now))
         }
         return drafts
     }
@@ -66,9 +72,8 @@ public enum PhishingReport {
     }
 
     static func draft(kind: DraftKind, deskName: String, email: String?, form: String?, redacted: Bool, message: MIMEMessage,
-                      summary: MessageSummary, verdict: PhishingVerdict, settings: DraftSettings, now: Date) -> Draft {
+                      summary: MessageSummary, verdict: PhishingVerdict, redaction: Redaction, settings: DraftSettings, now: Date) -> Draft {
         let id = UUID().uuidString.lowercased()
-        let redaction = settings.redaction(for: message)
         let ja = settings.language == .ja
         let brandName = verdict.brand.name(in: settings.language)
         let lures = verdict.lures.map { shown($0, redaction: redaction) }
