@@ -196,6 +196,12 @@ import Testing
         #expect(Redaction(addresses: [], trackingURLs: true).url("https://lure.example/") == "https://lure.example/")
     }
 
+    @Test func lineBreaksOfAnyKindBecomeOneLineFeed() {
+        for text in ["a\r\nb\rc\n\r\r\nd", "\r", "\r\n\r\n", "no breaks", "日本語\r\n行\r", ""] {
+            #expect(RedactedCopy.lineFeeds(text) == text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n"))
+        }
+    }
+
     /// Left to right, the longest name starting at each place: a name by name reading over short
     /// texts of a few letters, so that names overlap, nest and repeat.
     @Test func eachPlaceTakesTheLongestNameStartingThere() {

@@ -58,7 +58,7 @@ public enum RedactedCopy {
             let bytes = Array(text.utf8)
             if bytes.split(separator: 0x0A, omittingEmptySubsequences: false).allSatisfy({ $0.count <= 990 }) && !bytes.contains(0) {
                 w.header("Content-Transfer-Encoding", raw: "8bit")
-                w.body(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n"))
+                w.body(lineFeeds(text))
             } else {
                 w.header("Content-Transfer-Encoding", raw: "base64")
                 w.body(Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed]))
@@ -69,5 +69,25 @@ public enum RedactedCopy {
         w.header("Content-Type", raw: "text/plain; charset=UTF-8")
         w.header("Content-Transfer-Encoding", raw: "8bit")
         w.body("[left out of this copy: \(part.contentType.mimeType)\(name), \(part.body.count) bytes]")
+    }
+
+    /// `text` with each CR LF and each lone CR made one LF, in one pass over its bytes (Foundation's
+    /// two replacements cost some six million instructions on a 20 KB part).
+    static func lineFeeds(_ text: String) -> String {
+        let b = Array(text.utf8)
+        guard b.contains(0x0D) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x0D {
+                out.append(0x0A)
+                if i + 1 < b.count, b[i + 1] == 0x0A { i += 1 }
+            } else {
+                out.append(b[i])
+            }
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
