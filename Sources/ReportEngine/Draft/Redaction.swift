@@ -149,8 +149,6 @@ public struct Redaction: Sendable, Hashable {
 struct NeedleTrie: Sendable {
     /// The child of a state for a byte, keyed `state << 8 | byte`.
     private var children: [Int: Int] = [:]
-    /// Each state's children, for building the failure links.
-    private var edges: [[(byte: UInt8, state: Int)]] = [[]]
     /// The state for the longest proper suffix of a state's path that is a path too.
     private var fail: [Int] = [0]
     /// The length of the longest name that ends at a state (its own, or one of its suffixes').
@@ -160,6 +158,9 @@ struct NeedleTrie: Sendable {
 
     /// `names` must be lower-case.
     init(_ names: [String]) {
+        // Each state's parent, the byte that leads to it, and its depth, for the failure links.
+        var parent = [0], byte: [UInt8] = [0], depth = [0]
+        children.reserveCapacity(names.reduce(0) { $0 + $1.utf8.count })
         for name in names where !name.isEmpty {
             let b = Array(name.utf8)
             lasts.insert(b[b.count - 1])
@@ -169,32 +170,28 @@ struct NeedleTrie: Sendable {
                 if let child = children[key] {
                     state = child
                 } else {
-                    let child = fail.count
+                    let child = parent.count
                     children[key] = child
-                    edges[state].append((c, child))
-                    edges.append([])
-                    fail.append(0)
+                    parent.append(state)
+                    byte.append(c)
+                    depth.append(depth[state] + 1)
                     longest.append(0)
                     state = child
                 }
             }
             longest[state] = max(longest[state], b.count)
         }
-        // Failure links, breadth first: a state's suffix is shorter, so its link is set before it.
-        var queue = edges[0].map(\.state)
-        var head = 0
-        while head < queue.count {
-            let state = queue[head]
-            head += 1
-            for (c, child) in edges[state] {
-                var f = fail[state]
-                while f != 0, children[f << 8 | Int(c)] == nil { f = fail[f] }
-                fail[child] = state == 0 ? 0 : (children[f << 8 | Int(c)] ?? 0)
-                longest[child] = max(longest[child], longest[fail[child]])
-                queue.append(child)
-            }
+        // Failure links, shallow states first (a state's suffix is shallower, so its link is set before).
+        var byDepth = [[Int]](repeating: [], count: (depth.max() ?? 0) + 1)
+        for s in 1..<parent.count { byDepth[depth[s]].append(s) }
+        fail = [Int](repeating: 0, count: parent.count)
+        for s in byDepth.joined() where parent[s] != 0 {
+            let c = Int(byte[s])
+            var f = fail[parent[s]]
+            while f != 0, children[f << 8 | c] == nil { f = fail[f] }
+            fail[s] = children[f << 8 | c] ?? 0
+            longest[s] = max(longest[s], longest[fail[s]])
         }
-        edges = []
     }
 
     /// `hay` with, at each place from left to right, the longest name that starts there replaced.
