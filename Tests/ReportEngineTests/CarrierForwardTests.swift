@@ -223,6 +223,17 @@ import Testing
         }
     }
 
+    /// Past `maxAddresses` names, the reporter's own still come first: the configured addresses, then
+    /// the fields the receiving servers wrote, then To.
+    @Test func theReportersOwnAddressesComeFirstWhenASpamNamesTooMany() throws {
+        let to = (0..<(Redaction.maxAddresses + 50)).map { "victim\($0)@example.jp" }.joined(separator: ", ")
+        let message = try MIMEMessage.parse(Array("From: a@b.example\r\nTo: \(to)\r\nDelivered-To: hanako.mobile@docomo.ne.jp\r\nSubject: t\r\n\r\nbody\r\n".utf8))
+        let redaction = DraftSettings(ownAddresses: ["hanako.main@example.org"]).redaction(for: message)
+        #expect(redaction.addresses.count == Redaction.maxAddresses)
+        #expect(redaction.addresses.contains("hanako.main@example.org") && redaction.addresses.contains("hanako.mobile@docomo.ne.jp"))
+        #expect(redaction.addresses.contains("victim0@example.jp") && !redaction.addresses.contains("victim10040@example.jp"))
+    }
+
     /// A spam chooses how many recipients it names and how long their names are: hiding them costs
     /// the text's length, not names × text (40,000 names over 1 MB; a 300-letter name over 1 MB of it).
     @Test func hidingManyOrLongNamesStaysLinear() {

@@ -98,6 +98,6 @@ public struct DraftSettings: Sendable {
     /// What a third-party report about `message` hides.
     public func redaction(for message: MIMEMessage) -> Redaction {
         let from = Address.first(in: self.from).map { [$0] } ?? []
-        return Redaction(addresses: Redaction.recipients(of: message) + ownAddresses + from, trackingURLs: redactTracking)
+        return Redaction(addresses: ownAddresses + from + Redaction.recipients(of: message), trackingURLs: redactTracking)
     }
 }

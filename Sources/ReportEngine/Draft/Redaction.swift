@@ -32,10 +32,20 @@ public struct Redaction: Sendable, Hashable {
     public static let addressPlaceholder = "reporter@redacted.invalid"
     public static let localPartPlaceholder = "[redacted]"
 
+    /// At most this many addresses are hidden, the first ones given: a spam may name hundreds of
+    /// thousands of recipients, and a name costs its states in the automaton. The reporter's own come
+    /// first (`DraftSettings.redaction(for:)`: the configured addresses, then the fields the receiving
+    /// servers wrote, then To and Cc).
+    public static let maxAddresses = 10_000
+
     public init(addresses: [String], trackingURLs: Bool) {
         var seen = Set<String>()
-        self.addresses = addresses.map { $0.lowercased() }.filter { !$0.isEmpty && seen.insert($0).inserted }
-            .sorted { $0.utf8.count > $1.utf8.count }
+        var kept: [String] = []
+        for a in addresses where kept.count < Redaction.maxAddresses {
+            let lower = a.lowercased()
+            if !lower.isEmpty, seen.insert(lower).inserted { kept.append(lower) }
+        }
+        self.addresses = kept.sorted { $0.utf8.count > $1.utf8.count }
         var locals = Set<String>()
         localParts = self.addresses.compactMap { a in
             guard let at = a.lastIndex(of: "@") else { return nil }
@@ -51,17 +61,27 @@ public struct Redaction: Sendable, Hashable {
     static let recipientFields = ["To", "Cc", "Bcc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To",
                                   "Resent-To", "Resent-Cc", "X-Forwarded-To", "X-Rcpt-To"]
 
-    /// The recipients a message names: its recipient fields and the `for <…>` clauses of its Received fields.
-    public static func recipients(of message: MIMEMessage) -> [String] {
-        var out: [String] = []
+    /// The fields among `recipientFields` that the receiving servers write: they name the mailbox the
+    /// message was delivered to, the reporter's own.
+    static let envelopeFields = ["Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Forwarded-To", "X-Rcpt-To"]
+
+    /// The recipients a message names: first those of the fields the receiving servers wrote and of the
+    /// `for <…>` clauses of its Received fields, then those of its other recipient fields (To, Cc …);
+    /// of each kind the first `limit`.
+    public static func recipients(of message: MIMEMessage, limit: Int = maxAddresses) -> [String] {
+        var envelope: [String] = [], visible: [String] = []
         for field in message.headers.fields {
             if recipientFields.contains(where: { field.is($0) }) {
-                out += Address.all(in: field.text())
-            } else if field.is("Received") {
-                out += forClauses(field.plain)
+                if envelopeFields.contains(where: { field.is($0) }) {
+                    if envelope.count < limit { envelope += Address.all(in: field.text(), limit: limit - envelope.count) }
+                } else if visible.count < limit {
+                    visible += Address.all(in: field.text(), limit: limit - visible.count)
+                }
+            } else if field.is("Received"), envelope.count < limit {
+                envelope += forClauses(field.plain)
             }
         }
-        return out
+        return envelope + visible
     }
 
     /// The addresses after the word `for` in a Received field (`for <a@b>`, `for a@b;`).
@@ -156,12 +176,15 @@ struct NeedleTrie: Sendable {
     /// The bytes a name can end with: where the reversed pass leaves the root.
     private var lasts = Bytes.ByteSet([])
 
-    /// `names` must be lower-case.
+    /// A longer name is none: an address is at most 254 octets (RFC 5321 §4.5.3.1.3).
+    static let maxLength = 1_000
+
+    /// `names` must be lower-case; those longer than `maxLength` are left out.
     init(_ names: [String]) {
         // Each state's parent, the byte that leads to it, and its depth, for the failure links.
         var parent = [0], byte: [UInt8] = [0], depth = [0]
         children.reserveCapacity(names.reduce(0) { $0 + $1.utf8.count })
-        for name in names where !name.isEmpty {
+        for name in names where !name.isEmpty && name.utf8.count <= NeedleTrie.maxLength {
             let b = Array(name.utf8)
             lasts.insert(b[b.count - 1])
             var state = 0
@@ -198,7 +221,7 @@ struct NeedleTrie: Sendable {
     func replacingAll(in hay: [UInt8], with replacement: [UInt8]) -> [UInt8] {
         guard fail.count > 1, !hay.isEmpty else { return hay }
         // The longest name starting at each place: the longest ending there in the reversed text.
-        var startsHere = [Int32](repeating: 0, count: hay.count)
+        var startsHere = [UInt16](repeating: 0, count: hay.count)
         var state = 0
         var any = false
         for i in stride(from: hay.count - 1, through: 0, by: -1) {
@@ -207,7 +230,7 @@ struct NeedleTrie: Sendable {
             while state != 0, children[state << 8 | Int(c)] == nil { state = fail[state] }
             state = children[state << 8 | Int(c)] ?? 0
             if longest[state] > 0 {
-                startsHere[i] = Int32(longest[state])
+                startsHere[i] = UInt16(longest[state])
                 any = true
             }
         }

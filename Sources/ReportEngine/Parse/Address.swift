@@ -7,11 +7,11 @@ public enum Address {
         all(in: value, localNames: localNames).first
     }
 
-    /// Every addr-spec in `value`, in order.
-    public static func all(in value: String, localNames: Bool = false) -> [String] {
+    /// Every addr-spec in `value`, in order (the first `limit` of them).
+    public static func all(in value: String, localNames: Bool = false, limit: Int = .max) -> [String] {
         let cleaned = AuthenticationResults.stripComments(value)
         var result: [String] = []
-        for chunk in ContentType.splitOutsideQuotes(cleaned, separator: ",") {
+        for chunk in ContentType.splitOutsideQuotes(cleaned, separator: ",") where result.count < limit {
             var candidate: Substring
             var bracketed = false
             // The brackets are ASCII: found on the bytes (a search by Character walks grapheme breaks).
