@@ -172,6 +172,11 @@ import Testing
             #expect(d.source.hasPrefix("https://"), "\(id)")
             #expect(d.checked.count == 10, "\(id)")
         }
+        // The domains this data added to the earlier never-report list name the page they come from.
+        for id in ["nta", "mynumber"] {
+            let source = try? #require(BrandTable.bundled.brand(id: id)?.domainsSource)
+            #expect(source?.url.hasPrefix("https://") == true && source?.checked.count == 10, "\(id)")
+        }
         for id in ["antiphishing", "apwg", "safebrowsing"] {
             #expect(AbuseDirectory.bundled.desks.first { $0.id == id }?.source?.hasPrefix("https://") == true)
         }

@@ -16,6 +16,14 @@ public struct Brand: Sendable, Hashable, Codable {
         public var note: String?
     }
 
+    /// The page that shows domains of a brand this data added (the others came with the project's
+    /// earlier never-report list), and the day it was read.
+    public struct Source: Sendable, Hashable, Codable {
+        public var url: String
+        public var checked: String
+        public var note: String?
+    }
+
     public var id: String
     public var name: String
     public var nameJa: String
@@ -25,6 +33,7 @@ public struct Brand: Sendable, Hashable, Codable {
     public var keywords: [String]
     /// The brand's own registrable domains; a name covers those below it.
     public var domains: [String]
+    public var domainsSource: Source?
     public var desk: Desk?
 
     /// The name for a text in `language`.
