@@ -173,8 +173,9 @@ struct NeedleTrie: Sendable {
     private var fail: [Int] = [0]
     /// The length of the longest name that ends at a state (its own, or one of its suffixes').
     private var longest: [Int] = [0]
-    /// The bytes a name can end with: where the reversed pass leaves the root.
-    private var lasts = Bytes.ByteSet([])
+    /// The root's child for each byte (0: none), looked up without hashing: the reversed pass is at
+    /// the root at most bytes of most texts.
+    private var root = [Int](repeating: 0, count: 256)
 
     /// A longer name is none: an address is at most 254 octets (RFC 5321 §4.5.3.1.3).
     static let maxLength = 1_000
@@ -186,7 +187,6 @@ struct NeedleTrie: Sendable {
         children.reserveCapacity(names.reduce(0) { $0 + $1.utf8.count })
         for name in names where !name.isEmpty && name.utf8.count <= NeedleTrie.maxLength {
             let b = Array(name.utf8)
-            lasts.insert(b[b.count - 1])
             var state = 0
             for c in b.reversed() {
                 let key = state << 8 | Int(c)
@@ -195,6 +195,7 @@ struct NeedleTrie: Sendable {
                 } else {
                     let child = parent.count
                     children[key] = child
+                    if state == 0 { root[Int(c)] = child }
                     parent.append(state)
                     byte.append(c)
                     depth.append(depth[state] + 1)
@@ -225,10 +226,17 @@ struct NeedleTrie: Sendable {
         var state = 0
         var any = false
         for i in stride(from: hay.count - 1, through: 0, by: -1) {
-            let c = Bytes.lower(hay[i])
-            if state == 0, !lasts.contains(c) { continue }
-            while state != 0, children[state << 8 | Int(c)] == nil { state = fail[state] }
-            state = children[state << 8 | Int(c)] ?? 0
+            let c = Int(Bytes.lower(hay[i]))
+            var next = 0
+            while state != 0 {
+                if let child = children[state << 8 | c] {
+                    next = child
+                    break
+                }
+                state = fail[state]
+            }
+            state = state == 0 ? root[c] : next
+            if state == 0 { continue }
             if longest[state] > 0 {
                 startsHere[i] = UInt16(longest[state])
                 any = true
