@@ -23,6 +23,9 @@ def lines(make, size):  # make(0), make(1), … while they fit in `size` bytes
         line = make(i)
         if total + len(line) > size: return "".join(out)
         out.append(line); total += len(line); i += 1
+def recipients(size):  # "user0@…, user1@…" up to `size` bytes
+    text = ", ".join(f"user{i}@victims.example.jp" for i in range(int(size) // 20))[:int(size)]
+    return text[:text.rfind(",")]
 shapes = {
     "folded-header":    lambda n: H + "Subject: x" + fill("\r\n x", n) + "\r\n\r\nbody\r\n",
     "authserv-dots":    lambda n: H + "Authentication-Results: mx.example" + fill(".", n) + "; spf=pass\r\nSubject: t\r\n\r\nbody\r\n",
@@ -47,6 +50,9 @@ shapes = {
     "multipart-parts":  lambda n: H + "Subject: t\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + fill("--b\r\nContent-Type: text/plain\r\n\r\nx http://p.example/\r\n", n) + "--b--\r\n",
     "nested-rfc822":    lambda n: "".join(H + "Subject: t\r\nContent-Type: message/rfc822\r\n\r\n" for _ in range(39)) + H + "Subject: inner\r\n\r\n" + fill("text http://a.example/ ", n - 39 * 140) + "\r\n",
     "japanese-text":    lambda n: H + "Subject: t\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + fill("お知らせはexample。com/x まで、", n // 3) + "\r\n",
+    # Phishing (a brand in the subject, a lure): its reports carry the message and a redacted copy.
+    "phishing-recipients": lambda n: "From: a@b.example\r\nMessage-ID: <x@b.example>\r\nSubject: Amazon\r\nTo: " + recipients(n - 400) + "\r\n\r\nhttps://amazon-check.top/\r\n",
+    "phishing-userinfo": lambda n: H + "Subject: Amazon\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<a href=\"https://" + fill("a\u2215", n // 2) + "@lure.top/\">x</a>\r\n",
 }
 only = os.environ.get("ADV_ONLY")
 for name, make in shapes.items():

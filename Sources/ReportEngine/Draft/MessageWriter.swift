@@ -44,7 +44,7 @@ public struct MessageWriter {
     public mutating func header(_ name: String, text value: String) {
         let clean = MessageWriter.sanitize(value)
         if clean.unicodeScalars.allSatisfy({ $0.isASCII }) && !clean.has("=?") {
-            fold(name, words: clean.split(separator: " ").map(String.init))
+            fold(name, words: clean.split(separator: " "))
         } else {
             fold(name, words: MessageWriter.encodedWords(clean))
         }
@@ -53,7 +53,7 @@ public struct MessageWriter {
     /// Adds a structured header field whose value the program built itself (addresses, ids, dates).
     public mutating func header(_ name: String, raw value: String) {
         let clean = MessageWriter.sanitize(value, limit: 2000)
-        fold(name, words: clean.split(separator: " ").map(String.init))
+        fold(name, words: clean.split(separator: " "))
     }
 
     /// Adds the blank line and a body; line ends become CRLF and overlong lines are wrapped at 998 octets.
@@ -91,10 +91,12 @@ public struct MessageWriter {
 
     public var message: [UInt8] { bytes }
 
-    private mutating func fold(_ name: String, words: [String]) {
-        var current = "\(name):"
+    /// Slices of the value as they are: a header of a million words makes no String of each.
+    private mutating func fold<Word: StringProtocol>(_ name: String, words: [Word]) {
+        let start = "\(name):"
+        var current = start
         for w in words {
-            if current.utf8.count + 1 + w.utf8.count > 76, current != "\(name):" {
+            if current.utf8.count + 1 + w.utf8.count > 76, current != start {
                 line(current)
                 current = " " + w
             } else {

@@ -11,7 +11,8 @@ public enum Address {
     public static func all(in value: String, localNames: Bool = false, limit: Int = .max) -> [String] {
         let cleaned = AuthenticationResults.stripComments(value)
         var result: [String] = []
-        for chunk in ContentType.splitOutsideQuotes(cleaned, separator: ",") where result.count < limit {
+        ContentType.forEachOutsideQuotes(cleaned, separator: ",") { chunk in
+            guard result.count < limit else { return false }
             var candidate: Substring
             var bracketed = false
             // The brackets are ASCII: found on the bytes (a search by Character walks grapheme breaks).
@@ -19,7 +20,7 @@ public enum Address {
                 candidate = chunk[chunk.utf8.index(after: open)..<close]
                 bracketed = true
             } else {
-                guard let word = chunk.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\"" }).first(where: { $0.utf8.contains(0x40) }) else { continue }
+                guard let word = chunk.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\"" }).first(where: { $0.utf8.contains(0x40) }) else { return true }
                 candidate = word
             }
             // Source routes: <@a,@b:user@host>
@@ -31,15 +32,16 @@ public enum Address {
             let hasBreak = ascii
                 ? addr.utf8.contains { $0 == 0x20 || (0x0A...0x0D).contains($0) }
                 : addr.contains(where: { $0 == " " || $0.isNewline })
-            guard !addr.isEmpty, !hasBreak else { continue }
+            guard !addr.isEmpty, !hasBreak else { return true }
             if let at = ascii ? addr.utf8.lastIndex(of: 0x40) : addr.lastIndex(of: "@") {
-                guard at != addr.startIndex, addr.index(after: at) != addr.endIndex else { continue }
+                guard at != addr.startIndex, addr.index(after: at) != addr.endIndex else { return true }
             } else if !(bracketed && localNames) || addr.utf8.contains(0x2E) {
                 // Without "@" only a local name alone in angle brackets counts (`<moderator>`, as local
                 // submissions write it), and only where asked; a dotted name there is a host.
-                continue
+                return true
             }
             result.append(addr)
+            return true
         }
         return result
     }

@@ -192,11 +192,18 @@ public struct ContentType: Sendable, Hashable {
     }
 
     static func splitOutsideQuotes(_ s: String, separator: Unicode.Scalar) -> [Substring] {
+        var result: [Substring] = []
+        forEachOutsideQuotes(s, separator: separator) { result.append($0); return true }
+        return result
+    }
+
+    /// `splitOutsideQuotes`, each part handed to `body` as it is cut, until `body` says false: a
+    /// caller that needs the first few parts of a long list makes no array of them all.
+    static func forEachOutsideQuotes(_ s: String, separator: Unicode.Scalar, _ body: (Substring) -> Bool) {
         precondition(separator.isASCII, "an ASCII separator")
         // Quotes, backslashes and the separator are ASCII: the bytes are walked, and every cut falls
         // between characters.
         let sep = UInt8(separator.value)
-        var result: [Substring] = []
         let u = s.utf8
         var start = u.startIndex
         var inQuotes = false
@@ -207,13 +214,12 @@ public struct ContentType: Sendable, Hashable {
             if escaped { escaped = false } else if c == 0x5C && inQuotes { escaped = true } else if c == 0x22 {
                 inQuotes.toggle()
             } else if c == sep && !inQuotes {
-                result.append(s[start..<i])
+                guard body(s[start..<i]) else { return }
                 start = u.index(after: i)
             }
             i = u.index(after: i)
         }
-        result.append(s[start...])
-        return result
+        _ = body(s[start...])
     }
 }
 
