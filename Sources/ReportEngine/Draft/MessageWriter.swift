@@ -106,7 +106,7 @@ public struct MessageWriter {
         line(current)
     }
 
-    /// RFC 2047 B-encoded UTF-8 words of at most 75 characters, split between characters.
+    /// RFC 2047 B-encoded UTF-8 words of at most 75 characters, split between Unicode scalars.
     static func encodedWords(_ text: String) -> [String] {
         var words: [String] = []
         var chunk: [UInt8] = []
@@ -115,10 +115,11 @@ public struct MessageWriter {
             words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
             chunk.removeAll()
         }
-        for ch in text {
-            let b = Array(String(ch).utf8)
-            if (chunk.count + b.count + 2) / 3 * 4 > 60 { flush() }
-            chunk += b
+        // Cut between scalars, never inside one (RFC 2047 §5: each word holds whole characters).
+        for c in text.unicodeScalars {
+            let length = UTF8.width(c)
+            if (chunk.count + length + 2) / 3 * 4 > 60 { flush() }
+            UTF8.encode(c) { chunk.append($0) }
         }
         flush()
         return words
