@@ -18,6 +18,8 @@ import Testing
         Case(name: "[dot] and {.}", text: "visit www[dot]bad{.}info/path now", urls: ["http://www.bad.info/path"], defanged: true),
         Case(name: "[:] in the scheme", text: "http[:]//bad.example.org/", urls: ["http://bad.example.org/"], defanged: true),
         Case(name: "full-width characters (NFKC)", text: "ｈｔｔｐｓ：／／ｂａｄ．ｅｘａｍｐｌｅ．ｃｏｍ／ｐａｔｈ", urls: ["https://bad.example.com/path"], obfuscated: true),
+        Case(name: "mathematical letters and digits, a letter-like symbol, circled letters",
+             text: "ご確認 https://aeonservice.𝕔𝕣𝕪𝕡𝕥𝕠𝟜𝕝𝕖𝕤𝕤.net/a ℂⓞ𝐦.example.org/x", urls: ["https://aeonservice.crypto4less.net/a", "http://com.example.org/x"], obfuscated: true),
         Case(name: "ideographic full stop", text: "example。com/path をクリック", urls: ["http://example.com/path"], obfuscated: true),
         Case(name: "full-width full stop", text: "bad．example．net", urls: ["http://bad.example.net/"], obfuscated: true),
         Case(name: "half-width ideographic full stop", text: "bad｡example｡org/x", urls: ["http://bad.example.org/x"], obfuscated: true),

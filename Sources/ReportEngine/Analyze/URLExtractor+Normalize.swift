@@ -1,3 +1,5 @@
+import Foundation
+
 /// Undoing the disguises before the scan: character references, full-width and dot-like
 /// characters, zero-width characters, ISO-2022 escapes and defanging.
 ///
@@ -22,9 +24,41 @@ extension URLExtractor {
     }
 
     /// Whether a character is not ASCII and nothing `normalize` changes: no zero-width, dot-like,
-    /// full-width ASCII or ideographic space character.
+    /// full-width ASCII, look-alike letter or ideographic space character.
     @inline(__always) static func isPlain(_ v: UInt32) -> Bool {
         v >= 0x80 && v != 0x3000 && !(0xFF01...0xFF5E).contains(v) && !isZeroWidth(v) && !isDotLike(v)
+            && !LookAlike.covers(v)
+    }
+
+    /// Letters and digits a browser reads as ASCII (UTS #46 maps them by NFKC) that spam writes a
+    /// host with: mathematical alphanumerics (𝕔𝕣𝕪𝕡𝕥𝕠𝟜), letter-like symbols (ℂ, ℓ) and circled
+    /// letters (ⓐ). Each maps to the ASCII letter or digit its NFKC form is, or to nothing (a Greek
+    /// letter, a symbol of two characters).
+    enum LookAlike {
+        static let ranges: [ClosedRange<UInt32>] = [0x2100...0x214F, 0x24B6...0x24E9, 0x1D400...0x1D7FF]
+
+        @inline(__always) static func covers(_ v: UInt32) -> Bool {
+            (0x2100...0x214F).contains(v) || (0x24B6...0x24E9).contains(v) || (0x1D400...0x1D7FF).contains(v)
+        }
+
+        /// The ASCII byte for each character of `ranges`, 0 for none; made on first use, by
+        /// Foundation's NFKC of each (some 1,150 characters, once a process).
+        static let table: [UInt32: UInt8] = {
+            var t: [UInt32: UInt8] = [:]
+            for range in ranges {
+                for v in range {
+                    guard let c = Unicode.Scalar(v) else { continue }
+                    let mapped = String(c).precomposedStringWithCompatibilityMapping.unicodeScalars
+                    if mapped.count == 1, let m = mapped.first, m.isASCII, m.properties.isAlphabetic || (0x30...0x39).contains(m.value) {
+                        t[v] = UInt8(m.value)
+                    }
+                }
+            }
+            return t
+        }()
+
+        /// The ASCII letter or digit `v` reads as, if any.
+        static func ascii(_ v: UInt32) -> UInt8? { table[v] }
     }
 
     /// Which characters of a normalised text were defanged or obfuscated: a flag byte at the byte
@@ -160,6 +194,11 @@ extension URLExtractor {
             }
             if (0xFF01...0xFF5E).contains(v) {
                 emit(Unicode.Scalar(v - 0xFF01 + 0x21)!, Flags.obfuscated.rawValue)
+                i += len
+                continue
+            }
+            if LookAlike.covers(v), let a = LookAlike.ascii(v) {
+                emit(Unicode.Scalar(a), Flags.obfuscated.rawValue)
                 i += len
                 continue
             }
