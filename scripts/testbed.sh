@@ -4,7 +4,7 @@
 #   Postfix  submission :10587 (STARTTLS required + AUTH through Dovecot), plain SMTP :10025
 #            every message is delivered by LMTP into Dovecot; recipients outside example.test land in sink@example.test
 #   dnsmasq  DNS :10053 (UDP+TCP): A records of the lookup fixtures (spam URL hosts, nameservers)
-# Users: user1..user16@example.test (password "secret"), sink@example.test ("sink").
+# Users: user1..user24@example.test (password "secret"), sink@example.test ("sink").
 # Usage: scripts/testbed.sh start | stop.  Writes $BASE/env (KEY=VALUE lines) that the tests read.
 set -euo pipefail
 BASE=${WATCHER_TESTBED:-/tmp/watcher-testbed}
@@ -48,7 +48,7 @@ chown vmail:vmail "$MAIL"; chown postfix "$P/data"
 chmod 644 "$D/cert.pem"
 
 : > "$D/users"
-for i in $(seq 1 16); do
+for i in $(seq 1 24); do
   echo "user$i@example.test:{PLAIN}secret:$VUID:$VGID::$MAIL/user$i@example.test" >> "$D/users"
 done
 echo "sink@example.test:{PLAIN}sink:$VUID:$VGID::$MAIL/sink@example.test" >> "$D/users"
@@ -199,11 +199,12 @@ IMAP_URL=imap://127.0.0.1:10143
 IMAPS_URL=imaps://127.0.0.1:10993
 SMTP_URL=smtp://127.0.0.1:10587
 CA_FILE=$D/cert.pem
-USERS=$(seq -f "user%g@example.test" -s, 1 16)
+USERS=$(seq -f "user%g@example.test" -s, 1 24)
 PASSWORD=secret
 SINK_USER=sink@example.test
 SINK_PASSWORD=sink
 MAILDIR_ROOT=$MAIL
 DNS_SERVER=127.0.0.1:10053
+DOVECOT_LOG=$D/dovecot.log
 E
 echo "testbed: Dovecot, Postfix and dnsmasq listening on 127.0.0.1 ($BASE/env)"

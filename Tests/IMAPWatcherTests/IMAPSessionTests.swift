@@ -39,6 +39,29 @@ struct IMAPSessionTests {
         #expect(try s.uidSearch("KEYWORD $Reported") == [uids[0]])
     }
 
+    /// A quiet IDLE is no failure: renewed on the same connection, it ends when its time is up, and
+    /// a message delivered meanwhile ends it at once.
+    @Test func idleWaitsQuietlyRenewsAndSeesNewMail() throws {
+        let s = try IMAPSession(config())
+        let box = MailboxName("Idle-\(UUID().uuidString.prefix(8))")
+        try s.create(box)
+        defer { try? s.delete(box) }
+        try s.open(box, readOnly: true)
+        var started = Date()
+        #expect(try s.idle(seconds: 5, tick: 1, renewEvery: 2) == false)
+        #expect(Date().timeIntervalSince(started) >= 4.5)
+        // Still the same, usable connection.
+        #expect(try s.uidSearch("ALL").isEmpty)
+        let (configuration, mail) = (config(), message(9))
+        started = Date()
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 1)
+            _ = try? IMAPSession(configuration).append(mail, to: box)
+        }
+        #expect(try s.idle(seconds: 20, tick: 1, renewEvery: 3) == true)
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
     /// With a size limit only the first limit + 1 octets of a message come over the wire.
     @Test func fetchWithALimitTakesNoMoreThanOneOctetPastIt() throws {
         let s = try IMAPSession(config())

@@ -25,8 +25,16 @@ public enum TestBed {
     public static var sinkPassword: String { values["SINK_PASSWORD"] ?? "" }
     public static var isRunning: Bool { imapURL != nil }
     public static var dnsServer: String? { values["DNS_SERVER"] }
+    /// Dovecot's log: each login is a line `imap-login: Info: Login: user=<…>`.
+    public static var dovecotLog: String? { values["DOVECOT_LOG"] }
 
-    /// A test user of its own for each test that needs one (user1 … user8).
+    /// How many times `user` has logged in to Dovecot so far.
+    public static func logins(of user: String) -> Int {
+        guard let path = dovecotLog, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
+        return text.components(separatedBy: "imap-login: Info: Login: user=<\(user)>").count - 1
+    }
+
+    /// A test user of its own for each test that needs one (user1 … user24).
     public static func user(_ n: Int) -> String { "user\(n)@example.test" }
 
     static func reachable(port: UInt16) -> Bool {

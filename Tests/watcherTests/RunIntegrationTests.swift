@@ -470,6 +470,44 @@ struct WatchAndCheckTests {
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
+    /// Left idle, `watch` stays in one IDLE on one login: a quiet server is not trouble. New mail
+    /// after a minute of quiet is drafted within a second.
+    @Test func watchHoldsOneIDLEForAMinuteAndDraftsNewMailAtOnce() throws {
+        let account = try Account(17)
+        let s = try account.session()
+        let before = TestBed.logins(of: account.user)
+        let log = account.dir + "/watch.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["watch", "--config", try account.config(), "--log-level", "info"]
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        usleep(60_000_000)
+        let appended = Date()
+        _ = try s.append(RunIntegrationTests.spam(0, tag: "I\(UUID().uuidString.prefix(4))"), to: "Junk")
+        var delay: TimeInterval?
+        for _ in 0..<200 {
+            if try s.open("Drafts", readOnly: true).exists > 0 { delay = Date().timeIntervalSince(appended); break }
+            usleep(20_000)
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let warnings = text.split(separator: "\n").filter { $0.contains(" watcher warning: ") || $0.contains(" watcher error: ") }
+        #expect(warnings.isEmpty, "\(warnings)")
+        // This test's session logged in before the count: what follows is the watch's.
+        #expect(TestBed.logins(of: account.user) - before == 1, "\(text)")
+        #expect(delay != nil, "no draft within 4 s of the new mail")
+        if let delay {
+            print("watch: new mail drafted \(String(format: "%.2f", delay)) s after its APPEND, after 60 s in IDLE")
+            #expect(delay < 1.5, "drafted \(delay) s after the APPEND")
+        }
+    }
+
     @Test func watchNotesASpellOfServerTroubleOnceForTheSummary() throws {
         let account = try RunIntegrationTests.Account(15)
         _ = try account.session().append(RunIntegrationTests.spam(0, tag: "T"), to: "Junk")

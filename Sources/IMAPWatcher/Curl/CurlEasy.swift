@@ -166,6 +166,27 @@ final class CurlEasy {
         }
     }
 
+    /// Receives what arrives within `seconds`: nil when nothing did (a quiet server, which is no
+    /// failure while waiting in IDLE), empty at end of stream.
+    func receiveIfAny(within seconds: Int, operation: String, url: String) throws(CurlError) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var waited = false
+        while true {
+            var got = 0
+            let rc = buffer.withUnsafeMutableBytes { ccurl_easy_recv(handle, $0.baseAddress, $0.count, &got) }
+            if rc == CURLE_OK { return Array(buffer[0..<got]) }
+            guard rc == CURLE_AGAIN else { throw CurlError(code: rc, buffer: "", operation: operation, url: url) }
+            // Readable once already and still nothing decrypted (a partial TLS record): the normal
+            // wait takes over, so a record cut short is still a timeout.
+            if waited { try wait(events: Int16(POLLIN), timeout: seconds, operation: operation, url: url); continue }
+            var p = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(max(1, seconds) * 1000))
+            if ready == 0 { return nil }
+            if ready < 0, errno != EINTR { throw CurlError(code: CURLE_RECV_ERROR, buffer: "poll failed", operation: operation, url: url) }
+            waited = ready > 0
+        }
+    }
+
     private func wait(events: Int16, timeout: Int, operation: String, url: String) throws(CurlError) {
         var p = pollfd(fd: socket, events: events, revents: 0)
         let rc = poll(&p, 1, Int32(max(1, timeout) * 1000))

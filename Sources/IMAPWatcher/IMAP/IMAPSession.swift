@@ -270,29 +270,61 @@ public final class IMAPSession {
         _ = try run("DELETE " + mailbox.wire)
     }
 
+    /// The longest one IDLE command is kept before it is renewed: servers may end an IDLE after 30
+    /// minutes of it (RFC 2177 §3), so it is ended well before.
+    public static let idleRenewal = 25 * 60
+
     /// Waits up to `seconds` for the server to announce new mail in the open mailbox (IDLE, RFC 2177),
-    /// checking `shouldStop` every two seconds. Returns whether something arrived.
-    public func idle(seconds: Int, shouldStop: () -> Bool = { false }) throws(MailError) -> Bool {
+    /// looking at `shouldStop` every `tick` seconds. A quiet server is what IDLE waits for, not a
+    /// failure: only a broken connection or an answer that does not come after DONE throws. An IDLE
+    /// is renewed (DONE, IDLE) every `renewEvery` seconds on the same connection. Returns whether
+    /// something arrived; nil at once when the server has no IDLE (the caller polls instead).
+    public func idle(seconds: Int, tick: Int = 2, renewEvery: Int = IMAPSession.idleRenewal,
+                     shouldStop: () -> Bool = { false }) throws(MailError) -> Bool? {
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        while true {
+            let renewal = min(deadline, Date().addingTimeInterval(TimeInterval(max(1, renewEvery))))
+            guard let changed = try idleOnce(until: renewal, tick: tick, shouldStop: shouldStop) else { return nil }
+            if changed || Date() >= deadline || shouldStop() { return changed }
+        }
+    }
+
+    /// One IDLE command up to `until`; nil when the server refuses IDLE.
+    private func idleOnce(until: Date, tick: Int, shouldStop: () -> Bool) throws(MailError) -> Bool? {
         let tag = nextTag()
         try write(tag + " IDLE\r\n")
         while true {
             let line = try readLine(command: "IDLE")
             if line.isContinuation { break }
-            if line.text.hasPrefix(tag + " ") { return false }  // no IDLE support
+            if line.text.hasPrefix(tag + " ") { return nil }  // no IDLE support
         }
         var changed = false
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
-        while !changed, Date() < deadline, !shouldStop() {
-            do {
-                let line = try readLine(command: "IDLE", timeout: 2)
-                if line.text.uppercased().contains("EXISTS") { changed = true }
-            } catch let e where e.kind == .connection && e.message.contains("no answer") {
-                continue
-            }
+        while !changed, Date() < until, !shouldStop() {
+            let wait = max(1, min(tick, Int(until.timeIntervalSinceNow.rounded(.up))))
+            guard let line = try lineIfAny(within: wait, command: "IDLE") else { continue }
+            if line.text.uppercased().contains("EXISTS") { changed = true }
         }
         try write("DONE\r\n")
         _ = try finish(tag: tag, command: "IDLE")
         return changed
+    }
+
+    /// The next response line if one starts within `seconds`, else nil. Once a line has begun, the rest
+    /// of it is read with the usual timeout.
+    private func lineIfAny(within seconds: Int, command: String) throws(MailError) -> IMAPResponseLine? {
+        if buffer[position...].contains(0x0A) { return try readLine(command: command) }
+        let more: [UInt8]?
+        do {
+            more = try curl.receiveIfAny(within: seconds, operation: command, url: configuration.server)
+        } catch {
+            throw MailError(curl: error, server: configuration.server)
+        }
+        guard let more else { return nil }
+        if more.isEmpty {
+            throw MailError(.connection, server: configuration.server, command: command, message: "the server closed the connection")
+        }
+        buffer += more
+        return try readLine(command: command)
     }
 
     /// Ends the session.

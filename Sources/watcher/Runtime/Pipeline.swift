@@ -66,6 +66,8 @@ final class Pipeline {
     var shouldStop: () -> Bool = { false }
     /// `run --retry-lookups`: retry every pending lookup now, whatever its back-off.
     var retryAllLookups = false
+    /// Whether `watch` has said once that the server has no IDLE.
+    private var idleMissingNoted = false
 
     /// How `run` was asked to go.
     struct Options {
@@ -468,11 +470,18 @@ final class Pipeline {
         logger.info("settled a report left by an interrupted run: \(location)", metadata: [LogKeys.draftID: "\(pending.draft.id)"])
     }
 
-    /// Waits for new mail (IMAP IDLE) up to `seconds`; false when the source cannot tell.
+    /// Waits for new mail (IMAP IDLE) up to `seconds`; false when the source cannot tell (a folder,
+    /// or a server without IDLE), and the caller waits instead.
     func waitForMail(seconds: Int, shouldStop: () -> Bool) throws -> Bool {
         guard let session, config.source.kind == "imap" else { return false }
         try session.ensureOpen(MailboxName(config.imap.folder), readOnly: config.imap.mark == "none")
-        _ = try session.idle(seconds: seconds, shouldStop: shouldStop)
+        guard try session.idle(seconds: seconds, shouldStop: shouldStop) != nil else {
+            if !idleMissingNoted {
+                idleMissingNoted = true
+                logger.notice("the server has no IDLE: looking for new mail every \(seconds / 60) min instead")
+            }
+            return false
+        }
         return true
     }
 }
