@@ -6,7 +6,7 @@ import ReportEngine
 final class IMAPMessageSource: MessageSource {
     let session: IMAPSession
     let folder: MailboxName
-    let mark: String
+    let mark: WatcherConfig.MarkPolicy
     /// Messages that carry `$Reported` are not handed out (the server's mark guards even a lost ledger);
     /// `run --reprocess` turns this off.
     let honorMark: Bool
@@ -15,13 +15,13 @@ final class IMAPMessageSource: MessageSource {
     /// The message size limit: no more than one octet past it is fetched of any message.
     let maxBytes: Int
 
-    init(session: IMAPSession, folder: String, mark: String, honorMark: Bool = true, readOnly: Bool = false, maxBytes: Int = MIMELimits().maxSize) {
+    init(session: IMAPSession, folder: String, mark: WatcherConfig.MarkPolicy, honorMark: Bool = true, readOnly: Bool = false, maxBytes: Int = MIMELimits().maxSize) {
         self.maxBytes = maxBytes
         self.session = session
         self.folder = MailboxName(folder)
         self.mark = mark
         self.honorMark = honorMark
-        self.readOnly = readOnly || mark == "none"
+        self.readOnly = readOnly || mark == .none
     }
 
     var identity: String {
@@ -35,7 +35,7 @@ final class IMAPMessageSource: MessageSource {
     func uids(after uid: UInt32) throws -> [UInt32] {
         try session.ensureOpen(folder, readOnly: readOnly)
         // "n:*" always includes the highest UID, even when it is below n: filter.
-        let guardMark = honorMark && mark == "keyword" ? " UNKEYWORD $Reported" : ""
+        let guardMark = honorMark && mark == .keyword ? " UNKEYWORD $Reported" : ""
         return try session.uidSearch("UID \(uid + 1):*" + guardMark).filter { $0 > uid }
     }
 
@@ -68,12 +68,12 @@ final class IMAPMessageSource: MessageSource {
     }
 
     func markHandled(_ uids: [UInt32]) throws {
-        guard !uids.isEmpty, mark != "none", !readOnly else { return }
+        guard !uids.isEmpty, !readOnly else { return }
         try session.ensureOpen(folder, readOnly: false)
-        if mark.hasPrefix("move:") {
-            try session.move(uids: uids, to: MailboxName(String(mark.dropFirst(5))))
-        } else {
-            try session.store(uids: uids, flags: ["$Reported"])
+        switch mark {
+        case .none: return
+        case .move(let target): try session.move(uids: uids, to: MailboxName(target))
+        case .keyword: try session.store(uids: uids, flags: ["$Reported"])
         }
     }
 }

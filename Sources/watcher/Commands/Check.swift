@@ -33,7 +33,7 @@ struct Check: ParsableCommand {
         }
         print(settings.effectiveDescription.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
         var session: IMAPSession?
-        if settings.source.kind == "imap" || settings.reports.mode == "draft" {
+        if settings.source.kind == .imap || settings.reports.mode == .draft {
             step("IMAP login") {
                 let secret = try Secret.resolve(section: "imap", file: settings.resolvedPath(settings.imap.server.passwordFile),
                                                 command: settings.imap.server.passwordCommand)
@@ -50,7 +50,7 @@ struct Check: ParsableCommand {
                 step("IMAP folders") {
                     let names = Set(try session.list().map(\.name))
                     var wanted = [settings.imap.folder, settings.imap.draftsFolder]
-                    if settings.imap.mark.hasPrefix("move:") { wanted.append(String(settings.imap.mark.dropFirst(5))) }
+                    if let folder = settings.imap.mark.folder { wanted.append(folder) }
                     let missing = wanted.filter { !names.contains($0) }
                     if !missing.isEmpty {
                         throw MailError(.missingMailbox, server: session.configuration.server, command: "LIST",
@@ -61,14 +61,14 @@ struct Check: ParsableCommand {
                 }
             }
         }
-        if settings.reports.mode == "send" {
+        if settings.reports.mode == .send {
             step("SMTP settings") {
                 guard let url = settings.smtp.url else { throw ConfigError(keyPath: "smtp.url", line: nil, problem: "required for mode = \"send\"") }
                 _ = try Secret.resolve(section: "smtp", file: settings.resolvedPath(settings.smtp.passwordFile), command: settings.smtp.passwordCommand)
                 return "\(url) (the password is set; sending is tried on the first report)"
             }
         }
-        if settings.source.kind == "directory" {
+        if settings.source.kind == .directory {
             step("source folder") {
                 let path = settings.resolvedPath(settings.source.path) ?? ""
                 guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
@@ -87,7 +87,7 @@ struct Check: ParsableCommand {
             let ledger = try Ledger.readOnly(path: path)
             return "\(path): \(try ledger.processedCount()) message(s) processed, \(try ledger.pending().count) report(s) pending"
         }
-        if settings.reports.mode == "directory" {
+        if settings.reports.mode == .directory {
             step("reports folder") {
                 let path = settings.resolvedPath(settings.reports.directory) ?? ""
                 try Check.writableFolder(for: path + "/x", key: "reports.directory")
@@ -118,14 +118,14 @@ extension Check {
 extension WatcherConfig {
     /// The settings in force, secrets left out.
     var effectiveDescription: String {
-        var lines = ["source: \(source.kind)" + (source.kind == "directory" ? " \(resolvedPath(source.path) ?? "?")" : " \(imap.server.url ?? "?") folder \(imap.folder)")]
-        if source.kind == "imap" || reports.mode == "draft" {
+        var lines = ["source: \(source.kind)" + (source.kind == .directory ? " \(resolvedPath(source.path) ?? "?")" : " \(imap.server.url ?? "?") folder \(imap.folder)")]
+        if source.kind == .imap || reports.mode == .draft {
             lines.append("imap: \(imap.server.url ?? "(unset)") user \(imap.server.user ?? "(unset)"), drafts \(imap.draftsFolder), mark \(imap.mark)"
                 + (imap.server.caFile.map { ", ca_file \(resolvedPath($0)!)" } ?? "") + (imap.server.allowInsecure ? ", INSECURE" : ""))
         }
-        lines.append("reports: mode \(reports.mode)" + (reports.mode == "directory" ? " \(resolvedPath(reports.directory) ?? "?")" : "")
+        lines.append("reports: mode \(reports.mode)" + (reports.mode == .directory ? " \(resolvedPath(reports.directory) ?? "?")" : "")
             + ", from \(analyzerConfiguration.drafts.from), language \(reports.language.rawValue)")
-        if reports.mode == "send" { lines.append("smtp: \(smtp.url ?? "(unset)") user \(smtp.user ?? imap.server.user ?? "(unset)")") }
+        if reports.mode == .send { lines.append("smtp: \(smtp.url ?? "(unset)") user \(smtp.user ?? imap.server.user ?? "(unset)")") }
         lines.append("trusted relays: \(analysis.trustedRelays.isEmpty ? "(carriers' only)" : analysis.trustedRelays.joined(separator: ", "))")
         if !analysis.submissionRelays.isEmpty { lines.append("submission relays: \(analysis.submissionRelays.joined(separator: ", "))") }
         lines.append("lookups: " + (lookup.enabled ? "on, timeout \(lookupTimeout) s, budget \(lookup.budget) s per message" : "off"))

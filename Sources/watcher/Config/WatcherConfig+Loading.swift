@@ -188,12 +188,12 @@ extension WatcherConfig {
             }
             return v
         }
-        _ = choice("source.kind", ["imap", "directory"])
-        if let mode = choice("reports.mode", ["draft", "send", "directory"]) { config.reports.mode = mode }
+        if let kind = choice("source.kind", SourceKind.allCases.map(\.rawValue)) { config.source.kind = SourceKind(rawValue: kind)! }
+        if let mode = choice("reports.mode", ReportMode.allCases.map(\.rawValue)) { config.reports.mode = ReportMode(rawValue: mode)! }
         if let lang = choice("reports.language", ["ja", "en"]) { config.reports.language = ReportLanguage(rawValue: lang)! }
-        if let policy = choice("reports.repeat_policy", ["note", "skip"]) { config.reports.repeatPolicy = policy }
-        if let mark = config.raw["imap.mark"], !(mark == "keyword" || mark == "none" || (mark.hasPrefix("move:") && mark.count > 5)) {
-            fail("imap", "mark", "\"\(mark)\" is not keyword, none or move:FOLDER")
+        if let policy = choice("reports.repeat_policy", RepeatPolicy.allCases.map(\.rawValue)) { config.reports.repeatPolicy = RepeatPolicy(rawValue: policy)! }
+        if let mark = config.raw["imap.mark"] {
+            if let policy = MarkPolicy(mark) { config.imap.mark = policy } else { fail("imap", "mark", "\"\(mark)\" is not keyword, none or move:FOLDER") }
         }
         if let from = config.raw["reports.from"] {
             if Address.first(in: from) == nil { fail("reports", "from", "\"\(from)\" has no e-mail address") } else { config.reports.from = from }
@@ -222,7 +222,6 @@ extension WatcherConfig {
         if let v = config.raw["recheck.every"].flatMap(Duration.parse) { config.recheck.every = v }
         if let v = config.raw["recheck.until"].flatMap(Duration.parse) { config.recheck.until = v }
         config.imapUser = config.raw["imap.user"]
-        config.source.kind = config.raw["source.kind"] ?? "imap"
         config.source.path = config.raw["source.path"]
         func server(_ section: String) -> Server {
             Server(url: config.raw["\(section).url"], user: config.raw["\(section).user"],
@@ -234,7 +233,6 @@ extension WatcherConfig {
         if let v = config.raw["imap.folder"] { config.imap.folder = v }
         if let v = config.raw["imap.drafts_folder"] { config.imap.draftsFolder = v }
         if let v = config.raw["imap.sent_folder"] { config.imap.sentFolder = v }
-        if let v = config.raw["imap.mark"] { config.imap.mark = v }
         config.statePath = config.raw["state.path"]
         if let t = config.raw["lookup.timeout"].flatMap(Duration.parse) { config.lookupTimeout = t }
         for key in ["imap.url", "smtp.url"] {

@@ -4,6 +4,46 @@ import ReportEngine
 /// The configuration file (TOML), section by section, as DESIGN.md lists it. Every key has a default;
 /// a command reads only the sections it uses.
 struct WatcherConfig: Sendable {
+    /// Where spam is read from (`[source] kind`).
+    enum SourceKind: String, Sendable, CaseIterable { case imap, directory }
+    /// What becomes of a report (`[reports] mode`).
+    enum ReportMode: String, Sendable, CaseIterable { case draft, send, directory }
+    /// What a domain reported before gets (`[reports] repeat_policy`).
+    enum RepeatPolicy: String, Sendable, CaseIterable { case note, skip }
+    /// What marks a handled spam on the server (`[imap] mark`).
+    enum MarkPolicy: Sendable, Hashable, CustomStringConvertible {
+        /// The `$Reported` keyword.
+        case keyword
+        /// Nothing: the folder is only read.
+        case none
+        /// Moved to the folder named.
+        case move(String)
+
+        init?(_ text: String) {
+            switch text {
+            case "keyword": self = .keyword
+            case "none": self = .none
+            default:
+                guard text.hasPrefix("move:"), text.count > 5 else { return nil }
+                self = .move(String(text.dropFirst(5)))
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .keyword: "keyword"
+            case .none: "none"
+            case .move(let folder): "move:\(folder)"
+            }
+        }
+
+        /// The folder handled spam moves to, if any.
+        var folder: String? {
+            if case .move(let f) = self { return f }
+            return nil
+        }
+    }
+
     struct Analysis: Sendable {
         var trustedRelays: [String] = []
         var trustedAuthservIDs: [String] = []
@@ -12,11 +52,11 @@ struct WatcherConfig: Sendable {
         var neverReport: [String] = []
     }
     struct Reports: Sendable {
-        var mode = "draft"
+        var mode = ReportMode.draft
         var directory: String?
         var from: String?
         var language: ReportLanguage = .ja
-        var repeatPolicy = "note"
+        var repeatPolicy = RepeatPolicy.note
         var redactTracking = true
         var allowlist: [String] = []
         /// Addresses of the reporter besides the spam's recipients and the IMAP user: hidden from third parties.
@@ -38,7 +78,7 @@ struct WatcherConfig: Sendable {
     }
 
     struct Source: Sendable {
-        var kind = "imap"
+        var kind = SourceKind.imap
         var path: String?
     }
     struct Server: Sendable {
@@ -54,7 +94,7 @@ struct WatcherConfig: Sendable {
         var folder = "Junk"
         var draftsFolder = "Drafts"
         var sentFolder = "Sent"
-        var mark = "keyword"
+        var mark = MarkPolicy.keyword
     }
 
     struct Lookup: Sendable {

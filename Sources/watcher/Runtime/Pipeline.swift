@@ -92,7 +92,7 @@ final class Pipeline {
             if value == nil || value!.isEmpty { errors.append(ConfigError(keyPath: key, line: nil, problem: "required for this setup")) }
             return value ?? ""
         }
-        let usesIMAP = config.source.kind == "imap" || config.reports.mode == "draft"
+        let usesIMAP = config.source.kind == .imap || config.reports.mode == .draft
         var session: IMAPSession?
         var imapConfiguration: ServerConfiguration?
         if usesIMAP {
@@ -105,9 +105,9 @@ final class Pipeline {
                                                     caFile: config.resolvedPath(config.imap.server.caFile),
                                                     allowInsecure: config.imap.server.allowInsecure, timeout: config.lookupTimeout * 3)
         }
-        if config.source.kind == "directory" { _ = need(config.source.path, "source.path") }
-        if config.reports.mode == "directory" { _ = need(config.reports.directory, "reports.directory") }
-        if config.reports.mode == "send" {
+        if config.source.kind == .directory { _ = need(config.source.path, "source.path") }
+        if config.reports.mode == .directory { _ = need(config.reports.directory, "reports.directory") }
+        if config.reports.mode == .send {
             _ = need(config.smtp.url, "smtp.url")
             _ = need(config.smtp.user ?? config.imap.server.user, "smtp.user")
         }
@@ -125,7 +125,7 @@ final class Pipeline {
         }
         if config.lookup.enabled { resolver = config.makeResolver(cache: ledger) }
         self.session = session
-        if config.source.kind == "directory" {
+        if config.source.kind == .directory {
             source = DirectorySource(path: config.resolvedPath(config.source.path)!)
         } else {
             source = IMAPMessageSource(session: session!, folder: config.imap.folder, mark: config.imap.mark,
@@ -136,9 +136,9 @@ final class Pipeline {
             return
         }
         switch config.reports.mode {
-        case "directory":
+        case .directory:
             sink = try DirectorySink(path: config.resolvedPath(config.reports.directory)!)
-        case "send":
+        case .send:
             let secret = try Secret.resolve(section: "smtp", file: config.resolvedPath(config.smtp.passwordFile), command: config.smtp.passwordCommand)
             let smtp = try SMTPSubmission(ServerConfiguration(
                 url: config.smtp.url!, user: config.smtp.user ?? config.imap.server.user!, password: secret.value,
@@ -416,7 +416,7 @@ final class Pipeline {
                 var contact = Contact.merged(chunk.map(\.contact), by: { _ in desk })[0]
                 let prior = try ledger.priorReports(desk: desk, domains: contact.domains)
                 var repeats = contact.domains.compactMap { d in prior[d].map { RepeatNote(domain: d, first: $0.first, count: $0.count) } }
-                if config.reports.repeatPolicy == "skip", !repeats.isEmpty {
+                if config.reports.repeatPolicy == .skip, !repeats.isEmpty {
                     logger.info("left out of the report to \(desk), reported there before: \(repeats.map(\.domain).joined(separator: ", "))")
                     contact.domains.removeAll { d in repeats.contains { $0.domain == d } }
                     repeats = []
@@ -473,8 +473,8 @@ final class Pipeline {
     /// Waits for new mail (IMAP IDLE) up to `seconds`; false when the source cannot tell (a folder,
     /// or a server without IDLE), and the caller waits instead.
     func waitForMail(seconds: Int, shouldStop: () -> Bool) throws -> Bool {
-        guard let session, config.source.kind == "imap" else { return false }
-        try session.ensureOpen(MailboxName(config.imap.folder), readOnly: config.imap.mark == "none")
+        guard let session, config.source.kind == .imap else { return false }
+        try session.ensureOpen(MailboxName(config.imap.folder), readOnly: config.imap.mark == .none)
         guard try session.idle(seconds: seconds, shouldStop: shouldStop) != nil else {
             if !idleMissingNoted {
                 idleMissingNoted = true
