@@ -4,11 +4,16 @@
 #   Postfix  submission :10587 (STARTTLS required + AUTH through Dovecot), plain SMTP :10025
 #            every message is delivered by LMTP into Dovecot; recipients outside example.test land in sink@example.test
 #   dnsmasq  DNS :10053 (UDP+TCP): A records of the lookup fixtures (spam URL hosts, nameservers)
+#   Dovecot "strict": IMAPS :10995 only, a mailbox as some providers have it: OAuth 2.0 logins alone
+#            (XOAUTH2, OAUTHBEARER; the bearer token is a JWT checked against a local key), folders
+#            named in Japanese and found only by SPECIAL-USE (迷惑メール \Junk, 下書き \Drafts,
+#            送信済み \Sent), and no keywords kept (its ACL grants no "w": PERMANENTFLAGS without \*).
+#            User oauth1@example.test; its token is in $S/token.
 # Users: user1..user24@example.test (password "secret"), sink@example.test ("sink").
 # Usage: scripts/testbed.sh start | stop.  Writes $BASE/env (KEY=VALUE lines) that the tests read.
 set -euo pipefail
 BASE=${WATCHER_TESTBED:-/tmp/watcher-testbed}
-D=$BASE/dovecot; P=$BASE/postfix; N=$BASE/dns; MAIL=$BASE/mail
+D=$BASE/dovecot; P=$BASE/postfix; N=$BASE/dns; MAIL=$BASE/mail; S=$BASE/strict
 
 stop_pidfile() {   # stop one daemon by its pid file and wait until it is gone (at most 5 s)
   local f=$1 pid; [ -f "$f" ] || return 0; pid=$(tr -d ' \n' < "$f")
@@ -17,6 +22,7 @@ stop_pidfile() {   # stop one daemon by its pid file and wait until it is gone (
 }
 stop_all() {
   stop_pidfile "$D/run/master.pid"
+  stop_pidfile "$S/run/master.pid"
   if [ -f "$P/etc/main.cf" ]; then postfix -c "$P/etc" stop >/dev/null 2>&1 || true; fi
   stop_pidfile "$P/queue/pid/master.pid"
   stop_pidfile "$N/dnsmasq.pid"
@@ -119,6 +125,86 @@ C
 # Daemons must not keep the caller's stdout/stderr open, or whatever reads this script's output waits forever.
 dovecot -c "$D/dovecot.conf" </dev/null >>"$D/start.log" 2>&1 || { cat "$D/start.log"; exit 1; }
 
+# The strict Dovecot: its own base, ports, users and key.
+mkdir -p "$S/keys/default/HS256" "$S/run" "$S/state"
+chmod 755 "$S" "$S/run"
+openssl rand -out "$S/key.bin" 32
+base64 -w0 < "$S/key.bin" > "$S/keys/default/HS256/default"  # the dict's key shared/default/HS256/default
+key=$(od -An -tx1 -v < "$S/key.bin" | tr -d ' \n')
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+now=$(date +%s)
+header=$(printf '{"alg":"HS256","typ":"JWT","kid":"default"}' | b64url)
+payload=$(printf '{"sub":"oauth1@example.test","email":"oauth1@example.test","iat":%d,"exp":%d}' "$((now - 60))" "$((now + 86400 * 30))" | b64url)
+signature=$(printf '%s' "$header.$payload" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | b64url)
+printf '%s' "$header.$payload.$signature" > "$S/token"
+echo "oauth1@example.test::$VUID:$VGID::$MAIL/oauth1@example.test" > "$S/users"
+printf '%s\n' '* owner lrstipekxa' > "$S/dovecot-acl"
+cat > "$S/oauth2.conf.ext" <<C
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$S/keys/
+username_attribute = email
+C
+cat > "$S/dovecot.conf" <<C
+protocols = imap
+listen = 127.0.0.1
+base_dir = $S/run
+state_dir = $S/state
+instance_name = watcher-testbed-strict
+log_path = $S/dovecot.log
+ssl = required
+ssl_cert = <$D/cert.pem
+ssl_key = <$D/key.pem
+auth_mechanisms = xoauth2 oauthbearer
+auth_failure_delay = 0
+mail_max_userip_connections = 100
+mail_plugins = acl
+plugin {
+  acl = vfile:$S/dovecot-acl
+}
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $S/oauth2.conf.ext
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $S/users
+}
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox 迷惑メール {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox 下書き {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox 送信済み {
+    special_use = \\Sent
+    auto = subscribe
+  }
+}
+service imap-login {
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = 10995
+    ssl = yes
+  }
+}
+service auth {
+  unix_listener auth-userdb {
+    mode = 0600
+  }
+}
+C
+dovecot -c "$S/dovecot.conf" </dev/null >>"$S/start.log" 2>&1 || { cat "$S/start.log"; exit 1; }
+
 cat > "$P/etc/main.cf" <<C
 compatibility_level = 3.6
 queue_directory = $P/queue
@@ -187,7 +273,7 @@ txt-record=9.8.21.104.abuse-contacts.abusix.zone,"abuse@cdn.example.net"
 C
 dnsmasq --conf-file="$N/dnsmasq.conf" --pid-file="$N/dnsmasq.pid" </dev/null >>"$N/start.log" 2>&1 || { cat "$N/start.log"; exit 1; }
 
-for port in 10143 10993 10024 10012 10587 10053; do
+for port in 10143 10993 10995 10024 10012 10587 10053; do
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
   (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "testbed: port $port did not open" >&2; exit 1; }
 done
@@ -206,5 +292,8 @@ SINK_PASSWORD=sink
 MAILDIR_ROOT=$MAIL
 DNS_SERVER=127.0.0.1:10053
 DOVECOT_LOG=$D/dovecot.log
+STRICT_IMAPS_URL=imaps://127.0.0.1:10995
+STRICT_USER=oauth1@example.test
+STRICT_TOKEN_FILE=$S/token
 E
 echo "testbed: Dovecot, Postfix and dnsmasq listening on 127.0.0.1 ($BASE/env)"

@@ -25,6 +25,11 @@ public enum TestBed {
     public static var sinkPassword: String { values["SINK_PASSWORD"] ?? "" }
     public static var isRunning: Bool { imapURL != nil }
     public static var dnsServer: String? { values["DNS_SERVER"] }
+    /// The strict Dovecot: OAuth logins only, Japanese folder names found by SPECIAL-USE, no keywords.
+    public static var strictURL: String? { values["STRICT_IMAPS_URL"] }
+    public static var strictUser: String { values["STRICT_USER"] ?? "" }
+    /// A file holding a valid access token (a JWT the strict Dovecot checks against its key).
+    public static var strictTokenFile: String { values["STRICT_TOKEN_FILE"] ?? "" }
     /// Dovecot's log: each login is a line `imap-login: Info: Login: user=<…>`.
     public static var dovecotLog: String? { values["DOVECOT_LOG"] }
 

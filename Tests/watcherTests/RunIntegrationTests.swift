@@ -538,7 +538,9 @@ struct WatchAndCheckTests {
         let good = try CLI.run(["check", "--config", try account.config()])
         #expect(good.status == 0, "\(good.stdout)")
         #expect(good.stdout.contains("ok    IMAP login: \(account.user)"))
-        #expect(good.stdout.contains("ok    IMAP folders: Junk, Drafts present"))
+        #expect(good.stdout.contains("ok    IMAP folders: spam Junk (imap.folder), drafts Drafts (imap.drafts_folder), sent Sent (\\Sent); Junk holds"),
+                "\(good.stdout)")
+        #expect(good.stdout.contains("ok    IMAP keywords: Junk keeps $Reported"))
         #expect(!good.stdout.contains(TestBed.password))
         // allow_insecure = true: a certificate nobody vouches for is taken (and STARTTLS made optional).
         let untrusted = try CLI.run(["check", "--config", try account.config(imap: ["ca_file": ""])])

@@ -177,6 +177,29 @@ enum CLI {
         #expect(r.stdout.isEmpty)
     }
 
+    @Test func loginKeysMustAgreeWithTheAuthMethod() throws {
+        let config = try CLI.temporaryFile("auth.toml", """
+            [imap]
+            auth = "xoauth2"
+            password_file = "/nonexistent"
+
+            [smtp]
+            token_command = "print-token"
+
+            [source]
+            kind = "mailbox"
+            """)
+        let r = try CLI.run(["analyze", "--config", config, examples[0]])
+        #expect(r.status == 78)
+        #expect(r.stderr.contains("imap.token_command: auth = \"xoauth2\" needs a command that prints the access token"), "\(r.stderr)")
+        #expect(r.stderr.contains("imap.password_file (line 3): is for auth = \"password\""), "\(r.stderr)")
+        #expect(r.stderr.contains("smtp.token_command (line 6): is for auth = \"xoauth2\" or \"oauthbearer\""), "\(r.stderr)")
+        #expect(r.stderr.contains("source.kind (line 9): \"mailbox\" is not one of imap, directory"), "\(r.stderr)")
+        let unknown = try CLI.temporaryFile("auth2.toml", "[imap]\nauth = \"cram-md5\"\n")
+        let u = try CLI.run(["analyze", "--config", unknown, examples[0]])
+        #expect(u.stderr.contains("imap.auth (line 2): \"cram-md5\" is not one of password, xoauth2, oauthbearer"), "\(u.stderr)")
+    }
+
     @Test func configChangesTrustLanguageAndCarriers() throws {
         let config = try CLI.temporaryFile("good.toml", """
             [reports]

@@ -28,6 +28,14 @@ struct IMAPResponseLine {
         return rest[..<close].split(separator: " ").map(String.init)
     }
 
+    /// The parenthesised list of a response code, e.g. `[PERMANENTFLAGS (\Seen \*)]`.
+    func list(afterCode name: String) -> [String]? {
+        guard let r = text.range(of: "[" + name + " (", options: .caseInsensitive) else { return nil }
+        let rest = text[r.upperBound...]
+        guard let close = rest.firstIndex(of: ")") else { return nil }
+        return rest[..<close].split(separator: " ").map(String.init)
+    }
+
     /// A response code such as `[UIDVALIDITY 123]` or `[APPENDUID 1 2]`: its words after the name.
     func code(_ name: String) -> [Substring]? {
         guard let r = text.range(of: "[" + name + " ", options: .caseInsensitive) else { return nil }

@@ -3,11 +3,21 @@ import Foundation
 
 /// Where and how to reach an IMAP or SMTP server.
 public struct ServerConfiguration: Sendable, Hashable {
+    /// How the program logs in: a password (LOGIN or SASL PLAIN/LOGIN, as libcurl picks), or an
+    /// OAuth 2.0 access token (SASL XOAUTH2 or OAUTHBEARER, RFC 7628).
+    public enum Auth: String, Sendable, Hashable, CaseIterable {
+        case password, xoauth2, oauthbearer
+    }
+
     /// `imaps://host[:port]` or `imap://host[:port]` (STARTTLS required unless `allowInsecure`).
     public var url: String
     public var user: String
-    /// Never logged or put in an error message.
+    /// The password, or the access token with OAuth. Never logged or put in an error message.
     public var password: String
+    public var auth: Auth = .password
+    /// Asked for the password or token at each connection (an access token lives an hour); when
+    /// nil, `password` is used. What it throws is shown; it must never hold the secret.
+    public var secret: (@Sendable () throws -> String)?
     /// An extra CA certificate (PEM) for a self-signed server; system CAs otherwise.
     public var caFile: String?
     /// Allows a connection without TLS (plain imap://) and skips certificate verification.
@@ -24,6 +34,40 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.timeout = timeout
     }
 
+    public static func == (a: ServerConfiguration, b: ServerConfiguration) -> Bool {
+        a.url == b.url && a.user == b.user && a.password == b.password && a.auth == b.auth && a.caFile == b.caFile
+            && a.allowInsecure == b.allowInsecure && a.timeout == b.timeout
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(url)
+        h.combine(user)
+        h.combine(auth)
+    }
+
+    /// Sets the user and the password or token on `curl`, asking `secret` for it now.
+    func applyLogin(to curl: CurlEasy) throws(MailError) {
+        let value: String
+        if let secret {
+            do {
+                value = try secret()
+            } catch {
+                throw MailError(.authentication, server: server, command: "login",
+                                message: "cannot get the \(auth == .password ? "password" : "access token"): \(error)")
+            }
+        } else {
+            value = password
+        }
+        curl.set(CURLOPT_USERNAME, user)
+        switch auth {
+        case .password:
+            curl.set(CURLOPT_PASSWORD, value)
+        case .xoauth2, .oauthbearer:
+            curl.set(CURLOPT_XOAUTH2_BEARER, value)
+            curl.set(CURLOPT_LOGIN_OPTIONS, "AUTH=" + auth.rawValue.uppercased())
+        }
+    }
+
     /// `scheme://host:port` without a path, for messages.
     public var server: String {
         guard let r = url.range(of: "://") else { return url }
@@ -37,6 +81,27 @@ public struct MailboxStatus: Sendable, Hashable {
     public var uidValidity: UInt32
     public var uidNext: UInt32?
     public var exists: Int
+    /// The flags a client may set for good (`[PERMANENTFLAGS (…)]`), when the server said; EXAMINE
+    /// gets none or an empty list, so only a SELECT tells.
+    public var permanentFlags: [String]? = nil
+
+    /// Whether the mailbox keeps a keyword such as `$Reported`: PERMANENTFLAGS has `\*` (new keywords
+    /// may be made) or the keyword itself. Nil when the server did not say.
+    public func keeps(keyword: String) -> Bool? {
+        guard let flags = permanentFlags else { return nil }
+        return flags.contains("\\*") || flags.contains { $0.caseInsensitiveCompare(keyword) == .orderedSame }
+    }
+}
+
+/// A mailbox as LIST shows it: its name and attributes, e.g. `\Junk` (RFC 6154 SPECIAL-USE).
+public struct ListedMailbox: Sendable, Hashable {
+    public var name: MailboxName
+    public var attributes: [String]
+
+    /// Whether it carries `attribute` (`\Junk`, `\Drafts` …), in any case.
+    public func has(_ attribute: String) -> Bool {
+        attributes.contains { $0.caseInsensitiveCompare(attribute) == .orderedSame }
+    }
 }
 
 /// A message fetched with `BODY.PEEK[]` (its \Seen flag untouched).
@@ -61,23 +126,47 @@ public final class IMAPSession {
     private var selected: MailboxName?
     private var selectedReadOnly = true
     private var openStatus: MailboxStatus?
+    private var capabilityCache: Set<String>?
 
     /// Connects and logs in.
     /// - Throws: `MailError` (`.connection`, `.authentication`, `.certificate`).
-    public init(_ configuration: ServerConfiguration) throws(MailError) {
+    public convenience init(_ configuration: ServerConfiguration) throws(MailError) {
+        do {
+            try self.init(configuration, login: true)
+        } catch let e where e.kind == .authentication && configuration.auth == .password {
+            // Refused: a server that takes no password at all deserves a line that says so.
+            guard let offered = IMAPSession.capabilitiesBeforeLogin(configuration),
+                offered.contains("LOGINDISABLED") || !offered.contains(where: { $0 == "AUTH=PLAIN" || $0 == "AUTH=LOGIN" })
+            else { throw e }
+            let oauth = offered.filter { $0 == "AUTH=XOAUTH2" || $0 == "AUTH=OAUTHBEARER" }.sorted()
+            throw MailError(.authentication, server: configuration.server, command: "login",
+                            message: "the server takes no password (it says " + (offered.contains("LOGINDISABLED") ? "LOGINDISABLED" : "no AUTH=PLAIN")
+                                + (oauth.isEmpty ? "" : " and offers \(oauth.joined(separator: ", "))")
+                                + "): set auth = \"xoauth2\" or \"oauthbearer\" with a token_command that prints an access token")
+        }
+    }
+
+    private init(_ configuration: ServerConfiguration, login: Bool) throws(MailError) {
         self.configuration = configuration
         curl = try CurlEasy.forServer(configuration.server)
         curl.set(CURLOPT_URL, configuration.server + "/")
-        curl.set(CURLOPT_USERNAME, configuration.user)
-        curl.set(CURLOPT_PASSWORD, configuration.password)
+        // Without a user name libcurl connects, negotiates TLS and reads the capabilities, nothing more.
+        if login { try configuration.applyLogin(to: curl) }
         curl.set(CURLOPT_CONNECT_ONLY, 1)
         curl.set(CURLOPT_CONNECTTIMEOUT, configuration.timeout)
         curl.configureTLS(url: configuration.url, caFile: configuration.caFile, allowInsecure: configuration.allowInsecure)
         do {
-            try curl.perform(operation: "connect and log in", url: configuration.server)
+            try curl.perform(operation: login ? "connect and log in" : "connect", url: configuration.server)
         } catch {
             throw MailError(curl: error, server: configuration.server)
         }
+    }
+
+    /// What the server offers before a login (AUTH=…, LOGINDISABLED), on a connection of its own;
+    /// nil when it cannot be asked.
+    static func capabilitiesBeforeLogin(_ configuration: ServerConfiguration) -> Set<String>? {
+        guard let probe = try? IMAPSession(configuration, login: false) else { return nil }
+        return try? probe.capabilities()
     }
 
     deinit {
@@ -89,9 +178,32 @@ public final class IMAPSession {
 
     /// Every mailbox the server lists, decoded.
     public func list() throws(MailError) -> [MailboxName] {
-        let r = try run("LIST \"\" \"*\"")
+        try listMailboxes().map(\.name)
+    }
+
+    /// What the server says it can do (CAPABILITY), in upper case; asked once a session.
+    public func capabilities() throws(MailError) -> Set<String> {
+        if let known = capabilityCache { return known }
+        let r = try run("CAPABILITY")
+        var out = Set<String>()
+        for line in r.untagged where line.text.uppercased().hasPrefix("* CAPABILITY ") {
+            out.formUnion(line.words.dropFirst(2).map { $0.uppercased() })
+        }
+        capabilityCache = out
+        return out
+    }
+
+    /// Every mailbox with its attributes. A server with SPECIAL-USE is asked for those attributes
+    /// (`RETURN (SPECIAL-USE)`, RFC 6154 §5.1); others say what they say.
+    public func listMailboxes() throws(MailError) -> [ListedMailbox] {
+        let special = try capabilities().contains("SPECIAL-USE")
+        let r = try run("LIST \"\" \"*\"" + (special ? " RETURN (SPECIAL-USE)" : ""))
         return r.untagged.compactMap { line in
             guard line.text.uppercased().hasPrefix("* LIST ") else { return nil }
+            var attributes: [String] = []
+            if let open = line.text.firstIndex(of: "("), let close = line.text[open...].firstIndex(of: ")") {
+                attributes = line.text[line.text.index(after: open)..<close].split(separator: " ").map(String.init)
+            }
             var name = line.literals.first.map { String(decoding: $0, as: UTF8.self) }
             if name == nil {
                 let t = line.text
@@ -102,8 +214,13 @@ public final class IMAPSession {
                     name = t.split(separator: " ").last.map(String.init)
                 }
             }
-            return name.map(MailboxName.decode)
+            return name.map { ListedMailbox(name: MailboxName.decode($0), attributes: attributes) }
         }
+    }
+
+    /// The first mailbox that carries the SPECIAL-USE `attribute` (`\Junk`, `\Drafts`, `\Sent`).
+    public func mailbox(marked attribute: String) throws(MailError) -> MailboxName? {
+        try listMailboxes().first { $0.has(attribute) }?.name
     }
 
     /// Opens a mailbox read-only (EXAMINE) or read-write (SELECT).
@@ -125,6 +242,7 @@ public final class IMAPSession {
         for line in r.untagged + [r.tagged] {
             if let v = line.code("UIDVALIDITY")?.first.flatMap({ UInt32($0) }) { status.uidValidity = v }
             if let v = line.code("UIDNEXT")?.first.flatMap({ UInt32($0) }) { status.uidNext = v }
+            if let flags = line.list(afterCode: "PERMANENTFLAGS") { status.permanentFlags = flags }
             let w = line.words
             if w.count >= 3, w[2].uppercased() == "EXISTS", let n = Int(w[1]) { status.exists = n }
         }
@@ -244,15 +362,28 @@ public final class IMAPSession {
     }
 
     /// Moves messages to another mailbox (MOVE, RFC 6851; COPY + \Deleted + UID EXPUNGE without it).
+    /// A mailbox the server says does not exist yet (`[TRYCREATE]`, RFC 3501 §6.4.7) is created and
+    /// the move tried once more.
     public func move(uids: [UInt32], to mailbox: MailboxName) throws(MailError) {
         guard !uids.isEmpty else { return }
         let set = IMAPSession.uidSet(uids)
+        let canMove = try capabilities().contains("MOVE")
+        func attempt() throws(MailError) {
+            if canMove {
+                _ = try run("UID MOVE \(set) \(mailbox.wire)")
+            } else {
+                _ = try run("UID COPY \(set) \(mailbox.wire)")
+                try store(uids: uids, flags: ["\\Deleted"])
+                // UID EXPUNGE (UIDPLUS) removes only these; a plain EXPUNGE would remove every
+                // message marked \Deleted, so without UIDPLUS they are left to the user's client.
+                if try capabilities().contains("UIDPLUS") { _ = try run("UID EXPUNGE \(set)") }
+            }
+        }
         do {
-            _ = try run("UID MOVE \(set) \(mailbox.wire)")
-        } catch let e where e.kind == .protocolError {
-            _ = try run("UID COPY \(set) \(mailbox.wire)")
-            try store(uids: uids, flags: ["\\Deleted"])
-            _ = try run("UID EXPUNGE \(set)")
+            try attempt()
+        } catch let e where e.kind == .protocolError && e.message.uppercased().contains("[TRYCREATE]") {
+            try create(mailbox)
+            try attempt()
         }
     }
 

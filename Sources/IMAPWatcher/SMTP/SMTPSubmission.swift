@@ -15,8 +15,7 @@ public final class SMTPSubmission {
     /// - Throws: `MailError` naming the server and what failed.
     public func send(_ message: [UInt8], from: String, to recipients: [String]) throws(MailError) {
         curl.set(CURLOPT_URL, configuration.server + "/watcher.localhost")
-        curl.set(CURLOPT_USERNAME, configuration.user)
-        curl.set(CURLOPT_PASSWORD, configuration.password)
+        try configuration.applyLogin(to: curl)
         curl.set(CURLOPT_CONNECTTIMEOUT, configuration.timeout)
         curl.set(CURLOPT_TIMEOUT, configuration.timeout * 4)
         curl.configureTLS(url: configuration.url, caFile: configuration.caFile, allowInsecure: configuration.allowInsecure)

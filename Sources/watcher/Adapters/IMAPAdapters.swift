@@ -28,8 +28,14 @@ final class IMAPMessageSource: MessageSource {
         "\(session.configuration.server)/\(folder)?user=\(session.configuration.user)"
     }
 
+    /// Whether the folder keeps `$Reported` (false: PERMANENTFLAGS without `\*`), known once it was
+    /// opened read-write with mark = keyword.
+    private(set) var keepsMark: Bool?
+
     func open() throws -> UInt32 {
-        try session.ensureOpen(folder, readOnly: readOnly).uidValidity
+        let status = try session.ensureOpen(folder, readOnly: readOnly)
+        if mark == .keyword, !readOnly { keepsMark = status.keeps(keyword: "$Reported") }
+        return status.uidValidity
     }
 
     func uids(after uid: UInt32) throws -> [UInt32] {

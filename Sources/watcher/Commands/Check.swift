@@ -35,37 +35,57 @@ struct Check: ParsableCommand {
         var session: IMAPSession?
         if settings.source.kind == .imap || settings.reports.mode == .draft {
             step("IMAP login") {
-                let secret = try Secret.resolve(section: "imap", file: settings.resolvedPath(settings.imap.server.passwordFile),
-                                                command: settings.imap.server.passwordCommand)
-                guard let url = settings.imap.server.url, let user = settings.imap.server.user else {
+                guard settings.imap.server.url != nil, let user = settings.imap.server.user else {
                     throw ConfigError(keyPath: "imap.url", line: nil, problem: "imap.url and imap.user are required")
                 }
-                let s = try IMAPSession(ServerConfiguration(url: url, user: user, password: secret.value,
-                                                            caFile: settings.resolvedPath(settings.imap.server.caFile),
-                                                            allowInsecure: settings.imap.server.allowInsecure, timeout: 15))
+                let s = try IMAPSession(settings.imapServer(timeout: 15))
                 session = s
-                return "\(user) at \(s.configuration.server)"
+                return "\(user) at \(s.configuration.server)" + (settings.imap.server.auth == .password ? "" : " (\(settings.imap.server.auth.rawValue.uppercased()))")
             }
             if let session {
+                var names = Set<String>()
+                var spam: (name: String, status: MailboxStatus)?
                 step("IMAP folders") {
-                    let names = Set(try session.list().map(\.name))
-                    var wanted = [settings.imap.folder, settings.imap.draftsFolder]
-                    if let folder = settings.imap.mark.folder { wanted.append(folder) }
-                    let missing = wanted.filter { !names.contains($0) }
+                    let needsSpam = settings.source.kind == .imap, needsDrafts = settings.reports.mode != .directory
+                    let folders = try Folders.resolve(settings.imap, session: session, needsSpam: needsSpam, needsDrafts: needsDrafts)
+                    names = Set(try session.list().map(\.name))
+                    let wanted = [(folders.spam, "imap.folder", needsSpam), (folders.drafts, "imap.drafts_folder", needsDrafts)]
+                    let missing = wanted.filter { $0.2 && !names.contains($0.0.name) }.map { "\($0.0.name) (\($0.1))" }
                     if !missing.isEmpty {
                         throw MailError(.missingMailbox, server: session.configuration.server, command: "LIST",
-                                        message: "missing folder(s): \(missing.joined(separator: ", ")) (imap.folder / imap.drafts_folder / imap.mark)")
+                                        message: "missing folder(s): \(missing.joined(separator: ", "))")
                     }
-                    let status = try session.open(MailboxName(settings.imap.folder), readOnly: true)
-                    return "\(wanted.joined(separator: ", ")) present; \(settings.imap.folder) holds \(status.exists) message(s)"
+                    let shown = [("spam", folders.spam), ("drafts", folders.drafts), ("sent", folders.sent)]
+                        .map { "\($0.0) \($0.1.name) (\($0.1.origin))" }.joined(separator: ", ")
+                    guard needsSpam else { return shown }
+                    // SELECT, not EXAMINE: only a SELECT says which flags the folder keeps.
+                    let status = try session.open(MailboxName(folders.spam.name), readOnly: false)
+                    spam = (folders.spam.name, status)
+                    return shown + "; \(folders.spam.name) holds \(status.exists) message(s)"
+                }
+                switch settings.imap.mark {
+                case .keyword:
+                    if let spam, spam.status.keeps(keyword: "$Reported") == false {
+                        print("WARN  IMAP keywords: \(spam.name) keeps no keywords (PERMANENTFLAGS without \\*), so $Reported cannot mark "
+                              + "a handled spam on the server; the ledger alone keeps it from being reported twice. "
+                              + "mark = \"move:Reported\" would mark it by moving it")
+                    } else if spam != nil {
+                        print("ok    IMAP keywords: \(spam!.name) keeps $Reported")
+                    }
+                case .move(let target) where !names.isEmpty:
+                    print("ok    IMAP mark: handled spam moves to \(target)"
+                          + (names.contains(target) ? ", which exists" : ", which does not exist yet: the first move creates it"))
+                case .move, .none:
+                    break
                 }
             }
         }
         if settings.reports.mode == .send {
             step("SMTP settings") {
                 guard let url = settings.smtp.url else { throw ConfigError(keyPath: "smtp.url", line: nil, problem: "required for mode = \"send\"") }
-                _ = try Secret.resolve(section: "smtp", file: settings.resolvedPath(settings.smtp.passwordFile), command: settings.smtp.passwordCommand)
-                return "\(url) (the password is set; sending is tried on the first report)"
+                let server = try settings.smtpServer(timeout: 15)
+                if let secret = server.secret { _ = try secret() }
+                return "\(url) (the \(settings.smtp.auth == .password ? "password" : "token command") answers; sending is tried on the first report)"
             }
         }
         if settings.source.kind == .directory {
@@ -118,9 +138,9 @@ extension Check {
 extension WatcherConfig {
     /// The settings in force, secrets left out.
     var effectiveDescription: String {
-        var lines = ["source: \(source.kind)" + (source.kind == .directory ? " \(resolvedPath(source.path) ?? "?")" : " \(imap.server.url ?? "?") folder \(imap.folder)")]
+        var lines = ["source: \(source.kind)" + (source.kind == .directory ? " \(resolvedPath(source.path) ?? "?")" : " \(imap.server.url ?? "?") folder \(imap.folder ?? "(the one marked \\Junk)")")]
         if source.kind == .imap || reports.mode == .draft {
-            lines.append("imap: \(imap.server.url ?? "(unset)") user \(imap.server.user ?? "(unset)"), drafts \(imap.draftsFolder), mark \(imap.mark)"
+            lines.append("imap: \(imap.server.url ?? "(unset)") user \(imap.server.user ?? "(unset)"), drafts \(imap.draftsFolder ?? "(the one marked \\Drafts)"), mark \(imap.mark)"
                 + (imap.server.caFile.map { ", ca_file \(resolvedPath($0)!)" } ?? "") + (imap.server.allowInsecure ? ", INSECURE" : ""))
         }
         lines.append("reports: mode \(reports.mode)" + (reports.mode == .directory ? " \(resolvedPath(reports.directory) ?? "?")" : "")

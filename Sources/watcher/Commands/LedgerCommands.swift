@@ -196,22 +196,15 @@ struct SummaryCommand: ParsableCommand {
         }
         guard send else { return }
         do {
-            if let url = settings.smtp.url {
-                let secret = try Secret.resolve(section: "smtp", file: settings.resolvedPath(settings.smtp.passwordFile), command: settings.smtp.passwordCommand)
-                let smtp = try SMTPSubmission(ServerConfiguration(
-                    url: url, user: settings.smtp.user ?? settings.imap.server.user ?? "", password: secret.value,
-                    caFile: settings.resolvedPath(settings.smtp.caFile), allowInsecure: settings.smtp.allowInsecure, timeout: settings.lookupTimeout * 3))
+            if settings.smtp.url != nil {
+                let smtp = try SMTPSubmission(settings.smtpServer(timeout: settings.lookupTimeout * 3))
                 try smtp.send(mail, from: Address.first(in: from) ?? from, to: [to])
                 printError("watcher: summary sent to \(to) over SMTP")
             } else {
-                guard let url = settings.imap.server.url, let user = settings.imap.server.user else {
+                guard settings.imap.server.url != nil, let user = settings.imap.server.user else {
                     throw ConfigError(keyPath: "imap.url", line: nil, problem: "needed to put the summary in the INBOX when [smtp] is not set")
                 }
-                let secret = try Secret.resolve(section: "imap", file: settings.resolvedPath(settings.imap.server.passwordFile),
-                                                command: settings.imap.server.passwordCommand)
-                let session = try IMAPSession(ServerConfiguration(url: url, user: user, password: secret.value,
-                                                                  caFile: settings.resolvedPath(settings.imap.server.caFile),
-                                                                  allowInsecure: settings.imap.server.allowInsecure, timeout: settings.lookupTimeout * 3))
+                let session = try IMAPSession(settings.imapServer(timeout: settings.lookupTimeout * 3))
                 _ = try session.append(mail, to: MailboxName("INBOX"), flags: [])
                 printError("watcher: summary put in the INBOX of \(user)")
             }

@@ -26,21 +26,7 @@ struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
             return Secret(value: firstLine(text))
         }
         if let command {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", command]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            do { try p.run() } catch {
-                throw ConfigError(keyPath: "\(section).password_command", line: nil, problem: "cannot run it")
-            }
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else {
-                throw ConfigError(keyPath: "\(section).password_command", line: nil, problem: "exited with status \(p.terminationStatus)")
-            }
-            return Secret(value: firstLine(String(decoding: data, as: UTF8.self)))
+            return try run(command, key: "\(section).password_command")
         }
         let env = ProcessInfo.processInfo.environment
         if let v = env["WATCHER_\(section.uppercased())_PASSWORD"], !v.isEmpty { return Secret(value: v) }
@@ -49,6 +35,30 @@ struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
         }
         throw ConfigError(keyPath: "\(section).password_file", line: nil,
                           problem: "no password: set password_file or password_command, WATCHER_\(section.uppercased())_PASSWORD, or a systemd credential named \(section)")
+    }
+
+    /// The first line `command` prints (run by /bin/sh), for `key`: a password command, or the
+    /// `token_command` that prints an OAuth access token, run at each connection. Its output is never
+    /// shown, not even when it fails; its error output is discarded.
+    /// - Throws: `ConfigError` naming `key` and the exit status, or an empty answer.
+    static func run(_ command: String, key: String) throws -> Secret {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch {
+            throw ConfigError(keyPath: key, line: nil, problem: "cannot run it")
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw ConfigError(keyPath: key, line: nil, problem: "exited with status \(p.terminationStatus)")
+        }
+        let value = firstLine(String(decoding: data, as: UTF8.self))
+        guard !value.isEmpty else { throw ConfigError(keyPath: key, line: nil, problem: "printed nothing") }
+        return Secret(value: value)
     }
 
     private static func firstLine(_ text: String) -> String {

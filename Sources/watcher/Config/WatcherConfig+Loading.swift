@@ -8,10 +8,14 @@ extension WatcherConfig {
     static let schema: [String: [String: Kind]] = [
         "source": ["kind": .string, "path": .string],
         "imap": [
-            "url": .string, "user": .string, "password_file": .string, "password_command": .string, "folder": .string,
+            "url": .string, "user": .string, "password_file": .string, "password_command": .string, "auth": .string, "token_command": .string,
+            "folder": .string,
             "drafts_folder": .string, "sent_folder": .string, "mark": .string, "ca_file": .string, "allow_insecure": .bool,
         ],
-        "smtp": ["url": .string, "user": .string, "password_file": .string, "password_command": .string, "ca_file": .string, "allow_insecure": .bool],
+        "smtp": [
+            "url": .string, "user": .string, "password_file": .string, "password_command": .string, "auth": .string, "token_command": .string,
+            "ca_file": .string, "allow_insecure": .bool,
+        ],
         "reports": [
             "mode": .string, "directory": .string, "from": .string, "language": .string, "repeat_policy": .string,
             "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings, "dekyo": .bool, "signature": .string, "templates": .string,
@@ -224,9 +228,22 @@ extension WatcherConfig {
         config.imapUser = config.raw["imap.user"]
         config.source.path = config.raw["source.path"]
         func server(_ section: String) -> Server {
-            Server(url: config.raw["\(section).url"], user: config.raw["\(section).user"],
-                   passwordFile: config.raw["\(section).password_file"], passwordCommand: config.raw["\(section).password_command"],
-                   caFile: config.raw["\(section).ca_file"], allowInsecure: config.raw["\(section).allow_insecure"] == "true")
+            var s = Server(url: config.raw["\(section).url"], user: config.raw["\(section).user"],
+                           passwordFile: config.raw["\(section).password_file"], passwordCommand: config.raw["\(section).password_command"],
+                           caFile: config.raw["\(section).ca_file"], allowInsecure: config.raw["\(section).allow_insecure"] == "true")
+            s.tokenCommand = config.raw["\(section).token_command"]
+            if let auth = choice("\(section).auth", Auth.allCases.map(\.rawValue)) { s.auth = Auth(rawValue: auth)! }
+            // A token and a password are asked for differently: a key of the other kind is a mistake.
+            if s.auth == .password, s.tokenCommand != nil {
+                fail(section, "token_command", "is for auth = \"xoauth2\" or \"oauthbearer\"; with a password use password_file or password_command")
+            }
+            if s.auth != .password {
+                if s.tokenCommand == nil { fail(section, "token_command", "auth = \"\(s.auth.rawValue)\" needs a command that prints the access token") }
+                for key in ["password_file", "password_command"] where config.raw["\(section).\(key)"] != nil {
+                    fail(section, key, "is for auth = \"password\"; with auth = \"\(s.auth.rawValue)\" the token comes from token_command")
+                }
+            }
+            return s
         }
         config.imap.server = server("imap")
         config.smtp = server("smtp")

@@ -4,6 +4,9 @@ import ReportEngine
 /// The configuration file (TOML), section by section, as DESIGN.md lists it. Every key has a default;
 /// a command reads only the sections it uses.
 struct WatcherConfig: Sendable {
+    /// How a server is logged in to (`[imap] auth`, `[smtp] auth`): a password, or an OAuth 2.0
+    /// access token by SASL XOAUTH2 or OAUTHBEARER.
+    enum Auth: String, Sendable, CaseIterable { case password, xoauth2, oauthbearer }
     /// Where spam is read from (`[source] kind`).
     enum SourceKind: String, Sendable, CaseIterable { case imap, directory }
     /// What becomes of a report (`[reports] mode`).
@@ -88,12 +91,17 @@ struct WatcherConfig: Sendable {
         var passwordCommand: String?
         var caFile: String?
         var allowInsecure = false
+        /// `auth`: a password, or an OAuth 2.0 access token printed by `tokenCommand` at each connection.
+        var auth = Auth.password
+        var tokenCommand: String?
     }
     struct IMAP: Sendable {
         var server = Server()
-        var folder = "Junk"
-        var draftsFolder = "Drafts"
-        var sentFolder = "Sent"
+        /// The folders; nil: the one the server marks \Junk, \Drafts or \Sent (SPECIAL-USE), else the
+        /// one named Junk, Drafts or Sent (`Folders.resolve`).
+        var folder: String?
+        var draftsFolder: String?
+        var sentFolder: String?
         var mark = MarkPolicy.keyword
     }
 
@@ -185,3 +193,4 @@ struct WatcherConfig: Sendable {
         return list
     }
 }
+

@@ -61,13 +61,16 @@ final class Pipeline {
     let sink: DraftSink
     let analyzer: AnalyzerConfiguration
     private let session: IMAPSession?
+    /// The IMAP folders in use, as configured or found (nil without an IMAP server).
+    let folders: Folders?
     private var resolver: Resolver?
     /// Set by `watch` when SIGTERM arrives: the message in hand is finished, then the pass stops.
     var shouldStop: () -> Bool = { false }
     /// `run --retry-lookups`: retry every pending lookup now, whatever its back-off.
     var retryAllLookups = false
-    /// Whether `watch` has said once that the server has no IDLE.
+    /// Whether `watch` has said once that the server has no IDLE, or that the spam folder keeps no keywords.
     private var idleMissingNoted = false
+    private var keywordMissingNoted = false
 
     /// How `run` was asked to go.
     struct Options {
@@ -96,14 +99,10 @@ final class Pipeline {
         var session: IMAPSession?
         var imapConfiguration: ServerConfiguration?
         if usesIMAP {
-            let url = need(config.imap.server.url, "imap.url")
-            let user = need(config.imap.server.user, "imap.user")
+            _ = need(config.imap.server.url, "imap.url")
+            _ = need(config.imap.server.user, "imap.user")
             if !errors.isEmpty { throw ConfigErrors(errors: errors) }
-            let secret = try Secret.resolve(section: "imap", file: config.resolvedPath(config.imap.server.passwordFile),
-                                            command: config.imap.server.passwordCommand)
-            imapConfiguration = ServerConfiguration(url: url, user: user, password: secret.value,
-                                                    caFile: config.resolvedPath(config.imap.server.caFile),
-                                                    allowInsecure: config.imap.server.allowInsecure, timeout: config.lookupTimeout * 3)
+            imapConfiguration = try config.imapServer(timeout: config.lookupTimeout * 3)
         }
         if config.source.kind == .directory { _ = need(config.source.path, "source.path") }
         if config.reports.mode == .directory { _ = need(config.reports.directory, "reports.directory") }
@@ -125,10 +124,14 @@ final class Pipeline {
         }
         if config.lookup.enabled { resolver = config.makeResolver(cache: ledger) }
         self.session = session
+        let folders = try session.map { s throws(MailError) in
+            try Folders.resolve(config.imap, session: s, needsSpam: config.source.kind == .imap, needsDrafts: config.reports.mode != .directory)
+        }
+        self.folders = folders
         if config.source.kind == .directory {
             source = DirectorySource(path: config.resolvedPath(config.source.path)!)
         } else {
-            source = IMAPMessageSource(session: session!, folder: config.imap.folder, mark: config.imap.mark,
+            source = IMAPMessageSource(session: session!, folder: folders!.spam.name, mark: config.imap.mark,
                                        honorMark: !options.reprocess, readOnly: options.dryRun, maxBytes: analyzer.limits.maxSize)
         }
         if options.dryRun {
@@ -139,19 +142,16 @@ final class Pipeline {
         case .directory:
             sink = try DirectorySink(path: config.resolvedPath(config.reports.directory)!)
         case .send:
-            let secret = try Secret.resolve(section: "smtp", file: config.resolvedPath(config.smtp.passwordFile), command: config.smtp.passwordCommand)
-            let smtp = try SMTPSubmission(ServerConfiguration(
-                url: config.smtp.url!, user: config.smtp.user ?? config.imap.server.user!, password: secret.value,
-                caFile: config.resolvedPath(config.smtp.caFile), allowInsecure: config.smtp.allowInsecure, timeout: config.lookupTimeout * 3))
+            let smtp = try SMTPSubmission(config.smtpServer(timeout: config.lookupTimeout * 3))
             // Automatic sending only to desks the program knows; WHOIS-learned addresses stay drafts.
             let desks = Set(config.carrierTable.carriers.map { $0.desk.lowercased() } + config.directoryTable.emails + config.reports.allowlist
                 + analyzer.brands.brands.compactMap { $0.desk?.email?.lowercased() })
             let from = Address.first(in: analyzer.drafts.from) ?? analyzer.drafts.from
-            sink = SMTPDraftSink(smtp: smtp, from: from, knownDesks: desks, copies: session, sentFolder: config.imap.sentFolder,
-                                 fallback: session.map { IMAPDraftSink(session: $0, folder: config.imap.draftsFolder) },
+            sink = SMTPDraftSink(smtp: smtp, from: from, knownDesks: desks, copies: session, sentFolder: folders!.sent.name,
+                                 fallback: session.map { IMAPDraftSink(session: $0, folder: folders!.drafts.name) },
                                  ledger: ledger, server: config.smtp.url!)
         default:
-            sink = IMAPDraftSink(session: session!, folder: config.imap.draftsFolder)
+            sink = IMAPDraftSink(session: session!, folder: folders!.drafts.name)
         }
     }
 
@@ -166,6 +166,13 @@ final class Pipeline {
         // 2. The source.
         let mailbox = source.identity
         let uidValidity = try source.open()
+        if let imap = source as? IMAPMessageSource, imap.keepsMark == false, !keywordMissingNoted {
+            keywordMissingNoted = true
+            logger.notice("""
+                \(imap.folder) keeps no keywords (PERMANENTFLAGS without \\*): $Reported cannot mark handled spam on the server, \
+                so the ledger alone keeps a spam from being reported twice; mark = "move:Reported" would mark it by moving it
+                """)
+        }
         if try ledger.setUIDValidity(uidValidity, for: mailbox) {
             logger.notice("UIDVALIDITY changed: UID marks reset; content keys keep known messages from being reported again",
                           metadata: [LogKeys.mailbox: "\(mailbox)", LogKeys.uidValidity: "\(uidValidity)"])
@@ -474,7 +481,8 @@ final class Pipeline {
     /// or a server without IDLE), and the caller waits instead.
     func waitForMail(seconds: Int, shouldStop: () -> Bool) throws -> Bool {
         guard let session, config.source.kind == .imap else { return false }
-        try session.ensureOpen(MailboxName(config.imap.folder), readOnly: config.imap.mark == .none)
+        guard let folders else { return false }
+        try session.ensureOpen(MailboxName(folders.spam.name), readOnly: config.imap.mark == .none)
         guard try session.idle(seconds: seconds, shouldStop: shouldStop) != nil else {
             if !idleMissingNoted {
                 idleMissingNoted = true
