@@ -18,7 +18,7 @@ struct WatcherCommand: ParsableCommand {
             reports to registrars, hosts and networks. It never opens a URL found in a message.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Watch.self, Check.self, Analyze.self, History.self, Domains.self, Recheck.self, SummaryCommand.self, UpdateData.self]
+        subcommands: [Run.self, Watch.self, Check.self, Init.self, Analyze.self, History.self, Domains.self, Recheck.self, SummaryCommand.self, UpdateData.self]
     )
 
     static func main() {

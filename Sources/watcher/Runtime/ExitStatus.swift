@@ -8,6 +8,10 @@ enum ExitStatus {
     static let config = ExitCode(78)
     static let tempFail = ExitCode(75)
     static let failure = ExitCode(1)
+    /// EX_USAGE: a wrong or missing argument.
+    static let usage = ExitCode(64)
+    /// EX_CANTCREAT: a file that cannot or may not be written.
+    static let cannotCreate = ExitCode(73)
 
     static func code(for error: any Error) -> ExitCode {
         switch error {
