@@ -158,6 +158,28 @@ struct ReportMemoryTests {
         let takedowns = try #require(summary["takedowns"] as? [[String: Any]])
         #expect(takedowns.contains { $0["domain"] as? String == "v42ycn-wtn3.jp" && $0["status"] as? String == "suspended"
                 && $0["desk"] as? String == "https://www.value-domain.com/" })
+        // Each desk's outcome over 30 days, named from the directory.
+        let outcomes = try #require(summary["desks"] as? [[String: Any]])
+        let valueDomain = try #require(outcomes.first { $0["form"] as? String == "https://www.value-domain.com/" }, "\(outcomes)")
+        #expect(valueDomain["nameJa"] as? String != nil && valueDomain["name"] as? String != nil)
+        #expect(valueDomain["reports"] as? Int == 2)
+        #expect(valueDomain["takedowns"] as? Int == 1)
+        #expect(valueDomain["domains"] as? Int == 3)
+        #expect(valueDomain["medianHoursToTakedown"] is String)
+        #expect(outcomes.contains { $0["address"] as? String == "imode-meiwaku@nttdocomo.co.jp" && $0["name"] as? String == "NTT docomo" })
+        #expect(summary["desks90"] is [[String: Any]])
+        // The drafts this test left in the Drafts folder wait for review.
+        let waiting = try #require(summary["awaitingReview"] as? [String: Any])
+        let draftsNow = try s.account.session().open("Drafts", readOnly: true).exists
+        #expect(waiting["count"] as? Int == draftsNow, "\(waiting)")
+        #expect(waiting["oldest"] is String)
+        // The text names desks and says dates, statuses and durations in Japanese.
+        let text = try CLI.run(["summary", "--config", s.config, "--since", "1h"]).stdout
+        #expect(text.contains("下書きフォルダーで確認を待っている報告: \(draftsNow)件"), "\(text)")
+        #expect(text.contains("v42ycn-wtn3.jp: 停止（"), "\(text)")
+        #expect(text.contains("NTTドコモ（imode-meiwaku@nttdocomo.co.jp）") || text.contains("NTT docomo"), "\(text)")
+        #expect(text.range(of: #"期間: \d+月\d+日 \d+:\d\d 〜 \d+月\d+日 \d+:\d\d（Asia/Tokyo）"#, options: .regularExpression) != nil, "\(text)")
+        #expect(!text.contains("suspended") && !text.contains("T0") && !text.contains("+0900"), "\(text)")
 
         // --send: into the INBOX by IMAP without [smtp]; through Postfix with it.
         let inbox = try CLI.run(["summary", "--config", s.config, "--since", "1h", "--send"])
@@ -226,13 +248,28 @@ struct ReportMemoryTests {
         let dom = try chrome(["--dump-dom", "file://\(page)"])
         #expect(dom.contains("<td id=\"messages\""), "\(dom.prefix(300))")
         #expect(dom.contains("v42ycn-wtn3.jp"))
-        #expect(dom.contains("suspended"))
+        #expect(dom.contains("停止"))
+        #expect(dom.contains("name=\"viewport\""))
         #expect(dom.components(separatedBy: "class=\"bar-reports\"").count - 1 >= 1)
-        let shot = (eml as NSString).deletingLastPathComponent + "/summary.png"
-        _ = try chrome(["--screenshot=\(shot)", "--window-size=800,900", "file://\(page)"])
-        let png = try Data(contentsOf: URL(fileURLWithPath: shot))
-        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 5000, "a screenshot was rendered")
-        try? FileManager.default.copyItem(atPath: shot, toPath: FileManager.default.temporaryDirectory.appendingPathComponent("watcher-summary-\(UUID().uuidString.prefix(4)).png").path)
+        // On a phone (390 px) nothing is wider than the screen: a copy of the page, laid out 390 px
+        // wide (a headless window is never narrower than 500 px), measures itself.
+        let measured = page + ".measure.html"
+        try html.replacingOccurrences(of: "<html lang=", with: "<html style=\"width:390px\" lang=").replacingOccurrences(of: "</body>", with: """
+            <script>var w = 0; document.querySelectorAll('table, p, h1, h2, ul, div').forEach(function (e) { w = Math.max(w, e.getBoundingClientRect().right); });
+            document.body.setAttribute('data-widest', String(Math.ceil(w))); document.body.setAttribute('data-scroll', String(Math.max(document.documentElement.scrollWidth - (window.innerWidth - 390), 0)));</script></body>
+            """).write(toFile: measured, atomically: true, encoding: .utf8)
+        let phone = try chrome(["--window-size=390,900", "--dump-dom", "file://\(measured)"])
+        let widest = phone.firstMatch(of: /data-widest="(\d+)"/).map { Int($0.1)! } ?? .max
+        let scroll = phone.firstMatch(of: /data-scroll="(\d+)"/).map { Int($0.1)! } ?? .max
+        #expect(widest <= 390 && scroll <= 390, "widest \(widest) px, page \(scroll) px at 390 px")
+        for width in [390, 900] {
+            let shot = (eml as NSString).deletingLastPathComponent + "/summary-\(width).png"
+            _ = try chrome(["--screenshot=\(shot)", "--window-size=\(width),1400", "file://\(page)"])
+            let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 5000, "a screenshot was rendered at \(width) px")
+            try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.appendingPathComponent("watcher-summary-\(width).png").path)
+            try? FileManager.default.copyItem(atPath: shot, toPath: FileManager.default.temporaryDirectory.appendingPathComponent("watcher-summary-\(width).png").path)
+        }
     }
 
     /// A run with lookups, killed at any ledger write, then run again: every spam forwarded once, and

@@ -200,6 +200,42 @@ enum CLI {
         #expect(u.stderr.contains("imap.auth (line 2): \"cram-md5\" is not one of password, xoauth2, oauthbearer"), "\(u.stderr)")
     }
 
+    @Test func summaryOutputNeedsNoRecipientAndWritesTimesInTheConfiguredZone() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-summary-\(UUID().uuidString.prefix(6))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let config = try CLI.temporaryFile("summary.toml", """
+            [source]
+            kind = "directory"
+            path = "\(dir)"
+
+            [reports]
+            mode = "directory"
+            directory = "\(dir)"
+            from = "Hanako <hanako@example.net>"
+            language = "en"
+
+            [summary]
+            time_zone = "Europe/Berlin"
+
+            [state]
+            path = "\(dir)/state.sqlite"
+            """)
+        let eml = dir + "/summary.eml"
+        let r = try CLI.run(["summary", "--config", config, "--output", eml])
+        #expect(r.status == 0, "\(r.stderr)")
+        let mail = try String(contentsOfFile: eml, encoding: .utf8)
+        #expect(mail.contains("To: hanako@example.net\r\n"), "\(mail.prefix(400))")
+        #expect(r.stdout.contains("(Europe/Berlin)"), "\(r.stdout)")
+        #expect(r.stdout.range(of: #"Period: [A-Z][a-z]{2} \d+, \d+:\d\d to [A-Z][a-z]{2} \d+, \d+:\d\d"#, options: .regularExpression) != nil, "\(r.stdout)")
+        // --send still wants somewhere to send it.
+        let send = try CLI.run(["summary", "--config", config, "--send"])
+        #expect(send.status == 78)
+        let bad = try CLI.temporaryFile("zone.toml", "[summary]\ntime_zone = \"Mars/Olympus\"\n")
+        let b = try CLI.run(["summary", "--config", bad])
+        #expect(b.status == 78)
+        #expect(b.stderr.contains("summary.time_zone (line 2): \"Mars/Olympus\" is no time zone"), "\(b.stderr)")
+    }
+
     @Test func configChangesTrustLanguageAndCarriers() throws {
         let config = try CLI.temporaryFile("good.toml", """
             [reports]

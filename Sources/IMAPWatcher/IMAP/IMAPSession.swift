@@ -327,6 +327,21 @@ public final class IMAPSession {
         return parts.joined(separator: ",")
     }
 
+    /// When the server received a message (INTERNALDATE, RFC 3501 §2.3.3), if it says.
+    public func internalDate(uid: UInt32) throws(MailError) -> Date? {
+        let r = try run("UID FETCH \(uid) (UID INTERNALDATE)")
+        for line in r.untagged {
+            guard let start = line.text.range(of: "INTERNALDATE \"", options: .caseInsensitive),
+                let end = line.text[start.upperBound...].firstIndex(of: "\"") else { continue }
+            let text = line.text[start.upperBound..<end].trimmingCharacters(in: " ")
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.dateFormat = "d-MMM-yyyy HH:mm:ss Z"
+            return f.date(from: text)
+        }
+        return nil
+    }
+
     /// The flags of messages, by UID.
     public func flags(uids: [UInt32]) throws(MailError) -> [UInt32: [String]] {
         guard !uids.isEmpty else { return [:] }

@@ -9,6 +9,8 @@ public enum DraftKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A phishing message to a clearing house (フィッシング対策協議会, APWG, Safe Browsing), and to the
     /// imitated brand's own desk (`[phishing] desks`).
     case phishing, brand
+    /// A second word to a desk about a domain still up long after its report (`[recheck] follow_up_after`).
+    case followUp = "follow-up"
 
     /// Made from the message alone, so delivered before any lookup starts.
     public var needsNoLookup: Bool { self == .carrierForward || self == .clearinghouse || self == .phishing || self == .brand }

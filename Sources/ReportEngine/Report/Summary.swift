@@ -1,8 +1,9 @@
 import Foundation
 
 /// The digest of a period, from the ledger: what came in, what was reported to whom, which domains
-/// were new or reported again, which were taken down and how fast, what is still pending, and the
-/// runs that failed. `watcher summary` prints it and mails it.
+/// were new or reported again, which were taken down and how fast, how each desk has done over the
+/// last 30 and 90 days, what is still pending or waits for review, and the runs that failed.
+/// `watcher summary` prints it and mails it.
 public struct Summary: Sendable {
     public var since: Date
     public var until: Date
@@ -19,14 +20,51 @@ public struct Summary: Sendable {
     public var days: [(day: String, reports: Int, takedowns: Int)]
     /// Of `reports`, those about phishing to clearing houses and imitated brands.
     public var phishingReports = 0
+    /// Of `reports`, the follow-ups about domains still up long after their report.
+    public var followUps = 0
+    /// How each desk did over the 30 and the 90 days up to `until`.
+    public var desks: [DeskOutcome] = []
+    public var desks90: [DeskOutcome] = []
+    /// The drafts that wait in the Drafts folder for the user to read and send (draft mode), when
+    /// the server could be asked.
+    public var awaitingReview: AwaitingReview?
+
+    /// How one desk did over a window: reports sent, domains named, how many of them were taken
+    /// down, and the median time from the first report to the takedown.
+    public struct DeskOutcome: Sendable, Hashable {
+        /// Its address (or addresses, comma-separated) or its form.
+        public var desk: String
+        public var name: String?
+        public var nameJa: String?
+        public var reports: Int
+        public var domains: Int
+        public var takedowns: Int
+        public var medianHoursToTakedown: Double?
+
+        public var isForm: Bool { desk.hasPrefix("http://") || desk.hasPrefix("https://") }
+        /// Of the domains named, the share taken down (0…1).
+        public var share: Double { domains == 0 ? 0 : Double(takedowns) / Double(domains) }
+    }
+
+    /// Drafts in the Drafts folder: how many, and when the oldest was made.
+    public struct AwaitingReview: Sendable, Hashable {
+        public var count: Int
+        public var oldest: Date?
+
+        public init(count: Int, oldest: Date?) {
+            self.count = count
+            self.oldest = oldest
+        }
+    }
 
     /// Reads the figures of `since`…`until` from the ledger.
-    public static func make(ledger: Ledger, since: Date, until: Date = Date()) throws -> Summary {
-        let history = try ledger.history(since: since).filter { $0.created <= until }
+    public static func make(ledger: Ledger, since: Date, until: Date = Date(), names: DeskNames = DeskNames()) throws -> Summary {
+        let all = try ledger.history(since: min(since, until.addingTimeInterval(-90 * 86400))).filter { $0.created <= until }
+        let history = all.filter { $0.created >= since }
         var byDesk: [String: Int] = [:]
         var repeats: [String] = []
         for h in history {
-            byDesk[h.to.isEmpty ? (h.form ?? "-") : h.to.joined(separator: ","), default: 0] += 1
+            byDesk[h.desk, default: 0] += 1
             for d in h.repeatDomains where !repeats.contains(d) { repeats.append(d) }
         }
         let takedowns = try ledger.takedowns(since: since, until: until)
@@ -44,7 +82,34 @@ public struct Summary: Sendable {
                        pendingLookups: try ledger.pendingLookupCount(), failedRuns: try ledger.failedRuns(since: since, until: until),
                        days: days)
         summary.phishingReports = history.filter { $0.kind == DraftKind.phishing.rawValue || $0.kind == DraftKind.brand.rawValue }.count
+        summary.followUps = history.filter { $0.kind == DraftKind.followUp.rawValue }.count
+        for window in [30, 90] {
+            let start = until.addingTimeInterval(-Double(window) * 86400)
+            let outcome = Summary.outcomes(history: all.filter { $0.created >= start }, takedowns: try ledger.takedowns(since: start, until: until), names: names)
+            if window == 30 { summary.desks = outcome } else { summary.desks90 = outcome }
+        }
         return summary
+    }
+
+    /// Per desk: the reports in `history`, the domains they named, and of those the ones in
+    /// `takedowns` with the median time to it; most reports first.
+    static func outcomes(history: [HistoryEntry], takedowns: [Takedown], names: DeskNames) -> [DeskOutcome] {
+        var reports: [String: Int] = [:]
+        var domains: [String: Set<String>] = [:]
+        for h in history {
+            reports[h.desk, default: 0] += 1
+            domains[h.desk, default: []].formUnion(h.domains)
+        }
+        var taken: [String: [String: TimeInterval]] = [:]
+        for t in takedowns where reports[t.desk] != nil { taken[t.desk, default: [:]][t.domain] = t.after }
+        return reports.keys.sorted { reports[$0]! != reports[$1]! ? reports[$0]! > reports[$1]! : $0 < $1 }.map { desk in
+            let hours = (taken[desk]?.values.map { $0 / 3600 } ?? []).sorted()
+            let median: Double? = hours.isEmpty ? nil
+                : hours.count % 2 == 1 ? hours[hours.count / 2] : (hours[hours.count / 2 - 1] + hours[hours.count / 2]) / 2
+            let n = names.names(of: desk)
+            return DeskOutcome(desk: desk, name: n?.name, nameJa: n?.nameJa, reports: reports[desk]!, domains: domains[desk]?.count ?? 0,
+                               takedowns: hours.count, medianHoursToTakedown: median.map { ($0 * 10).rounded() / 10 })
+        }
     }
 
     static let tokyo = TimeZone(identifier: "Asia/Tokyo")!
@@ -66,7 +131,7 @@ public struct Summary: Sendable {
         date.formatted(Date.ISO8601FormatStyle(timeZone: tokyo))
     }
 
-    /// A duration in words: `3d 4h`, `5h 10m`, `12m`.
+    /// A duration in short words for machines and logs: `3d 4h`, `5h 10m`, `12m`.
     public static func duration(_ seconds: TimeInterval) -> String {
         let s = max(0, Int(seconds))
         let d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60
@@ -77,12 +142,22 @@ public struct Summary: Sendable {
 
     /// The `summary --json` object.
     public var json: JSONValue {
-        .object([
+        func outcome(_ o: DeskOutcome) -> JSONValue {
+            .object([
+                ("name", o.name.map(JSONValue.string) ?? .null), ("nameJa", o.nameJa.map(JSONValue.string) ?? .null),
+                (o.isForm ? "form" : "address", .string(o.desk)),
+                ("reports", .number(o.reports)), ("domains", .number(o.domains)), ("takedowns", .number(o.takedowns)),
+                ("share", .string(String(format: "%.2f", o.share))),
+                ("medianHoursToTakedown", o.medianHoursToTakedown.map { .string(String(format: "%.1f", $0)) } ?? .null),
+            ])
+        }
+        return .object([
             ("since", .string(Summary.iso(since))),
             ("until", .string(Summary.iso(until))),
             ("messages", .number(messages)),
             ("reports", .number(reports)),
             ("phishingReports", .number(phishingReports)),
+            ("followUps", .number(followUps)),
             ("byDesk", .object(byDesk.map { ($0.desk, .number($0.count)) })),
             ("newDomains", .strings(newDomains)),
             ("repeatDomains", .strings(repeatDomains)),
@@ -90,6 +165,11 @@ public struct Summary: Sendable {
                 .object([("domain", .string(t.domain)), ("desk", .string(t.desk)), ("status", .string(t.status)),
                          ("after", .string(Summary.duration(t.after)))])
             })),
+            ("desks", .array(desks.map(outcome))),
+            ("desks90", .array(desks90.map(outcome))),
+            ("awaitingReview", awaitingReview.map { a in
+                .object([("count", .number(a.count)), ("oldest", a.oldest.map { .string(Summary.iso($0)) } ?? .null)])
+            } ?? .null),
             ("pendingLookups", .number(pendingLookups)),
             ("failedRuns", .array(failedRuns.map { r in
                 .object([("command", .string(r.command)), ("started", .string(Summary.iso(r.startedAt))),
@@ -98,48 +178,82 @@ public struct Summary: Sendable {
         ])
     }
 
-    /// What the summary templates show.
-    func context(language: ReportLanguage) -> [String: Any] {
+    /// What the summary templates show, written for a person in `format`'s language and zone.
+    func context(format: SummaryFormat, names: DeskNames, now: Date) -> [String: Any] {
+        let ja = format.language == .ja
         let peak = max(1, days.map { max($0.reports, $0.takedowns) }.max() ?? 1)
+        func desk(_ address: String) -> [String: Any] {
+            let name = names.name(of: address, in: format.language)
+            return ["name": name ?? address, "address": name == nil ? "" : address, "hasAddress": name != nil]
+        }
+        // One row per domain, with every desk it was reported to.
+        var rows: [String: (status: String, after: TimeInterval, since: Date, desks: [String])] = [:]
+        for t in takedowns {
+            var row = rows[t.domain] ?? (t.status, t.after, t.since, [])
+            row.after = max(row.after, t.after)
+            row.desks.append(t.desk)
+            rows[t.domain] = row
+        }
+        let takedownRows = rows.sorted { $0.value.since != $1.value.since ? $0.value.since < $1.value.since : $0.key < $1.key }.map { domain, row in
+            ["domain": domain, "status": format.status(row.status), "when": format.time(row.since),
+             "after": format.duration(row.after), "desks": row.desks.map(desk)] as [String: Any]
+        }
+        func outcomes(_ list: [DeskOutcome]) -> [[String: Any]] {
+            list.map { o in
+                desk(o.desk).merging([
+                    "reports": "\(o.reports)", "takedowns": "\(o.takedowns)", "domains": "\(o.domains)",
+                    "share": "\(Int((o.share * 100).rounded()))%",
+                    "median": o.medianHoursToTakedown.map { format.duration($0 * 3600) } ?? "–",
+                ]) { a, _ in a }
+            }
+        }
         return [
-            "since": Summary.iso(since), "until": Summary.iso(until),
+            "period": "\(format.time(since)) 〜 \(format.time(until))".replacingOccurrences(of: " 〜 ", with: ja ? " 〜 " : " to "),
+            "zone": format.timeZone.identifier,
             "messages": "\(messages)", "reports": "\(reports)",
-            "byDesk": byDesk.map { ["desk": $0.desk, "count": "\($0.count)"] }, "hasDesks": !byDesk.isEmpty,
-            "newDomains": newDomains.joined(separator: ", "), "newDomainCount": "\(newDomains.count)",
-            "repeatDomains": repeatDomains.joined(separator: ", "), "repeatDomainCount": "\(repeatDomains.count)",
-            "takedowns": takedowns.map { ["domain": $0.domain, "desk": $0.desk, "status": $0.status, "after": Summary.duration($0.after)] },
-            "hasTakedowns": !takedowns.isEmpty,
-            "pendingLookups": "\(pendingLookups)",
-            "failedRuns": failedRuns.map { ["command": $0.command, "started": Summary.iso($0.startedAt), "exitStatus": "\($0.exitStatus)", "summary": $0.summary] },
+            "phishingReports": "\(phishingReports)", "followUps": "\(followUps)",
+            "byDesk": byDesk.map { desk($0.desk).merging(["count": "\($0.count)"]) { a, _ in a } }, "hasDesks": !byDesk.isEmpty,
+            "newDomains": newDomains.joined(separator: ", "), "newDomainCount": "\(newDomains.count)", "hasNewDomains": !newDomains.isEmpty,
+            "repeatDomains": repeatDomains.joined(separator: ", "), "repeatDomainCount": "\(repeatDomains.count)", "hasRepeatDomains": !repeatDomains.isEmpty,
+            "takedowns": takedownRows, "hasTakedowns": !takedownRows.isEmpty,
+            "desks": outcomes(desks), "hasOutcomes": !desks.isEmpty, "desks90": outcomes(desks90), "hasOutcomes90": !desks90.isEmpty,
+            "awaitingReview": awaitingReview.map { a -> [String: Any] in
+                ["count": "\(a.count)", "oldest": a.oldest.map { format.duration(now.timeIntervalSince($0)) } ?? "", "hasOldest": a.oldest != nil && a.count > 0,
+                 "none": a.count == 0]
+            } as Any,
+            "hasAwaitingReview": awaitingReview != nil,
+            "pendingLookups": "\(pendingLookups)", "hasPendingLookups": pendingLookups > 0,
+            "failedRuns": failedRuns.map { ["command": $0.command, "started": format.time($0.startedAt), "exitStatus": "\($0.exitStatus)", "summary": $0.summary] },
             "hasFailedRuns": !failedRuns.isEmpty,
             "days": days.map { d in
                 ["day": d.day, "reports": "\(d.reports)", "takedowns": "\(d.takedowns)",
-                 "reportWidth": "\(d.reports * 200 / peak)", "takedownWidth": "\(d.takedowns * 200 / peak)"]
+                 "reportWidth": "\(d.reports * 150 / peak)", "takedownWidth": "\(d.takedowns * 150 / peak)"]
             },
         ]
     }
 
     /// The summary as text.
-    public func text(templates: ReportTemplates = .bundled, language: ReportLanguage) -> String {
-        templates.render("summary-text", language: language, context(language: language))
+    public func text(templates: ReportTemplates = .bundled, format: SummaryFormat, names: DeskNames = DeskNames(), now: Date = Date()) -> String {
+        templates.render("summary-text", language: format.language, context(format: format, names: names, now: now))
     }
 
     /// The summary as an HTML page: tables and inline styles only (no script, no remote image), so any
-    /// mail client shows it.
-    public func html(templates: ReportTemplates = .bundled, language: ReportLanguage) -> String {
-        templates.render("summary-html", language: language, context(language: language))
+    /// mail client shows it, and no wider than a phone's 390 px.
+    public func html(templates: ReportTemplates = .bundled, format: SummaryFormat, names: DeskNames = DeskNames(), now: Date = Date()) -> String {
+        templates.render("summary-html", language: format.language, context(format: format, names: names, now: now))
     }
 
     /// The summary mail: multipart/alternative with the text and the HTML.
-    public func mail(from: String, to: String, language: ReportLanguage, templates: ReportTemplates = .bundled, now: Date = Date()) -> [UInt8] {
+    public func mail(from: String, to: String, format: SummaryFormat, templates: ReportTemplates = .bundled, names: DeskNames = DeskNames(),
+                     now: Date = Date()) -> [UInt8] {
         let id = UUID().uuidString.lowercased()
         let boundary = "=_watcher_summary_" + id.replacingOccurrences(of: "-", with: "")
         var w = MessageWriter()
         w.header("From", raw: from)
         w.header("To", raw: to)
-        w.header("Subject", text: language == .ja ? "watcher 報告のまとめ (\(Summary.dayName(since)) 〜 \(Summary.dayName(until)))"
-                                                  : "watcher summary (\(Summary.dayName(since)) to \(Summary.dayName(until)))")
-        w.header("Date", raw: MessageWriter.rfc5322Date(now))
+        w.header("Subject", text: format.language == .ja ? "watcher 報告のまとめ（\(format.day(since))〜\(format.day(until))）"
+                                                         : "watcher summary (\(format.day(since)) to \(format.day(until)))")
+        w.header("Date", raw: MessageWriter.rfc5322Date(now, timeZone: format.timeZone))
         w.header("Message-ID", raw: "<\(id)@\(Address.domain(of: Address.first(in: from) ?? "") ?? "watcher.invalid")>")
         w.header("MIME-Version", raw: "1.0")
         w.header("X-Watcher-Kind", raw: "summary")
@@ -148,12 +262,17 @@ public struct Summary: Sendable {
         w.line("--\(boundary)")
         w.header("Content-Type", raw: "text/plain; charset=UTF-8")
         w.header("Content-Transfer-Encoding", raw: "8bit")
-        w.body(text(templates: templates, language: language))
+        w.body(text(templates: templates, format: format, names: names, now: now))
         w.line("--\(boundary)")
         w.header("Content-Type", raw: "text/html; charset=UTF-8")
         w.header("Content-Transfer-Encoding", raw: "8bit")
-        w.body(html(templates: templates, language: language))
+        w.body(html(templates: templates, format: format, names: names, now: now))
         w.line("--\(boundary)--")
         return w.message
     }
+}
+
+extension HistoryEntry {
+    /// The desk it went to: its addresses, or its form.
+    var desk: String { to.isEmpty ? (form ?? "-") : to.joined(separator: ",") }
 }

@@ -175,19 +175,27 @@ struct SummaryCommand: ParsableCommand {
     @Option(name: .long, help: "Write the summary mail to this .eml file.")
     var output: String?
 
+    @Flag(name: .long, help: "Leave out the count of drafts waiting in the Drafts folder (no IMAP connection).")
+    var noDrafts = false
+
     func run() throws {
         let (settings, opened) = try openLedger(config: config)
         let ledger = try opened ?? Ledger.inMemory()
-        let summary = try Summary.make(ledger: ledger, since: try parseSince(since, default: 86400)!)
-        let language = settings.reports.language
-        if json { print(summary.json.serialized()) } else { print(summary.text(templates: settings.reports.templates, language: language)) }
+        let names = DeskNames(directory: settings.directoryTable, carriers: settings.carrierTable)
+        var summary = try Summary.make(ledger: ledger, since: try parseSince(since, default: 86400)!, names: names)
+        if settings.reports.mode == .draft, settings.imap.server.url != nil, !noDrafts {
+            summary.awaitingReview = SummaryCommand.awaitingReview(settings)
+        }
+        let format = SummaryFormat(language: settings.reports.language, timeZone: settings.summary.timeZone)
+        if json { print(summary.json.serialized()) } else { print(summary.text(templates: settings.reports.templates, format: format, names: names)) }
         guard send || output != nil else { return }
         let from = settings.analyzerConfiguration.drafts.from
-        guard let to = settings.summaryTo.flatMap({ Address.first(in: $0) }) else {
+        // A file needs no recipient: it is addressed to the reporter's own address.
+        guard let to = settings.summaryTo.flatMap({ Address.first(in: $0) }) ?? (send ? nil : Address.first(in: from)) else {
             printError("watcher: config: summary.to: no address to send the summary to (set [summary] to or [imap] user)")
             throw ExitStatus.config
         }
-        let mail = summary.mail(from: from, to: to, language: language, templates: settings.reports.templates)
+        let mail = summary.mail(from: from, to: to, format: format, templates: settings.reports.templates, names: names)
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(mail)) else {
                 printError("watcher: cannot write \(output)")
@@ -211,6 +219,24 @@ struct SummaryCommand: ParsableCommand {
         } catch {
             printError("watcher: \(error)")
             throw ExitStatus.code(for: error)
+        }
+    }
+}
+
+extension SummaryCommand {
+    /// The drafts watcher made that still wait in the Drafts folder, and the oldest one's date; nil
+    /// (with a line on standard error) when the server cannot be asked.
+    static func awaitingReview(_ settings: WatcherConfig) -> Summary.AwaitingReview? {
+        do {
+            let session = try IMAPSession(settings.imapServer(timeout: settings.lookupTimeout * 3))
+            let folders = try Folders.resolve(settings.imap, session: session, needsSpam: false, needsDrafts: true)
+            try session.open(MailboxName(folders.drafts.name), readOnly: true)
+            let uids = try session.uidSearch("HEADER X-Watcher-Draft-Id \"\"")
+            let oldest = try uids.first.flatMap { try session.internalDate(uid: $0) }
+            return Summary.AwaitingReview(count: uids.count, oldest: oldest)
+        } catch {
+            printError("watcher: the Drafts folder could not be read for the summary: \(error)")
+            return nil
         }
     }
 }

@@ -20,7 +20,7 @@ extension WatcherConfig {
             "mode": .string, "directory": .string, "from": .string, "language": .string, "repeat_policy": .string,
             "redact_tracking": .bool, "allowlist": .strings, "own_addresses": .strings, "dekyo": .bool, "signature": .string, "templates": .string,
         ],
-        "summary": ["to": .string],
+        "summary": ["to": .string, "time_zone": .string],
         "phishing": ["desks": .strings, "redact": .bool, "repeat_after": .duration],
         "recheck": ["after": .duration, "every": .duration, "until": .duration],
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
@@ -221,6 +221,11 @@ extension WatcherConfig {
         }
         if let to = config.raw["summary.to"] {
             if Address.first(in: to) == nil { fail("summary", "to", "\"\(to)\" has no e-mail address") } else { config.summary.to = to }
+        }
+        if let zone = config.raw["summary.time_zone"] {
+            if let tz = TimeZone(identifier: zone) { config.summary.timeZone = tz } else {
+                fail("summary", "time_zone", "\"\(zone)\" is no time zone (write an IANA name such as Asia/Tokyo or Europe/Berlin)")
+            }
         }
         if let v = config.raw["recheck.after"].flatMap(Duration.parse) { config.recheck.after = v }
         if let v = config.raw["recheck.every"].flatMap(Duration.parse) { config.recheck.every = v }

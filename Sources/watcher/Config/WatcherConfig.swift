@@ -120,6 +120,8 @@ struct WatcherConfig: Sendable {
     struct SummarySection: Sendable {
         /// Where `summary --send` goes; nil: the IMAP user.
         var to: String?
+        /// The zone its dates and times are written in; nil: Asia/Tokyo for Japanese, UTC for English.
+        var timeZone: TimeZone?
     }
     struct Recheck: Sendable {
         var after = 3 * 86400
