@@ -149,12 +149,40 @@ struct ReportMemoryTests {
         #expect(suspended["statusSince"] is String)
         #expect(after.first { $0["domain"] as? String == "hecff-i99sq.jp" }?["status"] as? String == "active")
 
+        // [recheck] follow_up_after: the still-active domain's desks get one follow-up each; the
+        // suspended domain none; a second recheck within the period makes none again.
+        let followUpConfig = s.account.dir + "/follow-up.toml"
+        try (try String(contentsOfFile: s.config, encoding: .utf8) + "\n[recheck]\nfollow_up_after = \"0s\"\n")
+            .write(toFile: followUpConfig, atomically: true, encoding: .utf8)
+        let desksOfActive = Set(try #require(after.first { $0["domain"] as? String == "hecff-i99sq.jp" }?["desks"] as? [String]))
+        let followRun = try CLI.run(["recheck", "--config", followUpConfig, "--older-than", "0s"])
+        #expect(followRun.status == 0, "\(followRun.stderr)")
+        let followUps = try s.drafts(kind: "follow-up")
+        #expect(!followUps.isEmpty, "\(followRun.stdout) \(followRun.stderr)")
+        #expect(followUps.allSatisfy { $0.contains("hecff-i99sq.jp") && !$0.contains("v42ycn-wtn3.jp") })
+        #expect(followUps.allSatisfy { $0.contains("X-Watcher-Targets: hecff-i99sq.jp") }, "\(followUps.first ?? "")")
+        #expect(followUps.contains { $0.contains("=?UTF-8?B?") })
+        #expect(followUps.allSatisfy { !$0.contains("nil") })
+        let history2 = try s.json(["history"]).filter { $0["kind"] as? String == "follow-up" }
+        #expect(history2.count == followUps.count)
+        #expect(Set(history2.map { (($0["to"] as? [String]) ?? []).joined(separator: ",") + (($0["form"] as? String) ?? "") })
+                .isSubset(of: desksOfActive.union(desksOfActive.map { $0 })), "\(history2) \(desksOfActive)")
+        let onceMore = s.account.dir + "/follow-up-1h.toml"
+        try (try String(contentsOfFile: s.config, encoding: .utf8) + "\n[recheck]\nfollow_up_after = \"1h\"\n")
+            .write(toFile: onceMore, atomically: true, encoding: .utf8)
+        let withinPeriod = try CLI.run(["recheck", "--config", onceMore, "--older-than", "0s"])
+        #expect(withinPeriod.status == 0, "\(withinPeriod.stderr)")
+        #expect(try s.drafts(kind: "follow-up").count == followUps.count, "one follow-up per domain and desk a period")
+        let counted = try #require(try s.json(["domains"]).first { $0["domain"] as? String == "hecff-i99sq.jp" })
+        #expect((counted["reports"] as? Int ?? 0) >= 2 + followUps.count - 1)
+
         // The summary shows the reports, the repeat domain and the takedown.
         let summary = try #require(try s.json(["summary", "--since", "1h"]).first)
         #expect((summary["reports"] as? Int ?? 0) >= 4)
         #expect(summary["messages"] as? Int == 3)
         #expect((summary["repeatDomains"] as? [String])?.contains("v42ycn-wtn3.jp") == true)
-        #expect((summary["byDesk"] as? [String: Int])?["https://www.value-domain.com/"] == 2)
+        // Two reports and the follow-up.
+        #expect((summary["byDesk"] as? [String: Int])?["https://www.value-domain.com/"] == 3)
         let takedowns = try #require(summary["takedowns"] as? [[String: Any]])
         #expect(takedowns.contains { $0["domain"] as? String == "v42ycn-wtn3.jp" && $0["status"] as? String == "suspended"
                 && $0["desk"] as? String == "https://www.value-domain.com/" })
@@ -162,12 +190,13 @@ struct ReportMemoryTests {
         let outcomes = try #require(summary["desks"] as? [[String: Any]])
         let valueDomain = try #require(outcomes.first { $0["form"] as? String == "https://www.value-domain.com/" }, "\(outcomes)")
         #expect(valueDomain["nameJa"] as? String != nil && valueDomain["name"] as? String != nil)
-        #expect(valueDomain["reports"] as? Int == 2)
+        #expect(valueDomain["reports"] as? Int == 3)
         #expect(valueDomain["takedowns"] as? Int == 1)
         #expect(valueDomain["domains"] as? Int == 3)
         #expect(valueDomain["medianHoursToTakedown"] is String)
         #expect(outcomes.contains { $0["address"] as? String == "imode-meiwaku@nttdocomo.co.jp" && $0["name"] as? String == "NTT docomo" })
         #expect(summary["desks90"] is [[String: Any]])
+        #expect((summary["followUps"] as? Int ?? 0) >= 1)
         // The drafts this test left in the Drafts folder wait for review.
         let waiting = try #require(summary["awaitingReview"] as? [String: Any])
         let draftsNow = try s.account.session().open("Drafts", readOnly: true).exists

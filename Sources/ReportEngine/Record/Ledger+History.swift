@@ -201,3 +201,36 @@ extension Ledger {
         }
     }
 }
+
+/// What a desk was told about a domain: for deciding on a follow-up.
+public struct DeskDomainRecord: Sendable, Hashable {
+    /// The desk: its addresses (comma-separated) or its form.
+    public var desk: String
+    public var first: Date
+    /// The latest report or follow-up to the desk that named the domain.
+    public var last: Date
+    public var reports: Int
+    /// The messages those reports covered.
+    public var messageRowIDs: [Int64]
+}
+
+extension Ledger {
+    /// The desks (registrars, hosts, networks, name-server operators) that delivered reports named
+    /// `domain` to, with the first and the latest such report (follow-ups included) and their count.
+    public func deskRecords(of domain: String) throws -> [DeskDomainRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.desk AS desk, MIN(r.createdAt) AS first, MAX(r.createdAt) AS last, COUNT(DISTINCT r.draftID) AS n,
+                       GROUP_CONCAT(DISTINCT rm.messageRowID) AS messages
+                FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered'
+                JOIN reportMessage rm ON rm.draftID = r.draftID
+                WHERE dr.domain = ? AND r.kind IN ('registrar', 'hosting', 'network', 'nameserver', 'follow-up') AND r.desk <> ''
+                GROUP BY r.desk ORDER BY MIN(r.createdAt)
+                """, arguments: [domain]).map { row in
+                let messages: String = row["messages"] ?? ""
+                return DeskDomainRecord(desk: row["desk"], first: row["first"], last: row["last"], reports: row["n"],
+                                        messageRowIDs: messages.split(separator: ",").compactMap { Int64($0) })
+            }
+        }
+    }
+}

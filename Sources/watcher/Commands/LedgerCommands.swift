@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import IMAPWatcher
 import ReportEngine
 
@@ -139,14 +140,51 @@ struct Recheck: ParsableCommand {
         // A re-check wants today's record: no cached answer is old news worth reusing.
         resolver.maxAge = 0
         var counts: [String: Int] = [:]
+        var active: [(domain: String, evidence: String?)] = []
         for domain in domains {
             let (status, evidence) = resolver.recheck(domain)
             try ledger.setStatus(status, of: domain, evidence: evidence)
+            if status == .active { active.append((domain, evidence)) }
             counts[status.rawValue, default: 0] += 1
             print("\(domain): \(status.rawValue)" + (evidence.map { " — \($0)" } ?? ""))
         }
         let text = DomainStatus.allCases.compactMap { s in counts[s.rawValue].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
         print("rechecked \(domains.count) domain(s)" + (text.isEmpty ? "" : ": \(text)"))
+        if let after = settings.recheck.followUpAfter {
+            try Recheck.followUp(active: active, after: TimeInterval(after), settings: settings, ledger: ledger)
+        }
+    }
+
+    /// One follow-up per desk for the domains it was told about that are still active `after` seconds
+    /// after the latest report to it that named them (so at most one per domain and desk a period);
+    /// none for a domain suspended or gone. Drafted, sent or written as `[reports] mode` says.
+    static func followUp(active: [(domain: String, evidence: String?)], after: TimeInterval, settings: WatcherConfig, ledger: Ledger,
+                         now: Date = Date()) throws {
+        var byDesk: [String: (items: [FollowUpItem], messages: [Int64])] = [:]
+        var order: [String] = []
+        for (domain, evidence) in active {
+            for record in try ledger.deskRecords(of: domain) where now.timeIntervalSince(record.last) >= after {
+                if byDesk[record.desk] == nil { order.append(record.desk) }
+                byDesk[record.desk, default: ([], [])].items.append(FollowUpItem(domain: domain, firstReported: record.first, reports: record.reports, evidence: evidence))
+                byDesk[record.desk, default: ([], [])].messages += record.messageRowIDs
+            }
+        }
+        guard !order.isEmpty else { return }
+        let analyzer = settings.analyzerConfiguration
+        let names = DeskNames(directory: settings.directoryTable, carriers: settings.carrierTable)
+        let format = SummaryFormat(language: settings.reports.language, timeZone: settings.summary.timeZone)
+        let reservations = order.map { desk -> ReportReservation in
+            let (items, messages) = byDesk[desk]!
+            let draft = FollowUpReport.make(desk: desk, deskName: names.name(of: desk, in: settings.reports.language), items: items,
+                                            settings: analyzer.drafts, format: format, now: now)
+            var seen = Set<Int64>()
+            return ReportReservation(draft: draft, messageRowIDs: messages.filter { seen.insert($0).inserted }, domains: items.map(\.domain))
+        }
+        Log.bootstrap(level: .info)
+        let pipeline = try Pipeline.make(config: settings, logger: Logger(label: "watcher"))
+        for (draft, location) in try pipeline.deliverFollowUps(reservations) {
+            print("follow-up to \(draft.desk) about \(draft.targets.joined(separator: ", ")): \(location)")
+        }
     }
 }
 

@@ -22,7 +22,7 @@ extension WatcherConfig {
         ],
         "summary": ["to": .string, "time_zone": .string],
         "phishing": ["desks": .strings, "redact": .bool, "repeat_after": .duration],
-        "recheck": ["after": .duration, "every": .duration, "until": .duration],
+        "recheck": ["after": .duration, "every": .duration, "until": .duration, "follow_up_after": .duration],
         "analysis": ["trusted_relays": .strings, "trusted_authserv_ids": .strings, "submission_relays": .strings, "never_report": .strings],
         "lookup": [
             "enabled": .bool, "timeout": .duration, "cache_ttl": .duration, "whois_servers": .table,
@@ -230,6 +230,7 @@ extension WatcherConfig {
         if let v = config.raw["recheck.after"].flatMap(Duration.parse) { config.recheck.after = v }
         if let v = config.raw["recheck.every"].flatMap(Duration.parse) { config.recheck.every = v }
         if let v = config.raw["recheck.until"].flatMap(Duration.parse) { config.recheck.until = v }
+        if let v = config.raw["recheck.follow_up_after"].flatMap(Duration.parse) { config.recheck.followUpAfter = v }
         config.imapUser = config.raw["imap.user"]
         config.source.path = config.raw["source.path"]
         func server(_ section: String) -> Server {

@@ -127,6 +127,8 @@ struct WatcherConfig: Sendable {
         var after = 3 * 86400
         var every = 7 * 86400
         var until = 90 * 86400
+        /// How long a reported domain may stay active before its desk gets a follow-up; nil: never.
+        var followUpAfter: Int?
     }
 
     var summary = SummarySection()

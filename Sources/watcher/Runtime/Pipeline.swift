@@ -459,6 +459,19 @@ final class Pipeline {
         }
     }
 
+    /// Records follow-ups as pending, then delivers each and records where it went: a run cut off
+    /// in between is settled by the next run, as any report.
+    func deliverFollowUps(_ reservations: [ReportReservation]) throws -> [(draft: Draft, location: String)] {
+        try ledger.reserve(reservations, retries: [])
+        return try reservations.map { r in
+            let location = try sink.deliver(r.draft)
+            try sink.flush()
+            try ledger.markDelivered([(r.draft.id, sink.via, location)])
+            logger.info("follow-up to \(r.draft.desk) about \(r.domains.joined(separator: ", ")) via \(sink.via): \(location)")
+            return (r.draft, location)
+        }
+    }
+
     /// Hands each draft to the sink; what the ledger records of each.
     private func deliver(_ drafts: [Draft]) throws -> [(draftID: String, via: String, location: String)] {
         try drafts.map { ($0.id, sink.via, try sink.deliver($0)) }
