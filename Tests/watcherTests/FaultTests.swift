@@ -64,6 +64,97 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == Data(bytes), "check changed nothing")
     }
 
+    /// A small tmpfs for the ledger (root mounts it; elsewhere the test says so and stops).
+    func tinyDisk(at path: String, size: String = "1m") throws -> Bool {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/mount")
+        p.arguments = ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+
+    func unmount(_ path: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/umount")
+        p.arguments = [path]
+        try? p.run()
+        p.waitUntilExit()
+    }
+
+    /// Fills the file system of `folder` with one file until it takes no more.
+    func fill(_ folder: String) -> String {
+        let filler = folder + "/filler"
+        let fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let chunk = [UInt8](repeating: 0x55, count: 4096)
+        while chunk.withUnsafeBufferPointer({ write(fd, $0.baseAddress!, $0.count) }) > 0 {}
+        close(fd)
+        return filler
+    }
+
+    /// The ledger's disk fills up in the middle of a run: exit 74 with a line that names the disk and
+    /// says the ledger is sound; nothing is reported twice, and the run after space returns finishes
+    /// the job exactly once (as many drafts as one run over the whole folder makes).
+    @Test func aFullDiskStopsTheRunWith74AndTheRunAfterFinishesTheJobOnce() throws {
+        let (control, controlConfig) = try setup()
+        #expect(try CLI.run(["run", "--config", controlConfig]).status == 0)
+        let expected = try drafts(control)
+        #expect(expected > 2)
+
+        let (dir, config) = try setup()
+        guard try tinyDisk(at: dir + "/state") else {
+            print("skipped: this user cannot mount a small tmpfs to fill")
+            return
+        }
+        defer { unmount(dir + "/state") }
+        // Half the folder first, with room on the disk.
+        let spam = try FileManager.default.contentsOfDirectory(atPath: dir + "/spam").sorted()
+        try FileManager.default.createDirectory(atPath: dir + "/later", withIntermediateDirectories: true)
+        for name in spam.suffix(spam.count / 2) { try FileManager.default.moveItem(atPath: dir + "/spam/" + name, toPath: dir + "/later/" + name) }
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        let firstHalf = try drafts(dir)
+        // Then the rest, on a disk with no room left.
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/later") {
+            try FileManager.default.moveItem(atPath: dir + "/later/" + name, toPath: dir + "/spam/" + name)
+        }
+        let filler = fill(dir + "/state")
+        let full = try CLI.run(["run", "--config", config])
+        #expect(full.status == 74, "\(full.stderr)")
+        #expect(full.stderr.contains("disk is full") || full.stderr.contains("is full"), "\(full.stderr)")
+        #expect(full.stderr.contains(dir + "/state"), "names the disk's folder: \(full.stderr)")
+        #expect(!full.stderr.contains("restore it from a backup") && !full.stderr.contains("move it away"), "\(full.stderr)")
+        #expect(try drafts(dir) >= firstHalf)
+        // Space again: the job is finished, each report once.
+        try FileManager.default.removeItem(atPath: filler)
+        let after = try CLI.run(["run", "--config", config])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(try drafts(dir) == expected, "each report exactly once")
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        #expect(try drafts(dir) == expected)
+    }
+
+    /// The ledger's file system turns read-only: exit 74 with a line that says so, never "damaged".
+    @Test func aReadOnlyStateFolderIsTheDisksFaultNotDamage() throws {
+        let (dir, config) = try setup()
+        guard try tinyDisk(at: dir + "/state") else {
+            print("skipped: this user cannot mount a small tmpfs")
+            return
+        }
+        defer { unmount(dir + "/state") }
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        let remount = Process()
+        remount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        remount.arguments = ["-o", "remount,ro", dir + "/state"]
+        try remount.run()
+        remount.waitUntilExit()
+        let r = try CLI.run(["run", "--config", config])
+        #expect(r.status == 74, "\(r.stderr)")
+        #expect(r.stderr.contains("Read-only file system") && r.stderr.contains(dir + "/state"), "\(r.stderr)")
+        #expect(!r.stderr.contains("damaged") && !r.stderr.contains("move it away"))
+    }
+
     @Test func aMissingLedgerIsAFirstRunAndCheckMakesNothing() throws {
         let (dir, config) = try setup()
         let check = try CLI.run(["check", "--config", config])

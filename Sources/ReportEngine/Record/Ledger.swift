@@ -7,7 +7,55 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Another process holds the database for now: try again later. Anything else needs a person.
     public var isTransient = false
+    /// The disk or the folder failed it (full, read-only, an I/O error, cannot be opened): the ledger
+    /// itself is sound and nothing was lost; free or fix the disk and run again (exit 74).
+    public var isStorage = false
     public var description: String { "ledger \(path): \(message)" }
+
+    init(path: String, message: String, isTransient: Bool = false, isStorage: Bool = false) {
+        self.path = path
+        self.message = message
+        self.isTransient = isTransient
+        self.isStorage = isStorage
+    }
+
+    /// What SQLite's result code says happened to the ledger at `path`, in words that say what to do.
+    /// Only a damaged file (CORRUPT, NOTADB) is called damage; a full disk, a read-only folder, an I/O
+    /// error or a file that cannot be opened are the disk's, and never a reason to start anew.
+    static func classify(_ error: any Error, path: String) -> LedgerError {
+        if let e = error as? LedgerError { return e }
+        guard let e = error as? DatabaseError else { return LedgerError(path: path, message: String(describing: error)) }
+        let folder = (path as NSString).deletingLastPathComponent
+        let detail = e.message ?? "\(e.resultCode)"
+        switch e.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return LedgerError(path: path, message: "busy: another process holds it; try again later", isTransient: true)
+        case .SQLITE_FULL:
+            return LedgerError(path: path, message: "the disk is full (\(detail)): free space where \(folder) is (df \(folder)) and run again; "
+                               + "the ledger is sound and nothing was lost", isStorage: true)
+        case .SQLITE_IOERR:
+            let hint = LedgerError.freeBytes(folder).map { $0 < 1_048_576 ? "the disk holding \(folder) is full (\($0 / 1024) KB free)" : nil } ?? nil
+            return LedgerError(path: path, message: "disk I/O error" + (detail.lowercased() == "disk i/o error" ? "" : " (\(detail))") + ": "
+                               + (hint.map { "\($0): free space and run again" } ?? "check the disk holding \(folder) (full? failing?) and run again")
+                               + "; the ledger was not changed by the failed write", isStorage: true)
+        case .SQLITE_READONLY:
+            return LedgerError(path: path, message: "cannot write it (\(detail)): the file or \(folder) is read-only for this user; "
+                               + "make it writable (chmod, or a read-write mount) and run again", isStorage: true)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
+            return LedgerError(path: path, message: "cannot open it (\(detail)): check that \(folder) exists and this user may write in it", isStorage: true)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return LedgerError(path: path, message: "not a watcher ledger or damaged (\(detail)): \(Ledger.whatToDo)")
+        default:
+            return LedgerError(path: path, message: String(describing: error))
+        }
+    }
+
+    /// The bytes free for this user on the filesystem that holds `folder`.
+    static func freeBytes(_ folder: String) -> Int? {
+        var s = statvfs()
+        guard statvfs(folder.isEmpty ? "." : folder, &s) == 0 else { return nil }
+        return Int(s.f_bavail) * Int(s.f_frsize)
+    }
 }
 
 /// The state that makes runs safe to repeat: which mailbox UIDs were seen, which messages were
@@ -47,14 +95,8 @@ public struct Ledger: Sendable {
             config.foreignKeysEnabled = true
             writer = try DatabasePool(path: path, configuration: config)
             try Ledger.migrator.migrate(writer)
-        } catch let e as LedgerError {
-            throw e
-        } catch let e as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(e.resultCode) {
-            throw LedgerError(path: path, message: "busy: another process holds it; try again later", isTransient: true)
-        } catch let e as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(e.resultCode) {
-            throw LedgerError(path: path, message: "not a watcher ledger or damaged (\(e.message ?? "\(e.resultCode)")): \(damaged)")
         } catch {
-            throw LedgerError(path: path, message: String(describing: error))
+            throw LedgerError.classify(error, path: path)
         }
     }
 
@@ -77,6 +119,9 @@ public struct Ledger: Sendable {
                 throw LedgerError(path: path, message: "the database is damaged (\(check.prefix(3).joined(separator: "; "))): \(whatToDo)")
             }
             return Ledger(reader: queue, path: path)
+        } catch let e as DatabaseError where ![.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode) && LedgerError.classify(e, path: path).isStorage {
+            // The disk, not the file: a full disk or an unreadable folder is no damage.
+            throw LedgerError.classify(e, path: path)
         } catch let e as LedgerError {
             throw e
         } catch {
@@ -248,7 +293,12 @@ public struct Ledger: Sendable {
     private static let counter = Counter()
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        let result = try writer.write(body)
+        let result: T
+        do {
+            result = try writer.write(body)
+        } catch {
+            throw LedgerError.classify(error, path: path)
+        }
         if let limit = Ledger.crashAfter {
             Ledger.counter.lock.lock()
             Ledger.counter.writes += 1

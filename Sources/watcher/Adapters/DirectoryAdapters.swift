@@ -79,22 +79,24 @@ final class DirectorySink: DraftSink {
         let target = file(draft.id)
         let temporary = target + ".partial"
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SinkError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw SinkError.file("write", temporary, errno: errno) }
+        var failure: Int32 = 0
         let written = draft.raw.withUnsafeBufferPointer { b -> Bool in
             var done = 0
             while done < b.count {
                 let n = write(fd, b.baseAddress! + done, b.count - done)
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 { if errno == EINTR { continue }; failure = errno; return false }
                 done += n
             }
             return true
         }
         let closed = close(fd) == 0
+        if failure == 0, !closed { failure = errno }
         guard written, closed else {
             unlink(temporary)
-            throw SinkError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))")
+            throw SinkError.file("write", temporary, errno: failure)
         }
-        if rename(temporary, target) != 0 { throw SinkError(message: "cannot rename \(temporary)") }
+        if rename(temporary, target) != 0 { throw SinkError.file("rename", temporary, errno: errno) }
         return target
     }
 
@@ -104,7 +106,7 @@ final class DirectorySink: DraftSink {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SinkError(message: "cannot open \(path) to sync it") }
         defer { close(fd) }
-        if syncfs(fd) != 0 { throw SinkError(message: "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        if syncfs(fd) != 0 { throw SinkError.file("sync", path, errno: errno) }
     }
 
     func find(draftID: String) throws -> String? {

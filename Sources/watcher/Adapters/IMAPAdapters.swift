@@ -1,3 +1,4 @@
+import Foundation
 import IMAPWatcher
 import ReportEngine
 
@@ -163,7 +164,27 @@ final class SMTPDraftSink: DraftSink {
 
 struct SinkError: Error, CustomStringConvertible {
     var message: String
+    /// The disk failed the write (full, over quota, read-only, an I/O error): exit 74.
+    var isStorage = false
     var description: String { message }
+
+    /// A failed file operation on `path`, with what `code` (an errno) means for the person who runs it.
+    static func file(_ what: String, _ path: String, errno code: Int32) -> SinkError {
+        let folder = (path as NSString).deletingLastPathComponent
+        let reason = String(cString: strerror(code))
+        switch code {
+        case ENOSPC, EDQUOT:
+            return SinkError(message: "cannot \(what) \(path): \(reason): free space where \(folder) is (df \(folder)) and run again; "
+                             + "the report stays pending in the ledger and nothing was lost", isStorage: true)
+        case EROFS, EACCES, EPERM:
+            return SinkError(message: "cannot \(what) \(path): \(reason): make \(folder) writable for this user (chmod, or a read-write mount) "
+                             + "and run again; nothing was lost", isStorage: true)
+        case EIO:
+            return SinkError(message: "cannot \(what) \(path): \(reason): check the disk holding \(folder) and run again", isStorage: true)
+        default:
+            return SinkError(message: "cannot \(what) \(path): \(reason)")
+        }
+    }
 }
 
 /// `run --dry-run`: each report is printed instead of delivered.

@@ -13,8 +13,10 @@ final class RunLock {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         // A lock file that cannot be made is a state path to fix, not a reason to try later.
         guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw ConfigError(keyPath: "state.path", line: nil, problem: "cannot make the lock file \(path) beside the ledger: \(reason)")
+            let code = errno
+            // A disk that is full, read-only or failing is no configuration mistake (exit 74).
+            if [ENOSPC, EDQUOT, EROFS, EIO].contains(code) { throw SinkError.file("make the lock file", path, errno: code) }
+            throw ConfigError(keyPath: "state.path", line: nil, problem: "cannot make the lock file \(path) beside the ledger: \(String(cString: strerror(code)))")
         }
         var lock = flock()
         lock.l_type = Int16(F_WRLCK)
