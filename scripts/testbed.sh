@@ -9,11 +9,13 @@
 #            named in Japanese and found only by SPECIAL-USE (迷惑メール \Junk, 下書き \Drafts,
 #            送信済み \Sent), and no keywords kept (its ACL grants no "w": PERMANENTFLAGS without \*).
 #            User oauth1@example.test; its token is in $S/token.
+#   openssl s_server: TLS that must be refused: :10996 an expired certificate, :10997 a certificate
+#            for another name (each trusted by its own ca_file, so only the date or the name is wrong)
 # Users: user1..user24@example.test (password "secret"), sink@example.test ("sink").
 # Usage: scripts/testbed.sh start | stop.  Writes $BASE/env (KEY=VALUE lines) that the tests read.
 set -euo pipefail
 BASE=${WATCHER_TESTBED:-/tmp/watcher-testbed}
-D=$BASE/dovecot; P=$BASE/postfix; N=$BASE/dns; MAIL=$BASE/mail; S=$BASE/strict
+D=$BASE/dovecot; P=$BASE/postfix; N=$BASE/dns; MAIL=$BASE/mail; S=$BASE/strict; X=$BASE/tls
 
 stop_pidfile() {   # stop one daemon by its pid file and wait until it is gone (at most 5 s)
   local f=$1 pid; [ -f "$f" ] || return 0; pid=$(tr -d ' \n' < "$f")
@@ -26,6 +28,8 @@ stop_all() {
   if [ -f "$P/etc/main.cf" ]; then postfix -c "$P/etc" stop >/dev/null 2>&1 || true; fi
   stop_pidfile "$P/queue/pid/master.pid"
   stop_pidfile "$N/dnsmasq.pid"
+  stop_pidfile "$X/expired.pid"
+  stop_pidfile "$X/wrong-name.pid"
 }
 
 case "${1:-start}" in
@@ -273,7 +277,22 @@ txt-record=9.8.21.104.abuse-contacts.abusix.zone,"abuse@cdn.example.net"
 C
 dnsmasq --conf-file="$N/dnsmasq.conf" --pid-file="$N/dnsmasq.pid" </dev/null >>"$N/start.log" 2>&1 || { cat "$N/start.log"; exit 1; }
 
-for port in 10143 10993 10995 10024 10012 10587 10053; do
+# TLS servers whose certificates must be refused; they never get as far as IMAP.
+mkdir -p "$X"
+if [ ! -f "$X/expired.pem" ]; then
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$X/expired-key.pem" -out "$X/expired.csr" 2>/dev/null
+  openssl x509 -req -in "$X/expired.csr" -signkey "$X/expired-key.pem" -days -1 -copy_extensions copy -out "$X/expired.pem" 2>/dev/null
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mail.example.org" -addext "subjectAltName=DNS:mail.example.org" \
+    -keyout "$X/wrong-name-key.pem" -out "$X/wrong-name.pem" 2>/dev/null
+fi
+for name in expired:10996 wrong-name:10997; do
+  setsid openssl s_server -quiet -accept "127.0.0.1:${name#*:}" -cert "$X/${name%%:*}.pem" -key "$X/${name%%:*}-key.pem" \
+    </dev/null >/dev/null 2>&1 &
+  echo $! > "$X/${name%%:*}.pid"
+done
+
+for port in 10143 10993 10995 10996 10997 10024 10012 10587 10053; do
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
   (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "testbed: port $port did not open" >&2; exit 1; }
 done
@@ -295,5 +314,9 @@ DOVECOT_LOG=$D/dovecot.log
 STRICT_IMAPS_URL=imaps://127.0.0.1:10995
 STRICT_USER=oauth1@example.test
 STRICT_TOKEN_FILE=$S/token
+EXPIRED_TLS_URL=imaps://127.0.0.1:10996
+EXPIRED_TLS_CA=$X/expired.pem
+WRONG_NAME_TLS_URL=imaps://127.0.0.1:10997
+WRONG_NAME_TLS_CA=$X/wrong-name.pem
 E
 echo "testbed: Dovecot, Postfix and dnsmasq listening on 127.0.0.1 ($BASE/env)"

@@ -30,6 +30,9 @@ public enum TestBed {
     public static var strictUser: String { values["STRICT_USER"] ?? "" }
     /// A file holding a valid access token (a JWT the strict Dovecot checks against its key).
     public static var strictTokenFile: String { values["STRICT_TOKEN_FILE"] ?? "" }
+    /// TLS servers to refuse: an expired certificate and one for another name, each with its own CA file.
+    public static var expiredTLS: (url: String, ca: String)? { values["EXPIRED_TLS_URL"].map { ($0, values["EXPIRED_TLS_CA"] ?? "") } }
+    public static var wrongNameTLS: (url: String, ca: String)? { values["WRONG_NAME_TLS_URL"].map { ($0, values["WRONG_NAME_TLS_CA"] ?? "") } }
     /// Dovecot's log: each login is a line `imap-login: Info: Login: user=<…>`.
     public static var dovecotLog: String? { values["DOVECOT_LOG"] }
 

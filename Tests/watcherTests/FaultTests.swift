@@ -155,6 +155,21 @@ import Testing
         #expect(!r.stderr.contains("damaged") && !r.stderr.contains("move it away"))
     }
 
+    /// What a run makes is for its owner alone: folders 0700, the ledger and the drafts 0600.
+    @Test func theLedgerAndTheDraftsAreTheOwnersAlone() throws {
+        let (dir, config) = try setup()
+        #expect(try CLI.run(["run", "--config", config]).status == 0)
+        func mode(_ path: String) throws -> Int { try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
+        #expect(try mode(dir + "/state") == 0o700)
+        #expect(try mode(dir + "/drafts") == 0o700)
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/state") {
+            #expect(try mode(dir + "/state/" + name) == 0o600, "\(name)")
+        }
+        let drafts = try FileManager.default.contentsOfDirectory(atPath: dir + "/drafts")
+        #expect(!drafts.isEmpty)
+        for name in drafts { #expect(try mode(dir + "/drafts/" + name) == 0o600, "\(name)") }
+    }
+
     @Test func aMissingLedgerIsAFirstRunAndCheckMakesNothing() throws {
         let (dir, config) = try setup()
         let check = try CLI.run(["check", "--config", config])

@@ -9,6 +9,8 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
         case authentication
         /// The server's certificate could not be verified.
         case certificate
+        /// The server offers no TLS (no STARTTLS on an `imap://` or `smtp://` URL): nothing is sent in clear.
+        case noTLS
         /// The mailbox does not exist.
         case missingMailbox
         /// The server answered NO or BAD, or something it should not have.
@@ -26,6 +28,9 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timeout: return "\(server): timed out (\(command)): \(message)"
         case .authentication: return "\(server): login refused for the configured user: \(message)"
         case .certificate: return "\(server): the server's TLS certificate is not trusted (set ca_file for a self-signed server): \(message)"
+        case .noTLS:
+            return "\(server): the server offers no STARTTLS, and a login without TLS is refused: use the server's imaps:// or smtps:// URL "
+                + "(allow_insecure = true only for a test server): \(message)"
         case .missingMailbox: return "\(server): \(message)"
         case .protocolError: return "\(server): \(command) failed: \(message)"
         }
@@ -42,7 +47,8 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     init(curl: CurlError, server: String) {
-        let kind: Kind = curl.isLoginDenied ? .authentication : curl.isCertificateProblem ? .certificate : curl.code == 28 ? .timeout : .connection
+        let kind: Kind = curl.isLoginDenied ? .authentication : curl.isCertificateProblem ? .certificate : curl.code == 64 ? .noTLS
+            : curl.code == 28 ? .timeout : .connection
         self.init(kind, server: server, command: curl.operation, message: curl.message)
     }
 }

@@ -80,7 +80,9 @@ public struct Ledger: Sendable {
             throw LedgerError(path: path, message: "the file is empty (0 bytes), so the ledger was lost: \(damaged)")
         }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            // The ledger holds the spams' senders and subjects and where the reports went: its own eyes only.
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw LedgerError(path: path, message: "cannot make its folder: \(error.localizedDescription)")
         }
@@ -94,6 +96,8 @@ public struct Ledger: Sendable {
             var config = Configuration()
             config.foreignKeysEnabled = true
             writer = try DatabasePool(path: path, configuration: config)
+            // SQLite makes its -wal and -shm files with the mode of the database file.
+            for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
             try Ledger.migrator.migrate(writer)
         } catch {
             throw LedgerError.classify(error, path: path)

@@ -60,7 +60,7 @@ final class DirectorySink: DraftSink {
     init(path: String) throws {
         self.path = path
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw SinkError(message: "reports.directory: cannot create \(path): \(error.localizedDescription)")
         }
@@ -78,7 +78,7 @@ final class DirectorySink: DraftSink {
     func deliver(_ draft: Draft) throws -> String {
         let target = file(draft.id)
         let temporary = target + ".partial"
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SinkError.file("write", temporary, errno: errno) }
         var failure: Int32 = 0
         let written = draft.raw.withUnsafeBufferPointer { b -> Bool in

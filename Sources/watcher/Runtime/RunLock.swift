@@ -9,7 +9,8 @@ final class RunLock {
     /// Takes the lock, or throws `RunLockHeld` at once when another run has it.
     init(path: String) throws {
         self.path = path
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         // A lock file that cannot be made is a state path to fix, not a reason to try later.
         guard fd >= 0 else {
