@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import TestBedSupport
 import Testing
 
@@ -76,20 +79,7 @@ final class PlainIMAPServer: @unchecked Sendable {
     var connections: Int { lock.withLock { count } }
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0, listen(fd, 8) == 0 else {
-            port = 0
-            throw CocoaError(.fileWriteUnknown)
-        }
-        var out = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        port = UInt16(bigEndian: out.sin_port)
+        (fd, port) = try loopbackListener(backlog: 8)
         Thread.detachNewThread { [self] in
             while true {
                 let client = accept(fd, nil, nil)
@@ -103,7 +93,7 @@ final class PlainIMAPServer: @unchecked Sendable {
     deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
 
     private func send(_ client: Int32, _ text: String) {
-        _ = text.utf8CString.withUnsafeBufferPointer { write(client, $0.baseAddress!, $0.count - 1) }
+        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(client, $0.baseAddress!, $0.count - 1, Int32(MSG_NOSIGNAL)) }
     }
 
     private func serve(_ client: Int32) {
