@@ -58,6 +58,15 @@ public final class FaultProxy: @unchecked Sendable {
     /// Changes what later connections get.
     public func plan(_ plan: @escaping @Sendable (Int) -> Fault) { lock.withLock { planner = plan } }
 
+    /// Cuts every connection open now, both ways, as a network that drops them would.
+    public func cutAll() {
+        let sockets = lock.withLock { () -> [Int32] in
+            defer { open.removeAll() }
+            return open
+        }
+        for s in sockets { shutdown(s, Int32(SHUT_RDWR)) }
+    }
+
     /// How many connections came so far.
     public var connections: Int { lock.withLock { count } }
 
