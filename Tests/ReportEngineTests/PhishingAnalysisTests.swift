@@ -191,14 +191,17 @@ struct JapanesePhishingEvaluation {
         var messages = 0, lures = 0, found = 0, brands = 0, brandsListed = 0
         // The phishing reports: messages with a hand-checked lure, those whose report to
         // フィッシング対策協議会 names every lure domain and no brand domain, verdicts, brand-desk reports.
-        var phishing = 0, councilReports = 0, verdicts = 0, brandReports = 0
+        var phishing = 0, councilReports = 0, apwgReports = 0, verdicts = 0, brandReports = 0
         var brandsReached = Set<String>()
+        // APWG chosen as well ([phishing] desks = ["antiphishing", "apwg", "brand"]).
+        var configuration = AnalyzerConfiguration()
+        configuration.drafts.phishing = PhishingSettings(clearinghouses: AbuseDirectory.bundled.desks.filter { ["antiphishing", "apwg"].contains($0.id) })
         var missed: [String] = [], listed: [String] = [], unreported: [String] = []
         for line in labels.split(separator: "\n") where !line.hasPrefix("#") {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard cols.count >= 4 else { continue }
             let data = try Data(contentsOf: dir.appendingPathComponent(cols[0]))
-            let a = try MessageAnalyzer.analyze(Array(data), file: cols[0])
+            let a = try MessageAnalyzer.analyze(Array(data), file: cols[0], configuration: configuration)
             messages += 1
             let labelledLures = cols[2].split(separator: ",").map(String.init)
             let labelledBrands = cols[3].split(separator: ",").map(String.init)
@@ -220,11 +223,18 @@ struct JapanesePhishingEvaluation {
             } else {
                 unreported.append("\(cols[0]) \(labelledLures) -> \(council?.targets ?? [])")
             }
+            if let apwg = a.drafts.first(where: { $0.kind == .phishing && $0.to == ["reportphishing@apwg.org"] }),
+                labelledLures.allSatisfy(apwg.targets.contains), !labelledBrands.contains(where: apwg.targets.contains) {
+                apwgReports += 1
+            }
         }
         let share = Double(councilReports) / Double(max(phishing, 1))
         print("jp-phishing: \(phishing) messages with a labelled lure, \(councilReports) with a フィッシング対策協議会 report naming every lure domain and no brand domain (\(String(format: "%.1f", share * 100))%); \(verdicts) phishing verdicts of \(messages); \(brandReports) brand-desk reports to \(brandsReached.sorted())")
         for u in unreported { print("jp-phishing no council report: \(u)") }
         #expect(share >= 0.95)
+        print("jp-phishing: \(apwgReports) with an APWG report naming every lure domain and no brand domain "
+              + "(\(String(format: "%.1f", Double(apwgReports) / Double(max(phishing, 1)) * 100))%)")
+        #expect(Double(apwgReports) / Double(max(phishing, 1)) >= 0.95)
         let recall = lures == 0 ? 1 : Double(found) / Double(lures)
         print("jp-phishing: \(messages) messages, lure domains found \(found)/\(lures) (\(String(format: "%.1f", recall * 100))%), brand domains listed \(brandsListed) of \(brands)")
         for m in missed { print("jp-phishing missed lure: \(m)") }
