@@ -47,6 +47,9 @@ if ! command -v dovecot >/dev/null || ! command -v postfix >/dev/null || [ ! -e 
 fi
 
 stop_all
+# A master that was killed may stay a zombie a while (its parent is init): its pid file would make the
+# new one refuse to start.
+rm -f "$D/run/master.pid" "$S/run/master.pid"
 rm -rf "$MAIL"
 mkdir -p "$D/run" "$D/state" "$P/etc" "$P/queue" "$P/data" "$N" "$MAIL"
 id vmail >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail

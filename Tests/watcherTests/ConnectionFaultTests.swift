@@ -66,6 +66,17 @@ struct ConnectionFaultTests {
         #expect(r.status == 75, "\(r.stderr)")
         #expect(r.stderr.contains("timed out") || r.stderr.contains("Timeout"), "\(r.stderr)")
         #expect(Date().timeIntervalSince(started) < 30)
+        // A server that takes the connection and says nothing at all (one caught restarting): the
+        // login gives up too.
+        // Silent from the start, in the TLS handshake, in the greeting or the login.
+        for offset in [0, 1500, 2500, 3500, 4500, 5000] {
+            proxy.plan { _ in .stall(after: offset) }
+            let silent = Date()
+            let quiet = try CLI.run(["run", "--config", path])
+            #expect(quiet.status == 75, "stalled after \(offset) bytes: \(quiet.stderr)")
+            #expect(quiet.stderr.contains("timed out"), "\(quiet.stderr)")
+            #expect(Date().timeIntervalSince(silent) < 20, "stalled after \(offset) bytes: \(Date().timeIntervalSince(silent)) s")
+        }
         proxy.plan { _ in .none }
         #expect(try CLI.run(["run", "--config", path]).status == 0)
         #expect(try forwards(account).count == 1)

@@ -17,20 +17,32 @@ struct SoakTests {
         let folder = (TestBed.dovecotLog! as NSString).deletingLastPathComponent
         let pid = Int32((try String(contentsOfFile: folder + "/run/master.pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))!
         kill(pid, SIGTERM)
-        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(50_000) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/dovecot")
-        p.arguments = ["-c", folder + "/dovecot.conf"]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        for _ in 0..<100 {
+        // Gone, or a zombie nobody reaps (the master was daemonized: its parent is this machine's
+        // init, which may reap late), which Dovecot would still take for a running master.
+        func running() -> Bool {
+            guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return !stat.contains(") Z ")
+        }
+        for _ in 0..<200 where running() { usleep(50_000) }
+        if running() { kill(pid, SIGKILL); usleep(200_000) }
+        try? FileManager.default.removeItem(atPath: folder + "/run/master.pid")
+        // posix_spawn and waitpid, not Foundation's Process: dovecot forks its master and exits at
+        // once, and Process.waitUntilExit missed that exit in a soak and waited forever.
+        var child: pid_t = 0
+        let words: [String] = ["/usr/sbin/dovecot", "-c", folder + "/dovecot.conf"]
+        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
+        argv.append(nil)
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&child, "/usr/sbin/dovecot", nil, nil, argv, environ) == 0 else { return }
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
             if (try? IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: TestBed.user(23), password: TestBed.password,
-                                                     caFile: TestBed.caFile, timeout: 5))) != nil { return }
+                                                     caFile: TestBed.caFile, timeout: 3))) != nil { return }
             usleep(100_000)
         }
+        print("soak: Dovecot did not answer within 20 s of a restart")
     }
 
     func rss(_ pid: Int32) -> Int {
@@ -73,6 +85,7 @@ struct SoakTests {
             if t - lastSample >= 30 {
                 lastSample = t
                 curve.append((t / 60, rss(watch.processIdentifier)))
+                print("soak: \(Int(t)) s, \(next.arrival) spams in, \(next.restart) restarts, \(next.cut) cuts, watch \(curve.last!.kb) KB")
             }
             if next.restart < restarts, t >= restartTimes[next.restart] {
                 appender = nil
@@ -117,8 +130,8 @@ struct SoakTests {
         let warnings = text.split(separator: "\n").filter { $0.contains(" watcher warning: ") }.count
         let logins = TestBed.logins(of: account.user)
         let lost = expected - made.count, doubled = made.values.filter { $0 > 1 }.count
-        print("soak: \(Int(duration / 60)) min, \(total) spams (\(expected) from carrier subscribers), \(restarts) Dovecot restarts, "
-              + "\(cuts) cuts of every open connection, \(proxy.connections) connections through the proxy, \(warnings) warnings logged")
+        print("soak: \(Int(duration / 60)) min, \(next.arrival) of \(total) spams in (\(expected) from carrier subscribers), \(next.restart) Dovecot restarts, "
+              + "\(next.cut) cuts of every open connection, \(proxy.connections) connections through the proxy, \(warnings) warnings logged")
         print("soak: forwards \(made.count), lost \(lost), doubled \(doubled), watch exit \(watch.terminationStatus), logins of the user so far \(logins)")
         print("soak: resident memory of watch (KB) by minute: " + curve.map { String(format: "%.1f:%d", $0.minute, $0.kb) }.joined(separator: " "))
         #expect(lost == 0, "lost \(lost)")

@@ -154,6 +154,9 @@ public final class IMAPSession {
         if login { try configuration.applyLogin(to: curl) }
         curl.set(CURLOPT_CONNECT_ONLY, 1)
         curl.set(CURLOPT_CONNECTTIMEOUT, configuration.timeout)
+        // The whole login too: a server that takes the connection and then says nothing (one caught
+        // restarting) must not hold a run, or watch, forever.
+        curl.set(CURLOPT_TIMEOUT, configuration.timeout * 2)
         curl.configureTLS(url: configuration.url, caFile: configuration.caFile, allowInsecure: configuration.allowInsecure)
         do {
             try curl.perform(operation: login ? "connect and log in" : "connect", url: configuration.server)
