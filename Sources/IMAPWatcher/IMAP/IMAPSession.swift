@@ -127,6 +127,9 @@ public final class IMAPSession {
     private var selectedReadOnly = true
     private var openStatus: MailboxStatus?
     private var capabilityCache: Set<String>?
+    /// An `* N EXISTS` came in some answer since the open mailbox was last searched: new mail the next
+    /// IDLE would not announce again.
+    private var newMailSeen = false
 
     /// Connects and logs in.
     /// - Throws: `MailError` (`.connection`, `.authentication`, `.certificate`).
@@ -252,6 +255,7 @@ public final class IMAPSession {
         selected = mailbox
         selectedReadOnly = readOnly
         openStatus = status
+        newMailSeen = false
         return status
     }
 
@@ -267,6 +271,7 @@ public final class IMAPSession {
 
     /// `UID SEARCH <criteria>` in the open mailbox.
     public func uidSearch(_ criteria: String) throws(MailError) -> [UInt32] {
+        newMailSeen = false
         let r = try run("UID SEARCH " + criteria)
         var uids: [UInt32] = []
         for line in r.untagged where line.text.uppercased().hasPrefix("* SEARCH") {
@@ -430,6 +435,11 @@ public final class IMAPSession {
     /// something arrived; nil at once when the server has no IDLE (the caller polls instead).
     public func idle(seconds: Int, tick: Int = 2, renewEvery: Int = IMAPSession.idleRenewal,
                      shouldStop: () -> Bool = { false }) throws(MailError) -> Bool? {
+        // Mail that came while the last pass ran was announced then, not again at IDLE.
+        if newMailSeen {
+            newMailSeen = false
+            return true
+        }
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         while true {
             let renewal = min(deadline, Date().addingTimeInterval(TimeInterval(max(1, renewEvery))))
@@ -442,12 +452,14 @@ public final class IMAPSession {
     private func idleOnce(until: Date, tick: Int, shouldStop: () -> Bool) throws(MailError) -> Bool? {
         let tag = nextTag()
         try write(tag + " IDLE\r\n")
+        var changed = false
         while true {
             let line = try readLine(command: "IDLE")
             if line.isContinuation { break }
             if line.text.hasPrefix(tag + " ") { return nil }  // no IDLE support
+            // New mail the server tells of as IDLE starts, before its "+".
+            if line.text.uppercased().contains("EXISTS") { changed = true }
         }
-        var changed = false
         while !changed, Date() < until, !shouldStop() {
             let wait = max(1, min(tick, Int(until.timeIntervalSinceNow.rounded(.up))))
             guard let line = try lineIfAny(within: wait, command: "IDLE") else { continue }
@@ -513,6 +525,7 @@ public final class IMAPSession {
                 }
                 return Response(untagged: untagged, tagged: line)
             }
+            if line.text.uppercased().hasSuffix(" EXISTS") { newMailSeen = true }
             if line.text.uppercased().hasPrefix("* BYE") {
                 throw MailError(.connection, server: configuration.server, command: command, message: "server closed the session: \(line.text)")
             }
