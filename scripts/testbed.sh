@@ -11,7 +11,7 @@
 #            User oauth1@example.test; its token is in $S/token.
 #   openssl s_server: TLS that must be refused: :10996 an expired certificate, :10997 a certificate
 #            for another name (each trusted by its own ca_file, so only the date or the name is wrong)
-# Users: user1..user24@example.test (password "secret"), sink@example.test ("sink").
+# Users: user1..user32@example.test (password "secret"), sink@example.test ("sink").
 # Usage: scripts/testbed.sh start | stop.  Writes $BASE/env (KEY=VALUE lines) that the tests read.
 set -euo pipefail
 BASE=${WATCHER_TESTBED:-/tmp/watcher-testbed}
@@ -61,8 +61,10 @@ chown vmail:vmail "$MAIL"; chown postfix "$P/data"
 chmod 644 "$D/cert.pem"
 
 : > "$D/users"
-for i in $(seq 1 24); do
-  echo "user$i@example.test:{PLAIN}secret:$VUID:$VGID::$MAIL/user$i@example.test" >> "$D/users"
+for i in $(seq 1 32); do
+  # user30's mailbox holds 40 KB at most (the quota test fills it).
+  quota=""; [ "$i" = 30 ] && quota="::userdb_quota_rule=*:storage=40K"
+  echo "user$i@example.test:{PLAIN}secret:$VUID:$VGID::$MAIL/user$i@example.test$quota" >> "$D/users"
 done
 echo "sink@example.test:{PLAIN}sink:$VUID:$VGID::$MAIL/sink@example.test" >> "$D/users"
 
@@ -89,6 +91,13 @@ userdb {
   args = username_format=%u $D/users
 }
 mail_location = maildir:~/Maildir
+mail_plugins = quota
+protocol imap {
+  mail_plugins = quota imap_quota
+}
+plugin {
+  quota = maildir:User quota
+}
 namespace inbox {
   inbox = yes
   separator = /
@@ -246,6 +255,17 @@ smtpd_tls_cert_file = $D/cert.pem
 smtpd_tls_key_file = $D/key.pem
 smtpd_tls_security_level = may
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_recipient_restrictions = check_recipient_access regexp:$P/etc/refusals.regexp
+C
+# Desks that answer as real servers do when they will not take a report now (4xx) or ever (5xx);
+# 421 closes the connection.
+cat > "$P/etc/refusals.regexp" <<'C'
+/^busy450@/     450 4.2.1 Mailbox busy, try again later
+/^local451@/    451 4.3.0 Local error in processing
+/^full452@/     452 4.2.2 Mailbox full
+/^closing421@/  421 4.7.0 Service closing transmission channel
+/^nouser550@/   550 5.1.1 No such user here
+/^refused554@/  554 5.7.1 Reports not accepted at this address
 C
 printf '%s\n' '!/@example\.test$/   sink@example.test' > "$P/etc/virtual_alias.regexp"
 sed -e 's/^\(\S\+\s\+\S\+\s\+\S\+\s\+\S\+\s\+\)y\(\s\)/\1n\2/' \
@@ -307,13 +327,14 @@ IMAP_URL=imap://127.0.0.1:10143
 IMAPS_URL=imaps://127.0.0.1:10993
 SMTP_URL=smtp://127.0.0.1:10587
 CA_FILE=$D/cert.pem
-USERS=$(seq -f "user%g@example.test" -s, 1 24)
+USERS=$(seq -f "user%g@example.test" -s, 1 32)
 PASSWORD=secret
 SINK_USER=sink@example.test
 SINK_PASSWORD=sink
 MAILDIR_ROOT=$MAIL
 DNS_SERVER=127.0.0.1:10053
 DOVECOT_LOG=$D/dovecot.log
+POSTFIX_LOG=$P/maillog
 STRICT_IMAPS_URL=imaps://127.0.0.1:10995
 STRICT_USER=oauth1@example.test
 STRICT_TOKEN_FILE=$S/token

@@ -42,7 +42,16 @@ public enum TestBed {
         return text.components(separatedBy: "imap-login: Info: Login: user=<\(user)>").count - 1
     }
 
-    /// A test user of its own for each test that needs one (user1 … user24).
+    /// Postfix's log: each refused recipient is a line `NOQUEUE: reject: RCPT from …`.
+    public static var postfixLog: String? { values["POSTFIX_LOG"] }
+
+    /// How many times Postfix has answered a RCPT for `recipient` with a refusal so far.
+    public static func refusals(of recipient: String) -> Int {
+        guard let path = postfixLog, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
+        return text.split(separator: "\n").filter { $0.contains("NOQUEUE: reject: RCPT") && $0.contains("<\(recipient)>") }.count
+    }
+
+    /// A test user of its own for each test that needs one (user1 … user32).
     public static func user(_ n: Int) -> String { "user\(n)@example.test" }
 
     static func reachable(port: UInt16) -> Bool {

@@ -59,8 +59,7 @@ struct ConnectionFaultTests {
         // Past the TLS handshake and the login, then nothing.
         let proxy = try FaultProxy(target: target) { _ in .stall(after: 6000) }
         let path = try account.config(imap: ["url": "\"imaps://127.0.0.1:\(proxy.port)\""])
-        try (try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "[lookup]\nenabled = false", with: "[lookup]\nenabled = false\ntimeout = \"1s\""))
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try Account.shortenTimeouts(path)
         let started = Date()
         let r = try CLI.run(["run", "--config", path])
         #expect(r.status == 75, "\(r.stderr)")

@@ -128,11 +128,40 @@ import Testing
         #expect(try drafts(dir) >= firstHalf)
         // Space again: the job is finished, each report once.
         try FileManager.default.removeItem(atPath: filler)
+        try finishesOnce(dir, config, expected: expected)
+    }
+
+    /// The next run ends well with `expected` drafts, and the one after makes none.
+    func finishesOnce(_ dir: String, _ config: String, expected: Int) throws {
         let after = try CLI.run(["run", "--config", config])
         #expect(after.status == 0, "\(after.stderr)")
         #expect(try drafts(dir) == expected, "each report exactly once")
         #expect(try CLI.run(["run", "--config", config]).status == 0)
         #expect(try drafts(dir) == expected)
+    }
+
+    /// The drafts' disk is full: exit 74 naming the folder and saying nothing was lost; the reports wait
+    /// in the ledger, and once there is room the next run writes each exactly once.
+    @Test func aFullDraftsDiskStopsTheRunWith74AndTheRunAfterWritesEachDraftOnce() throws {
+        let (control, controlConfig) = try setup()
+        #expect(try CLI.run(["run", "--config", controlConfig]).status == 0)
+        let expected = try drafts(control)
+        let (dir, config) = try setup()
+        guard try tinyDisk(at: dir + "/drafts") else {
+            print("skipped: this user cannot mount a small tmpfs to fill")
+            return
+        }
+        defer { unmount(dir + "/drafts") }
+        let filler = fill(dir + "/drafts")
+        let full = try CLI.run(["run", "--config", config])
+        #expect(full.status == 74, "\(full.stderr)")
+        #expect(full.stderr.contains("No space left on device") && full.stderr.contains(dir + "/drafts"), "\(full.stderr)")
+        #expect(full.stderr.contains("nothing was lost"), "\(full.stderr)")
+        #expect(try drafts(dir) == 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/drafts").filter { $0 != "filler" }
+        #expect(leftovers.isEmpty, "no half-written draft is left: \(leftovers)")
+        try FileManager.default.removeItem(atPath: filler)
+        try finishesOnce(dir, config, expected: expected)
     }
 
     /// The ledger's file system turns read-only: exit 74 with a line that says so, never "damaged".

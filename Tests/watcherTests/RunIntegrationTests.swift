@@ -39,6 +39,14 @@ struct RunIntegrationTests {
                 """)
         }
 
+        /// Sets `[lookup] timeout = "1s"` in the configuration at `path` (the servers' timeouts follow it), so
+        /// that a stalled server is given up on in seconds.
+        static func shortenTimeouts(_ path: String) throws {
+            try (try String(contentsOfFile: path, encoding: .utf8)
+                .replacingOccurrences(of: "[lookup]\nenabled = false", with: "[lookup]\nenabled = false\ntimeout = \"1s\""))
+                .write(toFile: path, atomically: true, encoding: .utf8)
+        }
+
         /// Writes a configuration; `extra` is appended (later sections and keys).
         func config(imap: [String: String] = [:], extra: String = "") throws -> String {
             var keys = ["url": "\"\(TestBed.imapsURL!)\"", "user": "\"\(user)\"", "password_file": "\"\(dir)/imap.pass\"",
@@ -82,6 +90,12 @@ struct RunIntegrationTests {
             登録はこちら https://prize-\(i % 7)-\(tag.lowercased()).example.com/entry?id=\(i)\r
 
             """.utf8)
+    }
+
+    /// The warning and error lines in a watch's log, and the whole log.
+    static func warnings(inLog path: String) -> (lines: [Substring], text: String) {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return (text.split(separator: "\n").filter { $0.contains(" watcher warning: ") || $0.contains(" watcher error: ") }, text)
     }
 
     static func carrierCount(_ n: Int) -> Int { (0..<n).filter { $0 % 3 != 2 }.count }
@@ -477,7 +491,7 @@ struct WatchAndCheckTests {
         let s = try account.session()
         let before = TestBed.logins(of: account.user)
         let log = account.dir + "/watch.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
         p.executableURL = CLI.binary
         p.arguments = ["watch", "--config", try account.config(), "--log-level", "info"]
@@ -498,8 +512,7 @@ struct WatchAndCheckTests {
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        let warnings = text.split(separator: "\n").filter { $0.contains(" watcher warning: ") || $0.contains(" watcher error: ") }
+        let (warnings, text) = RunIntegrationTests.warnings(inLog: log)
         #expect(warnings.isEmpty, "\(warnings)")
         // This test's session logged in before the count: what follows is the watch's.
         #expect(TestBed.logins(of: account.user) - before == 1, "\(text)")

@@ -58,7 +58,7 @@ struct SoakTests {
         let proxy = try FaultProxy(target: target) { _ in .none }
         let config = try account.config(imap: ["url": "\"imaps://127.0.0.1:\(proxy.port)\""])
         let log = account.dir + "/watch.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let watch = Process()
         watch.executableURL = CLI.binary
         watch.arguments = ["watch", "--config", config, "--interval", "1"]

@@ -15,12 +15,20 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
         case missingMailbox
         /// The server answered NO or BAD, or something it should not have.
         case protocolError
+        /// The mailbox is over its quota (RFC 9208 OVERQUOTA): nothing more fits until mail is deleted.
+        case overQuota
+        /// An SMTP server answered 4xx to this message: it may take it later (RFC 5321 §4.2.1).
+        case deferred
+        /// An SMTP server answered 5xx to this message: it will not take it as it is.
+        case refused
     }
 
     public var kind: Kind
     public var server: String
     public var command: String
     public var message: String
+    /// The SMTP reply code of a `deferred` or `refused` message (0 otherwise).
+    public var reply = 0
 
     public var description: String {
         switch kind {
@@ -33,11 +41,20 @@ public struct MailError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "(allow_insecure = true only for a test server): \(message)"
         case .missingMailbox: return "\(server): \(message)"
         case .protocolError: return "\(server): \(command) failed: \(message)"
+        case .overQuota:
+            return "\(server): \(command) refused, the mailbox is over its quota (\(message)): delete or expunge mail in this account "
+                + "(old drafts, the spam folder) and run again; the reports wait in the ledger and nothing was lost"
+        case .deferred: return "\(server): the server deferred the message (\(message)): it stays in the ledger and is tried again later"
+        case .refused: return "\(server): the server refused the message (\(message))"
         }
     }
 
     /// Transient trouble that a later run may not have.
-    public var isTransient: Bool { kind == .connection || kind == .timeout }
+    public var isTransient: Bool { kind == .connection || kind == .timeout || kind == .deferred }
+
+    /// The server will not take anything more on this connection or now at all (a cut, a stall, 421):
+    /// what else waits to go to it waits for a later run.
+    public var affectsEveryMessage: Bool { kind == .connection || kind == .timeout || (kind == .deferred && reply == 421) }
 
     public init(_ kind: Kind, server: String, command: String, message: String) {
         self.kind = kind

@@ -9,6 +9,11 @@ struct IMAPResponseLine {
 
     var isUntagged: Bool { text.hasPrefix("* ") }
     var isContinuation: Bool { text.hasPrefix("+") }
+    /// `* N EXISTS`: the open mailbox now holds N messages (RFC 3501 §7.3.1).
+    var isExists: Bool {
+        let w = words
+        return w.count == 3 && w[0] == "*" && Int(w[1]) != nil && w[2].uppercased() == "EXISTS"
+    }
 
     /// The words of the line (quoted strings kept whole).
     var words: [Substring] { text.split(separator: " ") }

@@ -370,7 +370,7 @@ public final class IMAPSession {
             let line = try readLine(command: "APPEND")
             if line.isContinuation { break }
             if line.text.hasPrefix(tag + " ") {
-                throw MailError(.protocolError, server: configuration.server, command: "APPEND to \(mailbox)", message: line.text)
+                throw refusal(String(line.text.dropFirst(tag.count + 1)), command: "APPEND to \(mailbox)")
             }
         }
         try write(message + Array("\r\n".utf8), command: "APPEND")
@@ -440,16 +440,18 @@ public final class IMAPSession {
             newMailSeen = false
             return true
         }
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        // Deadlines on the monotonic clock: a wall clock set back or forward (NTP, a person) neither
+        // stretches an IDLE past the server's limit nor cuts it short.
+        let deadline = Monotonic.now + Double(seconds)
         while true {
-            let renewal = min(deadline, Date().addingTimeInterval(TimeInterval(max(1, renewEvery))))
+            let renewal = min(deadline, Monotonic.now + Double(max(1, renewEvery)))
             guard let changed = try idleOnce(until: renewal, tick: tick, shouldStop: shouldStop) else { return nil }
-            if changed || Date() >= deadline || shouldStop() { return changed }
+            if changed || Monotonic.now >= deadline || shouldStop() { return changed }
         }
     }
 
     /// One IDLE command up to `until`; nil when the server refuses IDLE.
-    private func idleOnce(until: Date, tick: Int, shouldStop: () -> Bool) throws(MailError) -> Bool? {
+    private func idleOnce(until: Double, tick: Int, shouldStop: () -> Bool) throws(MailError) -> Bool? {
         let tag = nextTag()
         try write(tag + " IDLE\r\n")
         var changed = false
@@ -458,12 +460,12 @@ public final class IMAPSession {
             if line.isContinuation { break }
             if line.text.hasPrefix(tag + " ") { return nil }  // no IDLE support
             // New mail the server tells of as IDLE starts, before its "+".
-            if line.text.uppercased().contains("EXISTS") { changed = true }
+            if line.isExists { changed = true }
         }
-        while !changed, Date() < until, !shouldStop() {
-            let wait = max(1, min(tick, Int(until.timeIntervalSinceNow.rounded(.up))))
+        while !changed, Monotonic.now < until, !shouldStop() {
+            let wait = max(1, min(tick, Int((until - Monotonic.now).rounded(.up))))
             guard let line = try lineIfAny(within: wait, command: "IDLE") else { continue }
-            if line.text.uppercased().contains("EXISTS") { changed = true }
+            if line.isExists { changed = true }
         }
         try write("DONE\r\n")
         _ = try finish(tag: tag, command: "IDLE")
@@ -513,19 +515,22 @@ public final class IMAPSession {
         return try finish(tag: tag, command: command.split(separator: " ").prefix(2).joined(separator: " "))
     }
 
+    /// The error for a NO or BAD `answer`: over quota when it says OVERQUOTA (RFC 9208 §4.3), else
+    /// the answer itself.
+    private func refusal(_ answer: String, command: String) -> MailError {
+        MailError(answer.uppercased().contains("[OVERQUOTA]") ? .overQuota : .protocolError, server: configuration.server, command: command, message: answer)
+    }
+
     private func finish(tag: String, command: String) throws(MailError) -> Response {
         var untagged: [IMAPResponseLine] = []
         while true {
             let line = try readLine(command: command)
             if line.text.hasPrefix(tag + " ") {
                 let status = line.text.dropFirst(tag.count + 1).prefix(3).uppercased()
-                guard status.hasPrefix("OK") else {
-                    throw MailError(.protocolError, server: configuration.server, command: command,
-                                    message: String(line.text.dropFirst(tag.count + 1)))
-                }
+                guard status.hasPrefix("OK") else { throw refusal(String(line.text.dropFirst(tag.count + 1)), command: command) }
                 return Response(untagged: untagged, tagged: line)
             }
-            if line.text.uppercased().hasSuffix(" EXISTS") { newMailSeen = true }
+            if line.isExists { newMailSeen = true }
             if line.text.uppercased().hasPrefix("* BYE") {
                 throw MailError(.connection, server: configuration.server, command: command, message: "server closed the session: \(line.text)")
             }

@@ -22,10 +22,27 @@ public final class SMTPSubmission {
         curl.set(CURLOPT_MAIL_FROM, "<\(from)>")
         curl.set(CURLOPT_MAIL_RCPT, list: recipients.map { "<\($0)>" })
         curl.setUpload(message)
+        curl.sink.header.removeAll(keepingCapacity: true)
         do {
             try curl.perform(operation: "SMTP send", url: configuration.server)
         } catch {
-            throw MailError(curl: error, server: configuration.server)
+            throw SMTPSubmission.classify(error, reply: curl.responseCode(), transcript: curl.sink.header, server: configuration.server)
         }
+    }
+
+    /// A failed send as the person running watcher needs it: a 4xx answer to the message is
+    /// `deferred`, a 5xx `refused` (each with the server's own line), an authentication answer
+    /// (530, 534, 535, 538) a login problem, anything else what curl says (cut, stall, TLS).
+    static func classify(_ error: CurlError, reply: Int, transcript: [UInt8], server: String) -> MailError {
+        let authentication = [530, 534, 535, 538]
+        guard error.code != 28, !error.isCertificateProblem, error.code != 64, (400..<600).contains(reply), !authentication.contains(reply) else {
+            return MailError(curl: error, server: server)
+        }
+        // The server's last line with that code ("550 5.1.1 <x@y>: Recipient address rejected: …").
+        let lines = String(decoding: transcript, as: UTF8.self).split(whereSeparator: \.isNewline)
+        let line = lines.last { $0.hasPrefix("\(reply)") }.map { String($0.prefix(300)) } ?? "\(reply)"
+        var mail = MailError(reply >= 500 ? .refused : .deferred, server: server, command: error.operation, message: line)
+        mail.reply = reply
+        return mail
     }
 }

@@ -14,6 +14,13 @@ public struct HistoryEntry: Sendable, Hashable {
     public var messageIDs: [String]
     /// Where it went, or nil while it is not delivered.
     public var delivered: String?
+    /// The SMTP server's answer when it refused the report (then `delivered` says where it was kept),
+    /// or deferred it (then it is pending until `nextAttempt`).
+    public var refusal: String? = nil
+    public var nextAttempt: Date? = nil
+
+    /// Refused for good by the SMTP server: it never reached the desk.
+    public var isRefused: Bool { refusal != nil && delivered != nil }
 }
 
 /// One reported domain as `watcher domains` shows it.
@@ -67,7 +74,7 @@ extension Ledger {
     public func history(since: Date? = nil) throws -> [HistoryEntry] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT r.draftID, r.createdAt, r.kind, r.recipients, r.form, r.status, r.location, r.repeatDomains,
+                SELECT r.draftID, r.createdAt, r.kind, r.recipients, r.form, r.status, r.location, r.repeatDomains, r.refusal, r.nextAttemptAt,
                        (SELECT group_concat(domain, ',') FROM (SELECT domain FROM domainReport WHERE draftID = r.draftID ORDER BY domain)) AS domains,
                        (SELECT group_concat(COALESCE(m.messageID, ''), char(10)) FROM reportMessage rm JOIN message m ON m.id = rm.messageRowID
                         WHERE rm.draftID = r.draftID) AS messageIDs
@@ -78,7 +85,8 @@ extension Ledger {
                     draftID: row["draftID"], created: row["createdAt"], kind: row["kind"], to: list(row["recipients"]), form: row["form"],
                     domains: list(row["domains"]), repeatDomains: list(row["repeatDomains"]),
                     messageIDs: list(row["messageIDs"], "\n").filter { !$0.isEmpty },
-                    delivered: (row["status"] as String) == "delivered" ? (row["location"] as String? ?? "delivered") : nil)
+                    delivered: (row["status"] as String) == "delivered" ? (row["location"] as String? ?? "delivered") : nil,
+                    refusal: row["refusal"], nextAttempt: row["nextAttemptAt"])
             }
         }
     }

@@ -5,6 +5,9 @@ import GRDB
 public struct PendingReport: Sendable, Hashable {
     public var draft: Draft
     public var messageRowID: Int64
+    /// When it was recorded, and how many times a server has deferred it since.
+    public var created = Date()
+    public var attempts = 0
 }
 
 /// What the ledger knows of a message's content key.
@@ -148,19 +151,63 @@ extension Ledger {
         }
     }
 
-    /// Reports recorded but not known to be delivered, oldest first.
-    public func pending(messageRowID: Int64? = nil) throws -> [PendingReport] {
+    /// Reports recorded but not known to be delivered, oldest first: those due by `due` (a report a
+    /// server deferred waits for its next attempt), or all of them when `due` is nil.
+    public func pending(messageRowID: Int64? = nil, due: Date? = Date()) throws -> [PendingReport] {
         try writer.read { db in
             var sql = "SELECT * FROM report WHERE status = 'pending'"
             var args: StatementArguments = []
-            if let messageRowID { sql += " AND messageRowID = ?"; args = [messageRowID] }
+            if let messageRowID { sql += " AND messageRowID = ?"; args += [messageRowID] }
+            if let due { sql += " AND (nextAttemptAt IS NULL OR nextAttemptAt <= ?)"; args += [Ledger.timestamp(due)] }
             sql += " ORDER BY createdAt, draftID"
             return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
                 let to = (row["recipients"] as String).split(separator: ",").map(String.init)
                 let draft = Draft(kind: DraftKind(rawValue: row["kind"]) ?? .carrierForward, to: to, form: row["form"],
                                   subject: row["subject"], id: row["draftID"], raw: [UInt8](row["raw"] as Data))
-                return PendingReport(draft: draft, messageRowID: row["messageRowID"])
+                return PendingReport(draft: draft, messageRowID: row["messageRowID"], created: row["createdAt"], attempts: row["attempts"])
             }
+        }
+    }
+
+    /// How long a report waits after a server deferred it for the `attempts`-th time: 5 min, 15 min,
+    /// 1 h, 3 h, then every 6 h.
+    public static func deferral(afterAttempts attempts: Int) -> TimeInterval {
+        [300, 900, 3600, 3 * 3600, 6 * 3600][min(max(attempts, 1), 5) - 1]
+    }
+
+    /// How long a server may keep deferring a report before it counts as refused (as mail servers
+    /// keep a message in their queue: five days).
+    public static let deferralLimit: TimeInterval = 5 * 86400
+
+    /// Records that a server deferred a pending report (`reason`: its answer); it is next tried after
+    /// the back-off for its count of deferrals. Returns when.
+    @discardableResult
+    public func deferReport(draftID: String, reason: String, now: Date = Date()) throws -> Date {
+        try write { db in
+            let attempts = (try Int.fetchOne(db, sql: "SELECT attempts FROM report WHERE draftID = ?", arguments: [draftID]) ?? 0) + 1
+            let next = now.addingTimeInterval(Ledger.deferral(afterAttempts: attempts))
+            try db.execute(sql: "UPDATE report SET attempts = ?, nextAttemptAt = ?, refusal = ? WHERE draftID = ? AND status = 'pending'",
+                           arguments: [attempts, Ledger.timestamp(next), reason, draftID])
+            return next
+        }
+    }
+
+    /// Records that a server refused a report for good: it is settled, with `reason` (the server's
+    /// answer) and `location` (where a copy was kept for the person, if anywhere), and never sent again.
+    public func refuse(draftID: String, reason: String, via: String, location: String) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE report SET status = 'delivered', refusal = ?, via = ?, location = ?, deliveredAt = ?, nextAttemptAt = NULL
+                WHERE draftID = ?
+                """, arguments: [reason, via, location, Ledger.timestamp(), draftID])
+        }
+    }
+
+    /// Pending reports that wait for a server that deferred them, and the soonest next attempt.
+    public func deferredReports() throws -> (count: Int, next: Date?) {
+        try writer.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(nextAttemptAt) AS next FROM report WHERE status = 'pending' AND nextAttemptAt IS NOT NULL")
+            return (row?["n"] ?? 0, row?["next"])
         }
     }
 
@@ -177,7 +224,7 @@ extension Ledger {
             let now = Ledger.timestamp()
             for m in messages {
                 for d in m.delivered {
-                    try db.run("UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
+                    try db.run("UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ?, refusal = NULL, nextAttemptAt = NULL WHERE draftID = ?",
                                [d.via, d.location, now, d.draftID])
                 }
                 let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'"),
@@ -326,7 +373,7 @@ extension Ledger {
         try write { db in
             let now = Ledger.timestamp()
             for d in delivered {
-                try db.run("UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ? WHERE draftID = ?",
+                try db.run("UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ?, refusal = NULL, nextAttemptAt = NULL WHERE draftID = ?",
                            [d.via, d.location, now, d.draftID])
             }
         }

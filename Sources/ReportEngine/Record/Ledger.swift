@@ -282,6 +282,15 @@ public struct Ledger: Sendable {
                 CREATE INDEX lureReport_host ON lureReport(host);
                 """)
         }
+        // A report an SMTP server deferred (4xx) waits for `nextAttemptAt`; one it refused (5xx) is
+        // settled ('delivered': nothing more is done with it) with the server's answer in `refusal`.
+        m.registerMigration("v7-smtp-refusals") { db in
+            try db.execute(sql: """
+                ALTER TABLE report ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE report ADD COLUMN nextAttemptAt DATETIME;
+                ALTER TABLE report ADD COLUMN refusal TEXT;
+                """)
+        }
         return m
     }
 

@@ -28,6 +28,20 @@ public struct Summary: Sendable {
     /// The drafts that wait in the Drafts folder for the user to read and send (draft mode), when
     /// the server could be asked.
     public var awaitingReview: AwaitingReview?
+    /// Reports the SMTP server refused for good in the period (never reached the desk; kept for the
+    /// person), and those it deferred that still wait, with the soonest next attempt.
+    public var refused: [Refusal] = []
+    public var waiting = 0
+    public var nextAttempt: Date?
+
+    /// A report the SMTP server refused: to whom, its answer, and where the report was kept.
+    public struct Refusal: Sendable, Hashable {
+        public var desk: String
+        public var kind: String
+        public var created: Date
+        public var reason: String
+        public var kept: String
+    }
 
     /// How one desk did over a window: reports sent, domains named, how many of them were taken
     /// down, and the median time from the first report to the takedown.
@@ -59,7 +73,9 @@ public struct Summary: Sendable {
 
     /// Reads the figures of `since`…`until` from the ledger.
     public static func make(ledger: Ledger, since: Date, until: Date = Date(), names: DeskNames = DeskNames()) throws -> Summary {
-        let all = try ledger.history(since: min(since, until.addingTimeInterval(-90 * 86400))).filter { $0.created <= until }
+        // A refused report never reached its desk: it counts for no desk and is listed on its own.
+        let everything = try ledger.history(since: min(since, until.addingTimeInterval(-90 * 86400))).filter { $0.created <= until }
+        let all = everything.filter { !$0.isRefused }
         let history = all.filter { $0.created >= since }
         var byDesk: [String: Int] = [:]
         var repeats: [String] = []
@@ -81,6 +97,10 @@ public struct Summary: Sendable {
                        newDomains: try ledger.newDomains(since: since, until: until), repeatDomains: repeats, takedowns: takedowns,
                        pendingLookups: try ledger.pendingLookupCount(), failedRuns: try ledger.failedRuns(since: since, until: until),
                        days: days)
+        summary.refused = everything.filter { $0.isRefused && $0.created >= since }.map {
+            Refusal(desk: $0.desk, kind: $0.kind, created: $0.created, reason: $0.refusal ?? "", kept: $0.delivered ?? "")
+        }
+        (summary.waiting, summary.nextAttempt) = try ledger.deferredReports()
         summary.phishingReports = history.filter { $0.kind == DraftKind.phishing.rawValue || $0.kind == DraftKind.brand.rawValue }.count
         summary.followUps = history.filter { $0.kind == DraftKind.followUp.rawValue }.count
         for window in [30, 90] {
@@ -171,6 +191,11 @@ public struct Summary: Sendable {
                 .object([("count", .number(a.count)), ("oldest", a.oldest.map { .string(Summary.iso($0)) } ?? .null)])
             } ?? .null),
             ("pendingLookups", .number(pendingLookups)),
+            ("refused", .array(refused.map { r in
+                .object([("desk", .string(r.desk)), ("kind", .string(r.kind)), ("created", .string(Summary.iso(r.created))),
+                         ("reason", .string(r.reason)), ("kept", .string(r.kept))])
+            })),
+            ("waitingForSMTP", .object([("count", .number(waiting)), ("nextAttempt", nextAttempt.map { .string(Summary.iso($0)) } ?? .null)])),
             ("failedRuns", .array(failedRuns.map { r in
                 .object([("command", .string(r.command)), ("started", .string(Summary.iso(r.startedAt))),
                          ("exitStatus", .number(r.exitStatus)), ("summary", .string(r.summary))])
@@ -208,7 +233,7 @@ public struct Summary: Sendable {
             }
         }
         return [
-            "period": "\(format.time(since)) 〜 \(format.time(until))".replacingOccurrences(of: " 〜 ", with: ja ? " 〜 " : " to "),
+            "period": "\(format.time(since))\(ja ? " 〜 " : " to ")\(format.time(until))",
             "zone": format.timeZone.identifier,
             "messages": "\(messages)", "reports": "\(reports)",
             "phishingReports": "\(phishingReports)", "followUps": "\(followUps)",
@@ -225,6 +250,11 @@ public struct Summary: Sendable {
             "pendingLookups": "\(pendingLookups)", "hasPendingLookups": pendingLookups > 0,
             "failedRuns": failedRuns.map { ["command": $0.command, "started": format.time($0.startedAt), "exitStatus": "\($0.exitStatus)", "summary": $0.summary] },
             "hasFailedRuns": !failedRuns.isEmpty,
+            "refused": refused.map { r in
+                desk(r.desk).merging(["when": format.time(r.created), "reason": r.reason, "kept": r.kept]) { a, _ in a }
+            },
+            "hasRefused": !refused.isEmpty,
+            "waiting": "\(waiting)", "hasWaiting": waiting > 0, "nextAttempt": nextAttempt.map(format.time) ?? "",
             "days": days.map { d in
                 ["day": d.day, "reports": "\(d.reports)", "takedowns": "\(d.takedowns)",
                  "reportWidth": "\(d.reports * 150 / peak)", "takedownWidth": "\(d.takedowns * 150 / peak)"]

@@ -79,7 +79,7 @@ final class DirectorySink: DraftSink {
         let target = file(draft.id)
         let temporary = target + ".partial"
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SinkError.file("write", temporary, errno: errno) }
+        guard fd >= 0 else { throw StorageError.file("write", temporary, errno: errno) }
         var failure: Int32 = 0
         let written = draft.raw.withUnsafeBufferPointer { b -> Bool in
             var done = 0
@@ -94,9 +94,9 @@ final class DirectorySink: DraftSink {
         if failure == 0, !closed { failure = errno }
         guard written, closed else {
             unlink(temporary)
-            throw SinkError.file("write", temporary, errno: failure)
+            throw StorageError.file("write", temporary, errno: failure)
         }
-        if rename(temporary, target) != 0 { throw SinkError.file("rename", temporary, errno: errno) }
+        if rename(temporary, target) != 0 { throw StorageError.file("rename", temporary, errno: errno) }
         return target
     }
 
@@ -106,7 +106,7 @@ final class DirectorySink: DraftSink {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SinkError(message: "cannot open \(path) to sync it") }
         defer { close(fd) }
-        if syncfs(fd) != 0 { throw SinkError.file("sync", path, errno: errno) }
+        if syncfs(fd) != 0 { throw StorageError.file("sync", path, errno: errno) }
     }
 
     func find(draftID: String) throws -> String? {

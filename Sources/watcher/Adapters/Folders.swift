@@ -17,8 +17,10 @@ struct Folders: Sendable, Hashable {
     /// Resolves the three folders; the server's list is read only when one of them is not configured.
     /// - Throws: `MailError.missingMailbox` when a folder the setup needs is neither configured,
     ///   marked nor named as expected.
-    static func resolve(_ imap: WatcherConfig.IMAP, session: IMAPSession, needsSpam: Bool, needsDrafts: Bool) throws(MailError) -> Folders {
-        var listed: [ListedMailbox]?
+    /// `listed`: the server's LIST answer when the caller already has it (asked for here only when needed).
+    static func resolve(_ imap: WatcherConfig.IMAP, session: IMAPSession, needsSpam: Bool, needsDrafts: Bool,
+                        listed known: [ListedMailbox]? = nil) throws(MailError) -> Folders {
+        var listed = known
         func pick(_ configured: String?, key: String, attribute: String, fallback: String, needed: Bool) throws(MailError) -> Choice {
             if let configured { return Choice(name: configured, origin: "imap.\(key)") }
             if listed == nil { listed = try session.listMailboxes() }

@@ -144,12 +144,23 @@ final class SMTPDraftSink: DraftSink {
             guard let fallback else { throw SinkError(message: "\(draft.to.joined(separator: ", ")) is not a known desk, and there is no drafts folder to hold the report") }
             return "not sent (unknown desk): " + (try fallback.deliver(draft))
         }
-        try smtp.send(draft.raw, from: from, to: draft.to)
+        do {
+            try smtp.send(draft.raw, from: from, to: draft.to)
+        } catch {
+            throw SMTPNotTaken(error: error)
+        }
         try ledger?.noteAccepted(draftID: draft.id, by: server)
         if let copies {
             _ = try copies.append(draft.raw, to: sentFolder, flags: ["\\Seen"])
         }
         return "sent to \(draft.to.joined(separator: ", "))"
+    }
+
+    /// Keeps a report the server refused where the person will see it: the Drafts folder, or else
+    /// the ledger alone.
+    func keep(_ draft: Draft) throws -> String {
+        guard let fallback else { return "kept in the ledger (watcher history lists it)" }
+        return "kept in " + (try fallback.deliver(draft))
     }
 
     func find(draftID: String) throws -> String? {
@@ -162,29 +173,19 @@ final class SMTPDraftSink: DraftSink {
     }
 }
 
+/// The SMTP server did not take a report: refused for good (5xx), or not now (4xx, or the connection
+/// was cut or stalled while sending). Only this sink throws it; the pipeline records which it was.
+struct SMTPNotTaken: Error, CustomStringConvertible {
+    var error: MailError
+    var isRefusal: Bool { error.kind == .refused }
+    var description: String { error.description }
+}
+
+/// A report that could not be delivered for a reason of its own (an unknown desk with no Drafts
+/// folder, a folder that cannot be read). A failing disk is a `StorageError`.
 struct SinkError: Error, CustomStringConvertible {
     var message: String
-    /// The disk failed the write (full, over quota, read-only, an I/O error): exit 74.
-    var isStorage = false
     var description: String { message }
-
-    /// A failed file operation on `path`, with what `code` (an errno) means for the person who runs it.
-    static func file(_ what: String, _ path: String, errno code: Int32) -> SinkError {
-        let folder = (path as NSString).deletingLastPathComponent
-        let reason = String(cString: strerror(code))
-        switch code {
-        case ENOSPC, EDQUOT:
-            return SinkError(message: "cannot \(what) \(path): \(reason): free space where \(folder) is (df \(folder)) and run again; "
-                             + "the report stays pending in the ledger and nothing was lost", isStorage: true)
-        case EROFS, EACCES, EPERM:
-            return SinkError(message: "cannot \(what) \(path): \(reason): make \(folder) writable for this user (chmod, or a read-write mount) "
-                             + "and run again; nothing was lost", isStorage: true)
-        case EIO:
-            return SinkError(message: "cannot \(what) \(path): \(reason): check the disk holding \(folder) and run again", isStorage: true)
-        default:
-            return SinkError(message: "cannot \(what) \(path): \(reason)")
-        }
-    }
 }
 
 /// `run --dry-run`: each report is printed instead of delivered.

@@ -47,8 +47,9 @@ struct Check: ParsableCommand {
                 var spam: (name: String, status: MailboxStatus)?
                 step("IMAP folders") {
                     let needsSpam = settings.source.kind == .imap, needsDrafts = settings.reports.mode != .directory
-                    let folders = try Folders.resolve(settings.imap, session: session, needsSpam: needsSpam, needsDrafts: needsDrafts)
-                    names = Set(try session.list().map(\.name))
+                    let listed = try session.listMailboxes()
+                    names = Set(listed.map(\.name.name))
+                    let folders = try Folders.resolve(settings.imap, session: session, needsSpam: needsSpam, needsDrafts: needsDrafts, listed: listed)
                     let wanted = [(folders.spam, "imap.folder", needsSpam), (folders.drafts, "imap.drafts_folder", needsDrafts)]
                     let missing = wanted.filter { $0.2 && !names.contains($0.0.name) }.map { "\($0.0.name) (\($0.1))" }
                     if !missing.isEmpty {

@@ -63,6 +63,8 @@ struct History: ParsableCommand {
                     ("draftId", .string(e.draftID)), ("created", .string(e.created.formatted(isoTokyo))), ("kind", .string(e.kind)),
                     ("to", .strings(e.to)), ("form", .optional(e.form)), ("domains", .strings(e.domains)),
                     ("repeatDomains", .strings(e.repeatDomains)), ("messageIds", .strings(e.messageIDs)), ("delivered", .optional(e.delivered)),
+                    ("refused", .optional(e.isRefused ? e.refusal : nil)), ("deferred", .optional(e.isRefused ? nil : e.refusal)),
+                    ("nextAttempt", .optional(e.delivered == nil ? e.nextAttempt?.formatted(isoTokyo) : nil)),
                 ]).serialized())
             }
             return
@@ -71,7 +73,8 @@ struct History: ParsableCommand {
         print(table(["created", "kind", "to", "domains", "repeat", "delivered"], entries.map { e in
             [e.created.formatted(isoTokyo), e.kind, e.to.isEmpty ? (e.form ?? "-") : e.to.joined(separator: ","),
              e.domains.isEmpty ? "-" : e.domains.joined(separator: ","), e.repeatDomains.isEmpty ? "-" : e.repeatDomains.joined(separator: ","),
-             e.delivered ?? "pending"]
+             e.isRefused ? "refused (\(e.refusal!)): \(e.delivered!)"
+                : e.delivered ?? (e.refusal.map { "deferred (\($0)), next attempt \(e.nextAttempt?.formatted(isoTokyo) ?? "soon")" } ?? "pending")]
         }))
     }
 }
@@ -151,6 +154,7 @@ struct Recheck: ParsableCommand {
         let text = DomainStatus.allCases.compactMap { s in counts[s.rawValue].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
         print("rechecked \(domains.count) domain(s)" + (text.isEmpty ? "" : ": \(text)"))
         if let after = settings.recheck.followUpAfter {
+            Log.bootstrap(level: .info)
             try Recheck.followUp(active: active, after: TimeInterval(after), settings: settings, ledger: ledger)
         }
     }
@@ -180,7 +184,6 @@ struct Recheck: ParsableCommand {
             var seen = Set<Int64>()
             return ReportReservation(draft: draft, messageRowIDs: messages.filter { seen.insert($0).inserted }, domains: items.map(\.domain))
         }
-        Log.bootstrap(level: .info)
         let pipeline = try Pipeline.make(config: settings, logger: Logger(label: "watcher"))
         for (draft, location) in try pipeline.deliverFollowUps(reservations) {
             print("follow-up to \(draft.desk) about \(draft.targets.joined(separator: ", ")): \(location)")

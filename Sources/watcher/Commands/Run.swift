@@ -10,7 +10,8 @@ struct Run: ParsableCommand {
         abstract: "One pass over the spam folder: new messages become reports (drafts, mail or files).",
         discussion: """
             For cron and systemd timers. Exit status: 0 done, 75 try again later (server unreachable, \
-            another run holds the lock), 78 configuration error. A run that is interrupted is finished by \
+            the SMTP server deferred a report, another run holds the lock), 74 the disk is full or read-only or the mailbox over its quota, \
+            78 configuration error. A run that is interrupted is finished by \
             the next one: no report is lost or made twice.
             """
     )
@@ -42,8 +43,17 @@ struct Run: ParsableCommand {
             let started = Date()
             let summary = try pipeline.runOnce()
             logger.info("run finished: \(summary)")
-            if !dryRun { try? pipeline.ledger.recordRun("run", startedAt: started, exitStatus: 0, summary: summary.description) }
+            // Reports the SMTP server deferred wait in the ledger: the run asks to be run again (75).
+            let deferral = summary.deferral.map { RunSummary.deferralLine($0, count: summary.deferred) }
+            if !dryRun {
+                try? pipeline.ledger.recordRun("run", startedAt: started, exitStatus: deferral == nil ? 0 : Int(ExitStatus.tempFail.rawValue),
+                                               summary: deferral ?? summary.description)
+            }
             withExtendedLifetime(lock) {}
+            if let deferral { throw Deferred(line: deferral) }
+        } catch let e as Deferred {
+            printError("watcher: \(e.line)")
+            throw ExitStatus.tempFail
         } catch {
             printError("watcher: \(error)")
             let code = ExitStatus.code(for: error)
@@ -56,4 +66,9 @@ struct Run: ParsableCommand {
             throw code
         }
     }
+}
+
+/// The run did its work, but the SMTP server deferred reports that wait in the ledger (exit 75).
+private struct Deferred: Error {
+    var line: String
 }

@@ -65,13 +65,22 @@ struct Watch: ParsableCommand {
                     let started = Date()
                     let summary = try pipeline.runOnce()
                     troubleNoted = false
-                    if summary.examined > 0 || summary.settled > 0 {
+                    if let deferral = summary.deferral {
+                        let line = RunSummary.deferralLine(deferral, count: summary.deferred)
+                        logger.warning("\(line)")
+                        try? pipeline.ledger.recordRun("watch", startedAt: started, exitStatus: Int(ExitStatus.tempFail.rawValue), summary: line)
+                    } else if summary.examined > 0 || summary.settled > 0 || summary.refused > 0 {
                         logger.info("pass finished: \(summary)")
                         try? pipeline.ledger.recordRun("watch", startedAt: started, exitStatus: 0, summary: summary.description)
                     }
                     if stop() { break }
-                    if try !pipeline.waitForMail(seconds: interval * 60, shouldStop: stop) {
-                        sleepUnlessStopped(seconds: interval * 60, stop: stop)
+                    // New mail, the poll interval, or the next attempt at a deferred report: whichever comes first.
+                    var wait = interval * 60
+                    if let next = try pipeline.ledger.deferredReports().next {
+                        wait = min(wait, max(5, Int(next.timeIntervalSinceNow.rounded(.up))))
+                    }
+                    if try !pipeline.waitForMail(seconds: wait, shouldStop: stop) {
+                        sleepUnlessStopped(seconds: wait, stop: stop)
                     }
                 }
             } catch let e as MailError where e.isTransient {

@@ -12,16 +12,17 @@ enum ExitStatus {
     static let usage = ExitCode(64)
     /// EX_CANTCREAT: a file that cannot or may not be written.
     static let cannotCreate = ExitCode(73)
-    /// EX_IOERR: the disk failed (full, read-only, an I/O error); nothing was lost, run again once it is fixed.
+    /// EX_IOERR: the disk failed (full, read-only, an I/O error) or the mailbox is over its quota; nothing was
+    /// lost, run again once it is fixed.
     static let ioError = ExitCode(74)
 
     static func code(for error: any Error) -> ExitCode {
         switch error {
         case is ConfigError, is ConfigErrors: return config
         case is RunLockHeld: return tempFail
-        case let e as MailError: return e.isTransient ? tempFail : config
+        case let e as MailError: return e.isTransient ? tempFail : e.kind == .overQuota ? ioError : config
         case let e as LedgerError: return e.isTransient ? tempFail : e.isStorage ? ioError : config
-        case let e as SinkError where e.isStorage: return ioError
+        case is StorageError: return ioError
         default: return failure
         }
     }

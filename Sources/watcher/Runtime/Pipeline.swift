@@ -20,8 +20,21 @@ struct RunSummary: Sendable, CustomStringConvertible {
     var reportedMessages = Set<Int64>()
     /// Older messages whose lookups were retried.
     var retried = 0
+    /// Reports the SMTP server deferred (4xx, a cut or a stall), left pending for a later attempt, and
+    /// the last answer with the soonest next attempt.
+    var deferred = 0
+    var deferral: (reason: MailError, next: Date)?
+    /// Reports the SMTP server refused for good (5xx): settled, kept for the person to read.
+    var refused = 0
 
     var drafts: Int { forwards + deskReports + phishingReports }
+
+    /// The line that says why reports wait and until when: "smtp://…: the server deferred the message
+    /// (451 4.3.0 …): 2 reports wait in the ledger; next attempt after 2026-12-04 09:15".
+    static func deferralLine(_ deferral: (reason: MailError, next: Date), count: Int) -> String {
+        "\(deferral.reason.server): the server did not take \(count == 1 ? "a report" : "\(count) reports") now (\(deferral.reason.message)); "
+            + "\(count == 1 ? "it waits" : "they wait") in the ledger, next attempt after \(Pipeline.clock(deferral.next))"
+    }
 
     /// The run in plain words, naming only what happened: "3 new messages: 2 reported, 1 needed no report; 4 reports …".
     var description: String {
@@ -47,6 +60,8 @@ struct RunSummary: Sendable, CustomStringConvertible {
         }
         if retried > 0 { text += "; lookups retried for " + n(retried, "older message", "older messages") }
         if settled > 0 { text += "; " + n(settled, "report", "reports") + " left by an interrupted run delivered" }
+        if refused > 0 { text += "; " + n(refused, "report", "reports") + " refused by the SMTP server (kept for review)" }
+        if deferred > 0 { text += "; " + n(deferred, "report", "reports") + " deferred by the SMTP server" }
         return text
     }
 }
@@ -71,6 +86,9 @@ final class Pipeline {
     /// Whether `watch` has said once that the server has no IDLE, or that the spam folder keeps no keywords.
     private var idleMissingNoted = false
     private var keywordMissingNoted = false
+    /// Set when the SMTP server closed, was cut off or stalled during this pass: the reports still to
+    /// send wait for the next pass instead of meeting the same fault one by one.
+    private var smtpHeld: MailError?
 
     /// How `run` was asked to go.
     struct Options {
@@ -158,10 +176,10 @@ final class Pipeline {
     /// One pass: settle what an interrupted run left, then handle every new message.
     func runOnce() throws -> RunSummary {
         var summary = RunSummary()
-        // 1. Reports recorded but not known to be delivered.
+        smtpHeld = nil
+        // 1. Reports recorded but not known to be delivered (those a server deferred once their time comes).
         for pending in try ledger.pending() {
-            try settle(pending)
-            summary.settled += 1
+            if try settle(pending, summary: &summary) { summary.settled += 1 }
         }
         // 2. The source.
         let mailbox = source.identity
@@ -295,7 +313,7 @@ final class Pipeline {
                 log.info("handled by an earlier run; skipped")
                 return
             case .reserved(let rowID):
-                for pending in try ledger.pending(messageRowID: rowID) { try settle(pending) }
+                for pending in try ledger.pending(messageRowID: rowID) { try settle(pending, summary: &summary) }
                 summary.settled += 1
                 log.info("finished the reports an interrupted run left")
                 return
@@ -335,7 +353,7 @@ final class Pipeline {
         for (new, rowID) in zip(news, rowIDs) {
             let forwards = new.message.drafts
             let outcome = forwards.map { "\($0.kind.rawValue) to \($0.to.joined(separator: ","))" }.joined(separator: "; ")
-            completions.append((rowID, try deliver(forwards), outcome.isEmpty ? "no forward" : outcome))
+            completions.append((rowID, try deliver(forwards, summary: &summary), outcome.isEmpty ? "no forward" : outcome))
             summary.newMessages.insert(rowID)
             let phishing = forwards.filter { $0.kind == .phishing || $0.kind == .brand }.count
             summary.phishingReports += phishing
@@ -445,7 +463,7 @@ final class Pipeline {
         }
         try ledger.reserve(reservations, retries: updates + dropped)
         for r in reservations {
-            let location = try sink.deliver(r.draft)
+            guard let location = try hand(r.draft, summary: &summary) else { continue }
             try sink.flush()
             try ledger.markDelivered([(r.draft.id, sink.via, location)])
             summary.deskReports += 1
@@ -463,8 +481,9 @@ final class Pipeline {
     /// in between is settled by the next run, as any report.
     func deliverFollowUps(_ reservations: [ReportReservation]) throws -> [(draft: Draft, location: String)] {
         try ledger.reserve(reservations, retries: [])
-        return try reservations.map { r in
-            let location = try sink.deliver(r.draft)
+        var summary = RunSummary()
+        return try reservations.compactMap { r in
+            guard let location = try hand(r.draft, summary: &summary) else { return nil }
             try sink.flush()
             try ledger.markDelivered([(r.draft.id, sink.via, location)])
             logger.info("follow-up to \(r.draft.desk) about \(r.domains.joined(separator: ", ")) via \(sink.via): \(location)")
@@ -472,22 +491,74 @@ final class Pipeline {
         }
     }
 
-    /// Hands each draft to the sink; what the ledger records of each.
-    private func deliver(_ drafts: [Draft]) throws -> [(draftID: String, via: String, location: String)] {
-        try drafts.map { ($0.id, sink.via, try sink.deliver($0)) }
+    /// Hands each draft to the sink; what the ledger records of those delivered.
+    private func deliver(_ drafts: [Draft], summary: inout RunSummary) throws -> [(draftID: String, via: String, location: String)] {
+        try drafts.compactMap { d in try hand(d, summary: &summary).map { (d.id, sink.via, $0) } }
     }
 
-    /// Delivers a pending report unless its sink already has it, then records it.
-    private func settle(_ pending: PendingReport) throws {
+    /// Hands a draft to the sink and returns where it went; nil when the SMTP server did not take it.
+    /// A refusal (5xx, or deferrals for longer than `Ledger.deferralLimit`) settles the report in the
+    /// ledger with the server's answer and keeps a copy in the Drafts folder for the person; a
+    /// deferral (4xx, a cut, a stall) leaves it pending until its back-off ends. After a fault that
+    /// concerns the server rather than the report (421, a cut, a stall) the pass sends nothing more.
+    private func hand(_ draft: Draft, created: Date = Date(), summary: inout RunSummary) throws -> String? {
+        var log = logger
+        log[metadataKey: LogKeys.draftID] = "\(draft.id)"
+        let notTaken: SMTPNotTaken
+        do {
+            if let held = smtpHeld { throw SMTPNotTaken(error: held) }
+            return try sink.deliver(draft)
+        } catch let e as SMTPNotTaken where e.isRefusal || [.deferred, .connection, .timeout].contains(e.error.kind) {
+            notTaken = e
+        } catch let e as SMTPNotTaken {
+            throw e.error  // the login, the certificate, no TLS: the configuration's, for every report
+        }
+        let to = draft.to.joined(separator: ", ")
+        let tooLong = Date().timeIntervalSince(created) > Ledger.deferralLimit
+        if notTaken.isRefusal || tooLong, let smtp = sink as? SMTPDraftSink {
+            let reason = tooLong && !notTaken.isRefusal ? "still deferred after \(Int(Ledger.deferralLimit / 86400)) days: \(notTaken.error.message)"
+                : notTaken.error.message
+            let kept = try smtp.keep(draft)
+            try sink.flush()
+            try ledger.refuse(draftID: draft.id, reason: reason, via: sink.via, location: kept)
+            summary.refused += 1
+            log.warning("the SMTP server refused the \(draft.kind.rawValue) report to \(to) (\(reason)); not sent again, \(kept) for you to read")
+            return nil
+        }
+        if notTaken.error.affectsEveryMessage { smtpHeld = notTaken.error }
+        let next = try ledger.deferReport(draftID: draft.id, reason: notTaken.error.message)
+        summary.deferred += 1
+        if summary.deferral == nil || next < summary.deferral!.next { summary.deferral = (notTaken.error, next) }
+        log.notice("the \(draft.kind.rawValue) report to \(to) waits: \(notTaken.error.message); next attempt after \(Pipeline.clock(next))")
+        return nil
+    }
+
+    /// A time of day for log lines, in the machine's zone.
+    static func clock(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: date)
+    }
+
+    /// Delivers a pending report unless its sink already has it, then records it. False when the
+    /// SMTP server did not take it (deferred again, or refused and settled).
+    private func settle(_ pending: PendingReport, summary: inout RunSummary) throws -> Bool {
         let location: String
         if let found = try sink.find(draftID: pending.draft.id) {
             location = found
-        } else {
-            location = try sink.deliver(pending.draft)
+        } else if let delivered = try hand(pending.draft, created: pending.created, summary: &summary) {
+            location = delivered
             try sink.flush()
+        } else {
+            // A refusal settled it: the message is done once nothing else of it is pending.
+            try ledger.complete(messageRowID: pending.messageRowID, delivered: [], outcome: "a report refused by the SMTP server")
+            return false
         }
-        try ledger.complete(messageRowID: pending.messageRowID, delivered: [(pending.draft.id, sink.via, location)], outcome: "settled after an interrupted run")
-        logger.info("settled a report left by an interrupted run: \(location)", metadata: [LogKeys.draftID: "\(pending.draft.id)"])
+        let outcome = pending.attempts > 0 ? "sent after \(pending.attempts) deferral(s)" : "settled after an interrupted run"
+        try ledger.complete(messageRowID: pending.messageRowID, delivered: [(pending.draft.id, sink.via, location)], outcome: outcome)
+        logger.info("\(pending.attempts > 0 ? "sent a report the server had deferred" : "settled a report left by an interrupted run"): \(location)",
+                    metadata: [LogKeys.draftID: "\(pending.draft.id)"])
+        return true
     }
 
     /// Waits for new mail (IMAP IDLE) up to `seconds`; false when the source cannot tell (a folder,

@@ -16,7 +16,7 @@ final class RunLock {
         guard fd >= 0 else {
             let code = errno
             // A disk that is full, read-only or failing is no configuration mistake (exit 74).
-            if [ENOSPC, EDQUOT, EROFS, EIO].contains(code) { throw SinkError.file("make the lock file", path, errno: code) }
+            if [ENOSPC, EDQUOT, EROFS, EIO].contains(code) { throw StorageError.file("make the lock file", path, errno: code) }
             throw ConfigError(keyPath: "state.path", line: nil, problem: "cannot make the lock file \(path) beside the ledger: \(String(cString: strerror(code)))")
         }
         var lock = flock()
