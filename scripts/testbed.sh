@@ -15,7 +15,7 @@
 # Usage: scripts/testbed.sh start | stop.  Writes $BASE/env (KEY=VALUE lines) that the tests read.
 set -euo pipefail
 BASE=${WATCHER_TESTBED:-/tmp/watcher-testbed}
-D=$BASE/dovecot; P=$BASE/postfix; N=$BASE/dns; MAIL=$BASE/mail; S=$BASE/strict; X=$BASE/tls
+D=$BASE/dovecot; P=$BASE/postfix; N=$BASE/dns; MAIL=$BASE/mail; S=$BASE/strict; X=$BASE/tls; R=$BASE/restart
 
 stop_pidfile() {   # stop one daemon by its pid file and wait until it is gone (at most 5 s)
   local f=$1 pid; [ -f "$f" ] || return 0; pid=$(tr -d ' \n' < "$f")
@@ -25,11 +25,54 @@ stop_pidfile() {   # stop one daemon by its pid file and wait until it is gone (
 stop_all() {
   stop_pidfile "$D/run/master.pid"
   stop_pidfile "$S/run/master.pid"
+  stop_pidfile "$R/run/master.pid"
+  # A master whose pid file is gone (a test restarted it as its pid file was being replaced) still holds its sockets.
+  pkill -TERM -f "dovecot -c $BASE/" 2>/dev/null || true
+  for _ in $(seq 1 100); do pgrep -f "dovecot -c $BASE/" >/dev/null || break; sleep 0.05; done
   if [ -f "$P/etc/main.cf" ]; then postfix -c "$P/etc" stop >/dev/null 2>&1 || true; fi
   stop_pidfile "$P/queue/pid/master.pid"
   stop_pidfile "$N/dnsmasq.pid"
   stop_pidfile "$X/expired.pid"
   stop_pidfile "$X/wrong-name.pid"
+}
+
+namespace_block() {   # the folders of a Dovecot instance: its \Junk, \Drafts and \Sent names
+  cat <<C
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox $2 {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox $1 {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox $3 {
+    special_use = \\Sent
+    auto = subscribe
+  }
+}
+C
+}
+
+password_users() {   # the test users with their passwords, as the main and the restartable Dovecot log them in
+  cat <<C
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_max_userip_connections = 100
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $D/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $D/users
+}
+mail_location = maildir:~/Maildir
+C
 }
 
 case "${1:-start}" in
@@ -78,19 +121,7 @@ log_path = $D/dovecot.log
 ssl = yes
 ssl_cert = <$D/cert.pem
 ssl_key = <$D/key.pem
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_failure_delay = 0
-mail_max_userip_connections = 100
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $D/users
-}
-userdb {
-  driver = passwd-file
-  args = username_format=%u $D/users
-}
-mail_location = maildir:~/Maildir
+$(password_users)
 mail_plugins = quota
 protocol imap {
   mail_plugins = quota imap_quota
@@ -98,22 +129,7 @@ protocol imap {
 plugin {
   quota = maildir:User quota
 }
-namespace inbox {
-  inbox = yes
-  separator = /
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Junk {
-    special_use = \\Junk
-    auto = subscribe
-  }
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-}
+$(namespace_block Junk Drafts Sent)
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -187,22 +203,7 @@ userdb {
   args = username_format=%u $S/users
 }
 mail_location = maildir:~/Maildir
-namespace inbox {
-  inbox = yes
-  separator = /
-  mailbox 迷惑メール {
-    special_use = \\Junk
-    auto = subscribe
-  }
-  mailbox 下書き {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox 送信済み {
-    special_use = \\Sent
-    auto = subscribe
-  }
-}
+$(namespace_block 迷惑メール 下書き 送信済み)
 service imap-login {
   inet_listener imap {
     port = 0
@@ -220,6 +221,38 @@ service auth {
 }
 C
 dovecot -c "$S/dovecot.conf" </dev/null >>"$S/start.log" 2>&1 || { cat "$S/start.log"; exit 1; }
+
+# The restartable Dovecot: the same users and mailboxes on plain IMAP (no TLS, so the tests' proxy sees
+# each command and can restart this instance at the moment a FETCH, an APPEND or an IDLE goes by),
+# with a base of its own so that restarting it leaves the main instance alone.
+mkdir -p "$R/run" "$R/state"
+cat > "$R/dovecot.conf" <<C
+protocols = imap
+listen = 127.0.0.1
+base_dir = $R/run
+state_dir = $R/state
+instance_name = watcher-testbed-restart
+log_path = $R/dovecot.log
+ssl = no
+$(password_users)
+$(namespace_block Junk Drafts Sent)
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = 10146
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service auth {
+  unix_listener auth-userdb {
+    mode = 0600
+  }
+}
+C
+rm -f "$R/run/master.pid"
+dovecot -c "$R/dovecot.conf" </dev/null >>"$R/start.log" 2>&1 || { cat "$R/start.log"; exit 1; }
 
 cat > "$P/etc/main.cf" <<C
 compatibility_level = 3.6
@@ -315,7 +348,7 @@ for name in expired:10996 wrong-name:10997; do
   echo $! > "$X/${name%%:*}.pid"
 done
 
-for port in 10143 10993 10995 10996 10997 10024 10012 10587 10053; do
+for port in 10143 10993 10995 10146 10996 10997 10024 10012 10587 10053; do
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
   (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "testbed: port $port did not open" >&2; exit 1; }
 done
@@ -336,6 +369,8 @@ DNS_SERVER=127.0.0.1:10053
 DOVECOT_LOG=$D/dovecot.log
 POSTFIX_LOG=$P/maillog
 STRICT_IMAPS_URL=imaps://127.0.0.1:10995
+RESTART_IMAP_URL=imap://127.0.0.1:10146
+RESTART_DOVECOT_CONF=$R/dovecot.conf
 STRICT_USER=oauth1@example.test
 STRICT_TOKEN_FILE=$S/token
 EXPIRED_TLS_URL=imaps://127.0.0.1:10996

@@ -58,6 +58,13 @@ public final class FaultProxy: @unchecked Sendable {
     /// Changes what later connections get.
     public func plan(_ plan: @escaping @Sendable (Int) -> Fault) { lock.withLock { planner = plan } }
 
+    /// Calls `body` with each chunk a client sends, once it has gone on to the server: over a plain-text
+    /// protocol a test can act at the moment a command goes by. When `body` returns true, nothing more
+    /// the server sends on that connection reaches the client (the server took the command; its answer
+    /// is lost, as when the server dies before it goes out), until the server closes it.
+    public func observeClient(_ body: @escaping @Sendable ([UInt8]) -> Bool) { lock.withLock { observer = body } }
+    private var observer: (@Sendable ([UInt8]) -> Bool)?
+
     /// Cuts every connection open now, both ways, as a network that drops them would.
     public func cutAll() {
         let sockets = lock.withLock { () -> [Int32] in
@@ -101,7 +108,11 @@ public final class FaultProxy: @unchecked Sendable {
         case .cut(let after), .stall(let after): after
         }
         let stall = if case .stall = fault { true } else { false }
+        let observer = lock.withLock { self.observer }
+        let held = Flag()
         for (from, to) in [(client, server), (server, client)] {
+            let observe = from == client ? observer : nil
+            let replies = from == server
             Thread.detachNewThread {
                 var buffer = [UInt8](repeating: 0, count: 16384)
                 while true {
@@ -112,6 +123,7 @@ public final class FaultProxy: @unchecked Sendable {
                         let before = passed.add(n)
                         send = max(0, min(n, limit - before))
                     }
+                    if replies, held.isSet { continue }
                     var done = 0
                     while done < send {
                         // send, not write: a peer that went away must not raise SIGPIPE in the test process.
@@ -119,6 +131,7 @@ public final class FaultProxy: @unchecked Sendable {
                         if w <= 0 { break }
                         done += w
                     }
+                    if let observe, observe(Array(buffer[0..<send])) { held.set() }
                     if send < n {
                         if stall {
                             // Keep both sockets open and pass nothing more until the client gives up.
@@ -131,6 +144,13 @@ public final class FaultProxy: @unchecked Sendable {
                 shutdown(to, Int32(SHUT_RDWR))
             }
         }
+    }
+
+    private final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
     }
 
     private final class Counter: @unchecked Sendable {

@@ -51,6 +51,60 @@ public enum TestBed {
         return text.split(separator: "\n").filter { $0.contains("NOQUEUE: reject: RCPT") && $0.contains("<\(recipient)>") }.count
     }
 
+    /// The restartable Dovecot: plain IMAP over the same users and mailboxes, and its configuration.
+    public static var restartURL: String? { values["RESTART_IMAP_URL"] }
+    public static var restartConfig: String? { values["RESTART_DOVECOT_CONF"] }
+
+    /// Stops a Dovecot of the test bed (its master, as an operator would), waits `pause` seconds, starts
+    /// it again and waits until `answers()` says it serves again (at most 20 s). False when it did not.
+    @discardableResult
+    public static func restartDovecot(config: String, pause: TimeInterval = 0, answers: () -> Bool) -> Bool {
+        let run = (config as NSString).deletingLastPathComponent + "/run"
+        if let text = try? String(contentsOfFile: run + "/master.pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            kill(pid, SIGTERM)
+            // Gone, or a zombie nobody reaps (the master was daemonized: its parent is this machine's
+            // init, which may reap late), which Dovecot would still take for a running master.
+            func running() -> Bool {
+                guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+                return !stat.contains(") Z ")
+            }
+            for _ in 0..<200 where running() { usleep(50_000) }
+            if running() { kill(pid, SIGKILL); usleep(200_000) }
+        }
+        try? FileManager.default.removeItem(atPath: run + "/master.pid")
+        if pause > 0 { usleep(useconds_t(pause * 1_000_000)) }
+        // posix_spawn and waitpid, not Foundation's Process: dovecot forks its master and exits at
+        // once, and Process.waitUntilExit missed that exit in a soak and waited forever.
+        var child: pid_t = 0
+        let words: [String] = ["/usr/sbin/dovecot", "-c", config]
+        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
+        argv.append(nil)
+        defer { argv.forEach { free($0) } }
+        // Its standard streams on /dev/null: a daemon that kept the test's output open would keep
+        // whatever reads that output (swift test) waiting after the tests end.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in [Int32(0), 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        // No signal blocked: a test thread blocks most of them, a child inherits that mask, and a
+        // master spawned with it ignored the SIGTERM of the next restart.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        guard posix_spawn(&child, "/usr/sbin/dovecot", &actions, &attributes, argv, environ) == 0 else { return false }
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        for _ in 0..<200 {
+            if answers() { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
     /// A test user of its own for each test that needs one (user1 … user32).
     public static func user(_ n: Int) -> String { "user\(n)@example.test" }
 

@@ -14,35 +14,12 @@ struct SoakTests {
 
     /// Stops the test bed's Dovecot and starts it again (its master process, as an operator would).
     func restartDovecot() throws {
-        let folder = (TestBed.dovecotLog! as NSString).deletingLastPathComponent
-        let pid = Int32((try String(contentsOfFile: folder + "/run/master.pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))!
-        kill(pid, SIGTERM)
-        // Gone, or a zombie nobody reaps (the master was daemonized: its parent is this machine's
-        // init, which may reap late), which Dovecot would still take for a running master.
-        func running() -> Bool {
-            guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
-            return !stat.contains(") Z ")
+        let config = (TestBed.dovecotLog! as NSString).deletingLastPathComponent + "/dovecot.conf"
+        let back = TestBed.restartDovecot(config: config) {
+            (try? IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: TestBed.user(23), password: TestBed.password,
+                                                  caFile: TestBed.caFile, timeout: 3))) != nil
         }
-        for _ in 0..<200 where running() { usleep(50_000) }
-        if running() { kill(pid, SIGKILL); usleep(200_000) }
-        try? FileManager.default.removeItem(atPath: folder + "/run/master.pid")
-        // posix_spawn and waitpid, not Foundation's Process: dovecot forks its master and exits at
-        // once, and Process.waitUntilExit missed that exit in a soak and waited forever.
-        var child: pid_t = 0
-        let words: [String] = ["/usr/sbin/dovecot", "-c", folder + "/dovecot.conf"]
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
-        argv.append(nil)
-        defer { argv.forEach { free($0) } }
-        guard posix_spawn(&child, "/usr/sbin/dovecot", nil, nil, argv, environ) == 0 else { return }
-        var status: Int32 = 0
-        waitpid(child, &status, 0)
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if (try? IMAPSession(ServerConfiguration(url: TestBed.imapsURL!, user: TestBed.user(23), password: TestBed.password,
-                                                     caFile: TestBed.caFile, timeout: 3))) != nil { return }
-            usleep(100_000)
-        }
-        print("soak: Dovecot did not answer within 20 s of a restart")
+        if !back { print("soak: Dovecot did not answer within 20 s of a restart") }
     }
 
     func rss(_ pid: Int32) -> Int {
