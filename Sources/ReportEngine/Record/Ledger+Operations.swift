@@ -180,11 +180,13 @@ extension Ledger {
     public static let deferralLimit: TimeInterval = 5 * 86400
 
     /// Records that a server deferred a pending report (`reason`: its answer); it is next tried after
-    /// the back-off for its count of deferrals. Returns when.
+    /// the back-off for its count of deferrals. `tried` false: the server was not asked this time (it had
+    /// turned the run away before), so the count stays. Returns when.
     @discardableResult
-    public func deferReport(draftID: String, reason: String, now: Date = Date()) throws -> Date {
+    public func deferReport(draftID: String, reason: String, tried: Bool = true, now: Date = Date()) throws -> Date {
         try write { db in
-            let attempts = (try Int.fetchOne(db, sql: "SELECT attempts FROM report WHERE draftID = ?", arguments: [draftID]) ?? 0) + 1
+            let before = try Int.fetchOne(db, sql: "SELECT attempts FROM report WHERE draftID = ?", arguments: [draftID]) ?? 0
+            let attempts = tried ? before + 1 : max(before, 1)
             let next = now.addingTimeInterval(Ledger.deferral(afterAttempts: attempts))
             try db.execute(sql: "UPDATE report SET attempts = ?, nextAttemptAt = ?, refusal = ? WHERE draftID = ? AND status = 'pending'",
                            arguments: [attempts, Ledger.timestamp(next), reason, draftID])

@@ -505,8 +505,9 @@ final class Pipeline {
         var log = logger
         log[metadataKey: LogKeys.draftID] = "\(draft.id)"
         let notTaken: SMTPNotTaken
+        let held = smtpHeld
         do {
-            if let held = smtpHeld { throw SMTPNotTaken(error: held) }
+            if let held { throw SMTPNotTaken(error: held) }
             return try sink.deliver(draft)
         } catch let e as SMTPNotTaken where e.isRefusal || [.deferred, .connection, .timeout].contains(e.error.kind) {
             notTaken = e
@@ -514,7 +515,7 @@ final class Pipeline {
             throw e.error  // the login, the certificate, no TLS: the configuration's, for every report
         }
         let to = draft.to.joined(separator: ", ")
-        let tooLong = Date().timeIntervalSince(created) > Ledger.deferralLimit
+        let tooLong = held == nil && Date().timeIntervalSince(created) > Ledger.deferralLimit
         if notTaken.isRefusal || tooLong, let smtp = sink as? SMTPDraftSink {
             let reason = tooLong && !notTaken.isRefusal ? "still deferred after \(Int(Ledger.deferralLimit / 86400)) days: \(notTaken.error.message)"
                 : notTaken.error.message
@@ -526,7 +527,7 @@ final class Pipeline {
             return nil
         }
         if notTaken.error.affectsEveryMessage { smtpHeld = notTaken.error }
-        let next = try ledger.deferReport(draftID: draft.id, reason: notTaken.error.message)
+        let next = try ledger.deferReport(draftID: draft.id, reason: notTaken.error.message, tried: held == nil)
         summary.deferred += 1
         if summary.deferral == nil || next < summary.deferral!.next { summary.deferral = (notTaken.error, next) }
         log.notice("the \(draft.kind.rawValue) report to \(to) waits: \(notTaken.error.message); next attempt after \(Pipeline.clock(next))")
