@@ -58,7 +58,7 @@ public final class FaultProxy: @unchecked Sendable {
     /// Changes what later connections get.
     public func plan(_ plan: @escaping @Sendable (Int) -> Fault) { lock.withLock { planner = plan } }
 
-    /// Calls `body` with each chunk a client sends, once it has gone on to the server: over a plain-text
+    /// Calls `body` with each chunk a client sends, just before it goes on to the server: over a plain-text
     /// protocol a test can act at the moment a command goes by. When `body` returns true, nothing more
     /// the server sends on that connection reaches the client (the server took the command; its answer
     /// is lost, as when the server dies before it goes out), until the server closes it.
@@ -124,6 +124,8 @@ public final class FaultProxy: @unchecked Sendable {
                         send = max(0, min(n, limit - before))
                     }
                     if replies, held.isSet { continue }
+                    // Looked at before it goes on: the server cannot answer before the hold is in place.
+                    if let observe, observe(Array(buffer[0..<send])) { held.set() }
                     var done = 0
                     while done < send {
                         // send, not write: a peer that went away must not raise SIGPIPE in the test process.
@@ -131,7 +133,6 @@ public final class FaultProxy: @unchecked Sendable {
                         if w <= 0 { break }
                         done += w
                     }
-                    if let observe, observe(Array(buffer[0..<send])) { held.set() }
                     if send < n {
                         if stall {
                             // Keep both sockets open and pass nothing more until the client gives up.

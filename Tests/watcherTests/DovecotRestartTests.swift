@@ -74,6 +74,8 @@ struct DovecotRestartTests {
         #expect(made.count == RunIntegrationTests.carrierCount(6), "each carrier spam has its forward: \(made)")
         #expect(made.values.allSatisfy { $0 == 1 }, "none doubled: \(made)")
         let found = again.stderr.components(separatedBy: "settled a report left by an interrupted run").count - 1
+        // Stopped at the draft: the server had stored it and its OK was lost; the next run finds it.
+        if command == "X-Watcher-Draft-Id" { #expect(found >= 1, "\(again.stderr)") }
         print("Dovecot restarted at \(command.trimmingCharacters(in: .whitespaces)): the run ended \(cut.status), the next \(again.status) "
               + "(\(found) report(s) the server had stored found by draft id); \(made.count) forwards, \(made.values.filter { $0 > 1 }.count) doubled")
     }
