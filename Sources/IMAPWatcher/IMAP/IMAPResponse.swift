@@ -11,6 +11,8 @@ struct IMAPResponseLine {
     var isContinuation: Bool { text.hasPrefix("+") }
     /// `* N EXISTS`: the open mailbox now holds N messages (RFC 3501 §7.3.1).
     var isExists: Bool {
+        // "* 4294967295 EXISTS" is 19 bytes: a longer line (a SEARCH of thousands of UIDs) is not split.
+        guard text.utf8.count <= 24 else { return false }
         let w = words
         return w.count == 3 && w[0] == "*" && Int(w[1]) != nil && w[2].uppercased() == "EXISTS"
     }

@@ -101,7 +101,7 @@ extension Ledger {
                        (SELECT COUNT(*) FROM domainMessage dm WHERE dm.domain = dr.domain) AS messages,
                        group_concat(DISTINCT r.desk) AS desks, MIN(r.createdAt) AS first, MAX(r.createdAt) AS last,
                        s.status AS status, s.statusSince AS since, s.evidence AS evidence
-                FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered'
+                FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered' AND r.refusal IS NULL
                 LEFT JOIN domainStatus s ON s.domain = dr.domain
                 GROUP BY dr.domain ORDER BY MIN(r.createdAt), dr.domain
                 """).map { row in
@@ -120,7 +120,7 @@ extension Ledger {
                                  force: Bool = false) throws -> [String] {
         try writer.read { db in
             try String.fetchAll(db, sql: """
-                SELECT dr.domain FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered'
+                SELECT dr.domain FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered' AND r.refusal IS NULL
                 LEFT JOIN domainStatus s ON s.domain = dr.domain
                 GROUP BY dr.domain
                 HAVING MIN(r.createdAt) <= ? AND (? OR MIN(r.createdAt) >= ?)
@@ -152,7 +152,7 @@ extension Ledger {
             try Row.fetchAll(db, sql: """
                 SELECT s.domain AS domain, s.status AS status, s.statusSince AS since, r.desk AS desk, MIN(r.createdAt) AS first
                 FROM domainStatus s JOIN domainReport dr ON dr.domain = s.domain
-                JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered'
+                JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered' AND r.refusal IS NULL
                 WHERE s.status IN ('suspended', 'gone') AND (? IS NULL OR s.statusSince >= ?) AND (? IS NULL OR s.statusSince <= ?)
                 GROUP BY s.domain, r.desk ORDER BY s.statusSince, s.domain
                 """, arguments: [since, since, until, until]).map { row in
@@ -203,7 +203,7 @@ extension Ledger {
     public func newDomains(since: Date, until: Date) throws -> [String] {
         try writer.read { db in
             try String.fetchAll(db, sql: """
-                SELECT dr.domain FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered'
+                SELECT dr.domain FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered' AND r.refusal IS NULL
                 GROUP BY dr.domain HAVING MIN(r.createdAt) >= ? AND MIN(r.createdAt) <= ? ORDER BY MIN(r.createdAt), dr.domain
                 """, arguments: [since, until])
         }
@@ -230,7 +230,7 @@ extension Ledger {
             try Row.fetchAll(db, sql: """
                 SELECT r.desk AS desk, MIN(r.createdAt) AS first, MAX(r.createdAt) AS last, COUNT(DISTINCT r.draftID) AS n,
                        GROUP_CONCAT(DISTINCT rm.messageRowID) AS messages
-                FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered'
+                FROM domainReport dr JOIN report r ON r.draftID = dr.draftID AND r.status = 'delivered' AND r.refusal IS NULL
                 JOIN reportMessage rm ON rm.draftID = r.draftID
                 WHERE dr.domain = ? AND r.kind IN ('registrar', 'hosting', 'network', 'nameserver', 'follow-up') AND r.desk <> ''
                 GROUP BY r.desk ORDER BY MIN(r.createdAt)

@@ -196,12 +196,17 @@ extension Ledger {
 
     /// Records that a server refused a report for good: it is settled, with `reason` (the server's
     /// answer) and `location` (where a copy was kept for the person, if anywhere), and never sent again.
+    /// Its message is processed once nothing else of it is pending, as `complete` does.
     public func refuse(draftID: String, reason: String, via: String, location: String) throws {
         try write { db in
+            let now = Ledger.timestamp()
             try db.execute(sql: """
                 UPDATE report SET status = 'delivered', refusal = ?, via = ?, location = ?, deliveredAt = ?, nextAttemptAt = NULL
                 WHERE draftID = ?
-                """, arguments: [reason, via, location, Ledger.timestamp(), draftID])
+                """, arguments: [reason, via, location, now, draftID])
+            if let message = try Int64.fetchOne(db, sql: "SELECT messageRowID FROM report WHERE draftID = ?", arguments: [draftID]) {
+                try Ledger.closeIfDone(messageRowID: message, outcome: "a report refused by the SMTP server", now: now, db: db)
+            }
         }
     }
 
@@ -229,13 +234,17 @@ extension Ledger {
                     try db.run("UPDATE report SET status = 'delivered', via = ?, location = ?, deliveredAt = ?, refusal = NULL, nextAttemptAt = NULL WHERE draftID = ?",
                                [d.via, d.location, now, d.draftID])
                 }
-                let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'"),
-                                            arguments: [m.messageRowID]) ?? 0
-                if open == 0 {
-                    try db.run("UPDATE message SET state = 'processed', outcome = ?, processedAt = ? WHERE id = ?",
-                               [m.outcome, now, m.messageRowID])
-                }
+                try Ledger.closeIfDone(messageRowID: m.messageRowID, outcome: m.outcome, now: now, db: db)
             }
+        }
+    }
+
+    /// Marks a message processed, with `outcome`, when none of its reports is pending any more.
+    static func closeIfDone(messageRowID: Int64, outcome: String, now: String, db: Database) throws {
+        let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM report WHERE messageRowID = ? AND status = 'pending'"),
+                                    arguments: [messageRowID]) ?? 0
+        if open == 0 {
+            try db.run("UPDATE message SET state = 'processed', outcome = ?, processedAt = ? WHERE id = ?", [outcome, now, messageRowID])
         }
     }
 
@@ -346,7 +355,7 @@ extension Ledger {
             var out: [String: (first: Date, count: Int)] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT dr.domain AS domain, MIN(r.createdAt) AS first, COUNT(*) AS n FROM domainReport dr JOIN report r ON r.draftID = dr.draftID
-                WHERE r.desk = ? AND r.status = 'delivered' AND dr.domain IN (\(marks)) GROUP BY dr.domain
+                WHERE r.desk = ? AND r.status = 'delivered' AND r.refusal IS NULL AND dr.domain IN (\(marks)) GROUP BY dr.domain
                 """, arguments: StatementArguments(args)) {
                 out[row["domain"]] = (row["first"], row["n"])
             }

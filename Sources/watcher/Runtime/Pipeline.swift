@@ -509,7 +509,7 @@ final class Pipeline {
         do {
             if let held { throw SMTPNotTaken(error: held) }
             return try sink.deliver(draft)
-        } catch let e as SMTPNotTaken where e.isRefusal || [.deferred, .connection, .timeout].contains(e.error.kind) {
+        } catch let e as SMTPNotTaken where e.isRefusal || e.error.isTransient {
             notTaken = e
         } catch let e as SMTPNotTaken {
             throw e.error  // the login, the certificate, no TLS: the configuration's, for every report
@@ -551,8 +551,6 @@ final class Pipeline {
             location = delivered
             try sink.flush()
         } else {
-            // A refusal settled it: the message is done once nothing else of it is pending.
-            try ledger.complete(messageRowID: pending.messageRowID, delivered: [], outcome: "a report refused by the SMTP server")
             return false
         }
         let outcome = pending.attempts > 0 ? "sent after \(pending.attempts) deferral(s)" : "settled after an interrupted run"
