@@ -20,22 +20,13 @@ struct ClockJumpTests {
         let offset = account.dir + "/faketime"
         try "+0\n".write(toFile: offset, atomically: true, encoding: .utf8)
         let log = account.dir + "/watch.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
         // Started through env: a Swift program started straight from a process without libfaketime
         // loses its arguments under it (seen here: watcher printed its usage); one started by a
         // process that has it loaded too keeps them.
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [CLI.binary.path, "watch", "--config", try account.config(), "--log-level", "info"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = ClockJumpTests.faketime!
-        environment["FAKETIME_TIMESTAMP_FILE"] = offset
-        environment["FAKETIME_NO_CACHE"] = "1"
-        environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
-        p.environment = environment
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLI.start(["watch", "--config", try account.config(), "--log-level", "info"], log: log,
+                              environment: ["LD_PRELOAD": ClockJumpTests.faketime!, "FAKETIME_TIMESTAMP_FILE": offset,
+                                            "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"],
+                              launcher: "/usr/bin/env")
         defer { if p.isRunning { p.terminate() } }
         usleep(3_000_000)
         var delays: [String: Double] = [:]
@@ -49,12 +40,8 @@ struct ClockJumpTests {
                 usleep(20_000)
             }
         }
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let (warnings, text) = RunIntegrationTests.warnings(inLog: log)
-        #expect(warnings.isEmpty, "\(warnings)")
-        #expect(TestBed.logins(of: account.user) - before == 1, "one login whatever the clock said: \(text)")
+        // One login whatever the clock said.
+        let warnings = RunIntegrationTests.stopQuietWatch(p, log: log, user: account.user, loginsBefore: before)
         #expect(try s.open("Drafts", readOnly: true).exists == 3, "each spam drafted once")
         for jump in ["-2h", "+3d", "-10m"] {
             #expect(delays[jump] != nil, "no draft within 4 s after the clock moved \(jump)")

@@ -85,13 +85,7 @@ struct DovecotRestartTests {
         let s = try account.session()
         let restart = try RestartOn(" IDLE\r\n")
         let log = account.dir + "/watch.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["watch", "--config", try config(account, port: restart.proxy.port), "--log-level", "info"]
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLI.start(["watch", "--config", try config(account, port: restart.proxy.port), "--log-level", "info"], log: log)
         defer { if p.isRunning { p.terminate() } }
         for _ in 0..<100 where !restart.hasFired { usleep(100_000) }
         #expect(restart.hasFired, "watch went into IDLE")

@@ -92,6 +92,19 @@ struct RunIntegrationTests {
             """.utf8)
     }
 
+    /// Stops a watch with SIGTERM and checks that it was quiet: exit 0, no warning or error in its log,
+    /// one login of `user` since `loginsBefore` (taken after the test's own session logged in).
+    /// Returns the warnings.
+    static func stopQuietWatch(_ p: Process, log: String, user: String, loginsBefore: Int) -> [Substring] {
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let (warnings, text) = RunIntegrationTests.warnings(inLog: log)
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(TestBed.logins(of: user) - loginsBefore == 1, "one login: \(text)")
+        return warnings
+    }
+
     /// The warning and error lines in a watch's log, and the whole log.
     static func warnings(inLog path: String) -> (lines: [Substring], text: String) {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -491,13 +504,7 @@ struct WatchAndCheckTests {
         let s = try account.session()
         let before = TestBed.logins(of: account.user)
         let log = account.dir + "/watch.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["watch", "--config", try account.config(), "--log-level", "info"]
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLI.start(["watch", "--config", try account.config(), "--log-level", "info"], log: log)
         defer { if p.isRunning { p.terminate() } }
         // 60 s here; WATCHER_IDLE_SECONDS=600 makes it the ten-minute check RELIABILITY.md reports.
         let idle = Double(ProcessInfo.processInfo.environment["WATCHER_IDLE_SECONDS"] ?? "60") ?? 60
@@ -509,13 +516,7 @@ struct WatchAndCheckTests {
             if try s.open("Drafts", readOnly: true).exists > 0 { delay = Date().timeIntervalSince(appended); break }
             usleep(20_000)
         }
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let (warnings, text) = RunIntegrationTests.warnings(inLog: log)
-        #expect(warnings.isEmpty, "\(warnings)")
-        // This test's session logged in before the count: what follows is the watch's.
-        #expect(TestBed.logins(of: account.user) - before == 1, "\(text)")
+        let warnings = RunIntegrationTests.stopQuietWatch(p, log: log, user: account.user, loginsBefore: before)
         #expect(delay != nil, "no draft within 4 s of the new mail")
         if let delay {
             print("watch: new mail drafted \(String(format: "%.2f", delay)) s after its APPEND, after \(Int(idle)) s in IDLE; "

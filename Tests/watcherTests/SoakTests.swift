@@ -35,13 +35,7 @@ struct SoakTests {
         let proxy = try FaultProxy(target: target) { _ in .none }
         let config = try account.config(imap: ["url": "\"imaps://127.0.0.1:\(proxy.port)\""])
         let log = account.dir + "/watch.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let watch = Process()
-        watch.executableURL = CLI.binary
-        watch.arguments = ["watch", "--config", config, "--interval", "1"]
-        watch.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        watch.standardOutput = FileHandle.nullDevice
-        try watch.run()
+        let watch = try CLI.start(["watch", "--config", config, "--interval", "1"], log: log)
         defer { if watch.isRunning { watch.terminate() } }
 
         let duration = Self.minutes * 60, total = Self.spams

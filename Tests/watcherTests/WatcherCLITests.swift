@@ -23,6 +23,26 @@ enum CLI {
         var signal: Int32?
     }
 
+    /// Starts watcher with `arguments` and leaves it running, its standard error written to `log` (a new
+    /// file). `environment` is added to the test's own; `launcher` (such as /usr/bin/env) starts watcher
+    /// in its stead.
+    static func start(_ arguments: [String], log: String, environment: [String: String] = [:], launcher: String? = nil) throws -> Process {
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        if let launcher {
+            p.executableURL = URL(fileURLWithPath: launcher)
+            p.arguments = [binary.path] + arguments
+        } else {
+            p.executableURL = binary
+            p.arguments = arguments
+        }
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
